@@ -1,0 +1,423 @@
+//! Answers: reading them from answers files and `--set`, asking for the rest,
+//! and writing the kit's human-editable answers file.
+//!
+//! Precedence, highest first: `--set`, `--answers FILE`, the kit's own answers
+//! file (on update), a prompt, the question's default (`--defaults`, or as the
+//! prompt's pre-filled value). Every value is judged by `Question::accept_*`,
+//! the same rules a prompt uses.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use handlebars::Handlebars;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use toml::Spanned;
+
+use crate::catalog::{parse_toml, toml_diag, Catalog, FillDecl};
+use crate::error::{Diagnostic, Failure, MissingAnswer};
+use crate::prompt::Prompter;
+use crate::question::{Answer, Default, Question, QuestionKind};
+
+/// A value supplied without a prompt, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Provided {
+    pub value: ProvidedValue,
+    /// `answers.toml:3:1` or `--set forge=...`.
+    pub origin: Diagnostic,
+}
+
+#[derive(Debug, Clone)]
+pub enum ProvidedValue {
+    Toml(toml::Value),
+    Str(String),
+}
+
+/// Everything the user supplied up front.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub answers: BTreeMap<String, Provided>,
+    pub fills: BTreeMap<String, Provided>,
+    pub with: Vec<String>,
+    pub without: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct KeySpans {
+    #[serde(default)]
+    fill: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    modules: Option<RawModules>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModules {
+    #[serde(default)]
+    with: Vec<String>,
+    #[serde(default)]
+    without: Vec<String>,
+}
+
+impl Inputs {
+    /// Reads an answers file: question ids at the top level, `[fill]`, `[modules]`.
+    pub fn read_file(path: &Path) -> Result<Inputs> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read answers file `{}`", path.display()))?;
+        Inputs::parse(&path.display().to_string(), &text)
+    }
+
+    pub fn parse(name: &str, text: &str) -> Result<Inputs> {
+        let top: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+            toml::from_str(text).map_err(|e| Failure::Invalid(vec![toml_diag(name, text, &e)]))?;
+        let nested: KeySpans = parse_toml(name, text).map_err(|d| Failure::Invalid(vec![d]))?;
+        let mut inputs = Inputs::default();
+        for (key, value) in top {
+            let origin = Diagnostic::at(name, text, key.span().start, "");
+            match key.get_ref().as_str() {
+                "fill" | "modules" => {
+                    if !value.get_ref().is_table() {
+                        return Err(Failure::Invalid(vec![Diagnostic::at(name, text, key.span().start, format!("`{}` must be a table", key.get_ref()))]).into());
+                    }
+                }
+                _ => {
+                    inputs.answers.insert(
+                        key.into_inner(),
+                        Provided {
+                            value: ProvidedValue::Toml(value.into_inner()),
+                            origin,
+                        },
+                    );
+                }
+            }
+        }
+        for (key, value) in nested.fill {
+            let origin = Diagnostic::at(name, text, key.span().start, "");
+            inputs.fills.insert(
+                key.into_inner(),
+                Provided {
+                    value: ProvidedValue::Toml(value.into_inner()),
+                    origin,
+                },
+            );
+        }
+        if let Some(m) = nested.modules {
+            inputs.with = m.with;
+            inputs.without = m.without;
+        }
+        Ok(inputs)
+    }
+
+    /// Adds one `--set key=value`; `fill.<id>=value` sets a fill-in.
+    pub fn add_set(&mut self, arg: &str) -> Result<()> {
+        let Some((key, value)) = arg.split_once('=') else {
+            return Err(Failure::Usage(format!("--set `{arg}` must look like KEY=VALUE")).into());
+        };
+        let key = key.trim();
+        let provided = Provided {
+            value: ProvidedValue::Str(value.to_string()),
+            origin: Diagnostic::new(&format!("--set {key}"), 0, 0, ""),
+        };
+        if let Some(fill) = key.strip_prefix("fill.") {
+            self.fills.insert(fill.to_string(), provided);
+        } else {
+            self.answers.insert(key.to_string(), provided);
+        }
+        Ok(())
+    }
+
+    /// Layers `over` on top of `self`: its values win.
+    pub fn overlay(mut self, over: Inputs) -> Inputs {
+        self.answers.extend(over.answers);
+        self.fills.extend(over.fills);
+        for w in over.with {
+            if !self.with.contains(&w) {
+                self.with.push(w);
+            }
+        }
+        for w in over.without {
+            if !self.without.contains(&w) {
+                self.without.push(w);
+            }
+        }
+        self
+    }
+}
+
+fn located(origin: &Diagnostic, message: String) -> Diagnostic {
+    Diagnostic {
+        message,
+        ..origin.clone()
+    }
+}
+
+/// The answers of one run, in question order; `None` marks a skipped question.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answers {
+    pub values: Vec<(String, Option<Answer>)>,
+}
+
+impl Answers {
+    pub fn get(&self, id: &str) -> Option<Answer> {
+        self.values.iter().find(|(q, _)| q == id).and_then(|(_, a)| a.clone())
+    }
+
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<Answer> + '_ {
+        move |q| self.get(q)
+    }
+
+    /// Answers as template values: skipped questions are `null`.
+    pub fn to_json(&self) -> Map<String, Json> {
+        self.values
+            .iter()
+            .map(|(q, a)| (q.clone(), a.as_ref().map_or(Json::Null, Answer::to_json)))
+            .collect()
+    }
+}
+
+/// How to fill a question that was not supplied.
+pub struct Asking<'a> {
+    pub prompter: Option<&'a mut dyn Prompter>,
+    pub use_defaults: bool,
+}
+
+/// Works through the questions in order, taking supplied answers, prompting or
+/// defaulting for the rest. Bad supplied values are all reported together;
+/// so are all missing answers (exit 5).
+pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Result<Answers> {
+    let mut problems = Vec::new();
+    for (key, provided) in &inputs.answers {
+        if catalog.question(key).is_none() {
+            let known: Vec<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
+            problems.push(located(&provided.origin, format!("unknown question `{key}` (questions: {})", known.join(", "))));
+        }
+    }
+    let all_fills = catalog.all_fills();
+    for (key, provided) in &inputs.fills {
+        if !all_fills.contains_key(key) {
+            problems.push(located(&provided.origin, format!("unknown fill-in `{key}` (fill-ins: {})", all_fills.keys().cloned().collect::<Vec<_>>().join(", "))));
+        }
+    }
+    let mut answers = Answers::default();
+    let mut missing = Vec::new();
+    for q in &catalog.questions {
+        let applies = q.when.as_ref().is_none_or(|w| w.eval(&answers.lookup()));
+        if !applies {
+            answers.values.push((q.id.clone(), None));
+            continue;
+        }
+        if let Some(provided) = inputs.answers.get(&q.id) {
+            let accepted = match &provided.value {
+                ProvidedValue::Toml(v) => q.accept_toml(v),
+                ProvidedValue::Str(s) => q.accept_str(s),
+            };
+            match accepted {
+                Ok(a) => answers.values.push((q.id.clone(), Some(a))),
+                Err(e) => {
+                    problems.push(located(&provided.origin, format!("answer for `{}`: {e}", q.id)));
+                    answers.values.push((q.id.clone(), None));
+                }
+            }
+            continue;
+        }
+        let default = match &q.default {
+            None => None,
+            Some(d) => Some(default_value(q, d, &answers)?),
+        };
+        if let Some(prompter) = asking.prompter.as_deref_mut() {
+            let a = ask(prompter, q, default.as_ref())?;
+            answers.values.push((q.id.clone(), Some(a)));
+        } else if let (true, Some(d)) = (asking.use_defaults, &default) {
+            answers.values.push((q.id.clone(), Some(d.clone())));
+        } else {
+            missing.push(MissingAnswer {
+                id: q.id.clone(),
+                prompt: q.prompt.clone(),
+                hint: q.flag_hint(default.is_some()),
+            });
+            answers.values.push((q.id.clone(), None));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems).into());
+    }
+    if !missing.is_empty() {
+        return Err(Failure::NeedsInput(missing).into());
+    }
+    Ok(answers)
+}
+
+/// A default, rendered over earlier answers when it is a template, and
+/// validated like any other answer.
+fn default_value(q: &Question, d: &Default, answers: &Answers) -> Result<Answer> {
+    match d {
+        Default::Literal(a) => Ok(a.clone()),
+        Default::Template(t) => {
+            let mut hb = Handlebars::new();
+            hb.set_strict_mode(true);
+            hb.register_escape_fn(handlebars::no_escape);
+            let text = hb
+                .render_template(t, &Json::Object(answers.to_json()))
+                .map_err(|e| anyhow::anyhow!("questions.toml: the default of `{}` cannot be rendered: {}", q.id, e.reason()))?;
+            q.accept_str(&text)
+                .map_err(|e| anyhow::anyhow!("questions.toml: the default of `{}` renders to an invalid answer: {e}", q.id))
+        }
+    }
+}
+
+fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<Answer> {
+    if let Some(help) = &q.help {
+        p.note(help);
+    }
+    let prompt = q.prompt.as_str();
+    Ok(match q.kind {
+        QuestionKind::Text | QuestionKind::Integer => {
+            let default_text = default.map(|d| match d {
+                Answer::Text(s) => s.clone(),
+                other => other.to_string(),
+            });
+            let text = p.text(prompt, default_text.as_deref(), &|s| q.accept_str(s).map(|_| ()))?;
+            q.accept_str(&text).map_err(anyhow::Error::msg)?
+        }
+        QuestionKind::Bool => Answer::Bool(p.confirm(prompt, matches!(default, Some(Answer::Bool(true))))?),
+        QuestionKind::Choice => {
+            let items: Vec<String> = q.choices.iter().map(|c| c.label.clone()).collect();
+            let start = match default {
+                Some(Answer::Choice(v)) => q.choices.iter().position(|c| &c.value == v).unwrap_or(0),
+                _ => 0,
+            };
+            let i = p.select(prompt, &items, start)?;
+            Answer::Choice(q.choices[i.min(q.choices.len() - 1)].value.clone())
+        }
+        QuestionKind::Multi => {
+            let items: Vec<String> = q.choices.iter().map(|c| c.label.clone()).collect();
+            let mut checked: Vec<bool> = q
+                .choices
+                .iter()
+                .map(|c| matches!(default, Some(Answer::Multi(d)) if d.contains(&c.value)))
+                .collect();
+            loop {
+                let picked = p.multi_select(prompt, &items, &checked)?;
+                let answer = Answer::Multi(picked.iter().filter_map(|i| q.choices.get(*i)).map(|c| c.value.clone()).collect());
+                match q.validate(&answer) {
+                    Ok(()) => break answer,
+                    Err(e) => {
+                        p.note(&format!("{e}; try again"));
+                        checked = (0..items.len()).map(|i| picked.contains(&i)).collect();
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Fill-in values supplied so far (answers files, `--set`), as text.
+pub fn supplied_fills(inputs: &Inputs) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (id, p) in &inputs.fills {
+        match &p.value {
+            ProvidedValue::Str(s) => {
+                out.insert(id.clone(), s.clone());
+            }
+            ProvidedValue::Toml(toml::Value::String(s)) => {
+                out.insert(id.clone(), s.clone());
+            }
+            ProvidedValue::Toml(other) => problems.push(located(&p.origin, format!("fill-in `{id}` must be a string, found {}", other.type_str()))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Failure::Invalid(problems).into())
+    }
+}
+
+/// Renders the kit's answers file: every question with its prompt and allowed
+/// values as comments, so editing it by hand is the normal way to change an answer.
+pub fn answers_file(
+    catalog: &Catalog,
+    answers: &Answers,
+    fills: &BTreeMap<String, String>,
+    used_fills: &[FillDecl],
+    with: &[String],
+    without: &[String],
+) -> String {
+    let mut out = String::new();
+    out.push_str("# ispo answers for this kit.\n");
+    out.push_str("# Edit a value here, then run `ispo update` to re-render the kit with it.\n");
+    out.push_str("# Questions that do not apply are listed commented out.\n\n");
+    for q in &catalog.questions {
+        out.push_str(&format!("# {}\n", q.prompt));
+        match q.kind {
+            QuestionKind::Choice | QuestionKind::Multi => {
+                out.push_str(&format!("# {}: {}\n", if q.kind == QuestionKind::Multi { "any of" } else { "one of" }, q.choice_values().join(", ")));
+            }
+            QuestionKind::Integer => {
+                if let (Some(a), Some(b)) = (q.min, q.max) {
+                    out.push_str(&format!("# a whole number from {a} to {b}\n"));
+                }
+            }
+            _ => {}
+        }
+        match answers.get(&q.id) {
+            Some(a) => out.push_str(&format!("{} = {}\n\n", q.id, a.to_toml())),
+            None => out.push_str(&format!("# {} = (does not apply)\n\n", q.id)),
+        }
+    }
+    out.push_str("[fill]\n");
+    out.push_str("# Values only your company knows. Unset ones appear in the kit as ISPO-FILL(<id>);\n");
+    out.push_str("# set them here (or with --set fill.<id>=...) and run `ispo update`.\n");
+    for f in used_fills {
+        out.push_str(&format!("# {}", f.description));
+        if let Some(e) = &f.example {
+            out.push_str(&format!(" (e.g. {e})"));
+        }
+        out.push('\n');
+        match fills.get(&f.id) {
+            Some(v) => out.push_str(&format!("{} = {}\n", f.id, toml::Value::String(v.clone()))),
+            None => out.push_str(&format!("# {} = \"\"\n", f.id)),
+        }
+    }
+    for (id, v) in fills {
+        if !used_fills.iter().any(|f| &f.id == id) {
+            out.push_str(&format!("{id} = {}\n", toml::Value::String(v.clone())));
+        }
+    }
+    out.push_str("\n[modules]\n# Modules forced in or out, whatever the answers say.\n");
+    out.push_str(&format!("with = {}\n", toml::Value::Array(with.iter().map(|s| toml::Value::String(s.clone())).collect())));
+    out.push_str(&format!("without = {}\n", toml::Value::Array(without.iter().map(|s| toml::Value::String(s.clone())).collect())));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_file_keys_carry_their_line() {
+        let inputs = Inputs::parse("a.toml", "# c\nforge = \"x\"\n\n[fill]\nispo_email = \"e\"\n[modules]\nwith = [\"m\"]\n").unwrap();
+        assert_eq!(inputs.answers["forge"].origin.line, 2);
+        assert_eq!(inputs.fills["ispo_email"].origin.line, 5);
+        assert_eq!(inputs.with, vec!["m".to_string()]);
+    }
+
+    #[test]
+    fn malformed_answers_file_names_line_and_column() {
+        let err = Inputs::parse("a.toml", "forge = \"x\"\nstage = \n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("a.toml:2:"), "{msg}");
+        let err = Inputs::parse("a.toml", "[modules]\nwiht = []\n").unwrap_err();
+        assert!(err.to_string().contains("a.toml:2:1"), "{err}");
+    }
+
+    #[test]
+    fn set_splits_fill_and_answers() {
+        let mut i = Inputs::default();
+        i.add_set("forge=github_cloud").unwrap();
+        i.add_set("fill.ispo_email=a=b").unwrap();
+        assert!(i.add_set("novalue").is_err());
+        assert!(matches!(&i.fills["ispo_email"].value, ProvidedValue::Str(s) if s == "a=b"));
+        assert!(i.answers.contains_key("forge"));
+    }
+}

@@ -1,0 +1,159 @@
+//! The command line, as clap sees it. Nothing here leaves this file except
+//! through `config::Config::from_args`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ispo",
+    version,
+    about = "Assemble a company-specific InnerSource kit from a shared catalog",
+    long_about = "ispo asks about your company's context, picks the catalog modules that fit \
+(documentation, training, tooling), explains the pick and renders them into a kit folder. \
+The kit records enough to be updated later without losing local edits.",
+    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 finished with conflicts, 4 refused for safety, \
+5 input needed but not interactive, 6 fill-ins remain (status --check)."
+)]
+pub struct Arguments {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: CommandArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+    /// Print only errors and warnings
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more about what happens (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print one machine-readable JSON result on stdout (implies --non-interactive)
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Create a kit: ask about your context, pick modules, render them
+    Init(InitArgs),
+    /// Show which modules are in or out, and the clause that decided each
+    Explain(ExplainArgs),
+    /// List the fill-in values still open in a kit
+    Status(StatusArgs),
+    /// Commands for catalog authors
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Check a catalog (schema, conditions, templates, paths) without rendering a kit
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CatalogArgs {
+    /// Catalog git URL (https, ssh, git://, file://) or local path [default: the built-in catalog]
+    #[arg(long, value_name = "URL|PATH")]
+    pub catalog: Option<String>,
+    /// Branch, tag or commit of the catalog [default: its default branch]
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Folder inside the catalog repository that holds catalog.toml
+    #[arg(long, value_name = "DIR")]
+    pub subdir: Option<String>,
+    /// Use the cached copy of a remote catalog; never touch the network
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnswerArgs {
+    /// Read answers from a TOML file (question ids as keys, [fill], [modules])
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Answer a question (KEY=VALUE; multiple choices comma-separated; fill.ID=VALUE for a fill-in)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Take each question's default when no answer is given
+    #[arg(long)]
+    pub defaults: bool,
+    /// Force a module into the kit, whatever the answers say (repeatable)
+    #[arg(long = "with", value_name = "MODULE", value_delimiter = ',')]
+    pub with: Vec<String>,
+    /// Keep a module out of the kit, whatever the answers say (repeatable)
+    #[arg(long = "without", value_name = "MODULE", value_delimiter = ',')]
+    pub without: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the kit in
+    #[arg(default_value = "innersource-kit", value_name = "DEST")]
+    pub dest: PathBuf,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// Never prompt; fail with exit code 5 listing missing answers
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Write into a folder that is not empty (files ispo generates are overwritten)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Explain one module in detail
+    #[arg(value_name = "MODULE")]
+    pub module: Option<String>,
+    /// Explain the pick of an existing kit [default: the current folder, if it is a kit]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["catalog", "reference", "subdir", "answers", "set", "defaults"])]
+    pub kit: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The kit folder
+    #[arg(default_value = ".", value_name = "KIT")]
+    pub kit: PathBuf,
+    /// Exit with code 6 while any fill-in value is still open
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Catalog folder (the one holding catalog.toml)
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub path: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Arguments::command().debug_assert();
+    }
+}

@@ -1,0 +1,838 @@
+//! The catalog model: manifest, audiences, questions, challenges, fill-ins and modules,
+//! parsed from an in-memory file tree and checked for consistency.
+//!
+//! Layout (format 1, see docs/catalog-format.md):
+//! `catalog.toml`, `questions.toml`, `challenges.toml`, `fills.toml`,
+//! `partials/<name>.hbs`, `modules/<id>/module.toml`, `modules/<id>/files/**`.
+//! Loading collects every problem it finds, each with file, line and column,
+//! so a catalog author fixes them in one pass.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::condition::{Condition, QuestionShape};
+use crate::error::{Diagnostic, Failure};
+use crate::question::{compile_pattern, Choice, Default, Question, QuestionKind};
+
+/// The catalog format this ispo reads.
+pub const FORMAT: u32 = 1;
+
+/// Catalog files by `/`-separated path relative to the catalog root.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub name: String,
+    pub title: String,
+    pub version: String,
+    pub format: u32,
+    pub min_ispo: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Audience {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+    pub licence: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub id: String,
+    pub title: String,
+    pub phase: String,
+    pub summary: Option<String>,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillDecl {
+    pub id: String,
+    pub description: String,
+    pub example: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Doc,
+    Training,
+    Tooling,
+    Template,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Doc => "doc",
+            Kind::Training => "training",
+            Kind::Tooling => "tooling",
+            Kind::Template => "template",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub source: String,
+    pub target: String,
+    pub when: Option<Condition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub kind: Kind,
+    pub audiences: Vec<String>,
+    pub challenges: Vec<String>,
+    pub when: Option<Condition>,
+    pub requires: Vec<String>,
+    pub conflicts: Vec<String>,
+    /// Every fill-in the module's templates may use, catalog-wide ones first.
+    pub fills: Vec<FillDecl>,
+    pub raw: GlobSet,
+    pub outputs: Vec<Output>,
+    pub upstream: Vec<Link>,
+    /// `modules/<id>`
+    pub dir: String,
+    /// Paths relative to `modules/<id>/files/`.
+    pub files: Vec<String>,
+}
+
+impl Module {
+    pub fn file_path(&self, rel: &str) -> String {
+        format!("{}/files/{rel}", self.dir)
+    }
+
+    pub fn is_raw(&self, rel: &str) -> bool {
+        self.raw.is_match(rel)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Partial {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub manifest: Manifest,
+    pub audiences: Vec<Audience>,
+    pub questions: Vec<Question>,
+    pub challenges: Vec<Challenge>,
+    pub fills: Vec<FillDecl>,
+    pub partials: Vec<Partial>,
+    pub modules: Vec<Module>,
+    pub files: Files,
+}
+
+impl Catalog {
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    pub fn module(&self, id: &str) -> Option<&Module> {
+        self.modules.iter().find(|m| m.id == id)
+    }
+
+    pub fn challenge(&self, id: &str) -> Option<&Challenge> {
+        self.challenges.iter().find(|c| c.id == id)
+    }
+
+    pub fn audience(&self, id: &str) -> Option<&Audience> {
+        self.audiences.iter().find(|a| a.id == id)
+    }
+
+    /// Every fill-in declared anywhere in the catalog.
+    pub fn all_fills(&self) -> BTreeMap<String, FillDecl> {
+        let mut out: BTreeMap<String, FillDecl> = self.fills.iter().map(|f| (f.id.clone(), f.clone())).collect();
+        for m in &self.modules {
+            for f in &m.fills {
+                out.entry(f.id.clone()).or_insert_with(|| f.clone());
+            }
+        }
+        out
+    }
+
+    /// A file's text; the catalog is validated as UTF-8 where it is read as text.
+    pub fn text(&self, path: &str) -> Result<&str, Diagnostic> {
+        let bytes = self
+            .files
+            .get(path)
+            .ok_or_else(|| Diagnostic::new(path, 0, 0, "file is missing"))?;
+        std::str::from_utf8(bytes).map_err(|e| {
+            Diagnostic::new(
+                path,
+                0,
+                0,
+                format!("not UTF-8 text (byte {}); list binary files under `raw` so they are copied as they are", e.valid_up_to()),
+            )
+        })
+    }
+
+    pub fn shape(&self, id: &str) -> Option<QuestionShape> {
+        self.question(id).map(Question::shape)
+    }
+
+    /// Parses and checks a catalog; every problem is reported at once.
+    pub fn load(files: Files) -> Result<Catalog, Failure> {
+        let mut diags = Vec::new();
+        let catalog = load_inner(files, &mut diags);
+        match catalog {
+            Some(c) if diags.is_empty() => Ok(c),
+            _ => Err(Failure::Invalid(diags)),
+        }
+    }
+}
+
+// ---------- raw TOML shapes ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifestFile {
+    catalog: RawManifest,
+    #[serde(default)]
+    audience: Vec<RawAudience>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    name: String,
+    title: Option<String>,
+    version: String,
+    format: Spanned<u32>,
+    min_ispo: Option<Spanned<String>>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudience {
+    id: Spanned<String>,
+    title: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestions {
+    #[serde(default)]
+    question: Vec<RawQuestion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    prompt: String,
+    help: Option<String>,
+    default: Option<Spanned<toml::Value>>,
+    when: Option<Spanned<String>>,
+    #[serde(default)]
+    choices: Vec<Spanned<RawChoice>>,
+    pattern: Option<Spanned<String>>,
+    min: Option<i64>,
+    max: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    value: String,
+    label: Option<String>,
+    help: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChallenges {
+    #[serde(default)]
+    challenge: Vec<RawChallenge>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChallenge {
+    id: Spanned<String>,
+    title: String,
+    phase: Spanned<String>,
+    summary: Option<String>,
+    #[serde(default)]
+    links: Vec<RawLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    title: String,
+    url: Spanned<String>,
+    licence: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFills {
+    #[serde(default)]
+    fill: Vec<RawFill>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFill {
+    id: Spanned<String>,
+    description: String,
+    example: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModule {
+    id: Spanned<String>,
+    title: String,
+    summary: String,
+    kind: Spanned<String>,
+    #[serde(default)]
+    audiences: Vec<Spanned<String>>,
+    #[serde(default)]
+    challenges: Vec<Spanned<String>>,
+    when: Option<Spanned<String>>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+    #[serde(default)]
+    conflicts: Vec<Spanned<String>>,
+    #[serde(default)]
+    fills: Vec<Spanned<String>>,
+    #[serde(default)]
+    raw: Vec<Spanned<String>>,
+    #[serde(default)]
+    fill: Vec<RawFill>,
+    #[serde(default)]
+    output: Vec<RawOutput>,
+    #[serde(default)]
+    upstream: Vec<RawLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    source: Spanned<String>,
+    target: Spanned<String>,
+    when: Option<Spanned<String>>,
+}
+
+// ---------- loading ----------
+
+/// Parses a TOML file, turning a syntax or schema error into a located diagnostic.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, Diagnostic> {
+    toml::from_str::<T>(text).map_err(|e| toml_diag(path, text, &e))
+}
+
+pub fn toml_diag(path: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let offset = e.span().map_or(0, |s| s.start);
+    let message = e.message().trim().replace('\n', " ");
+    if e.span().is_some() {
+        Diagnostic::at(path, text, offset, message)
+    } else {
+        Diagnostic::new(path, 0, 0, message)
+    }
+}
+
+struct Src<'a> {
+    path: &'a str,
+    text: &'a str,
+}
+
+impl Src<'_> {
+    fn at<T>(&self, s: &Spanned<T>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.path, self.text, s.span().start, message)
+    }
+
+    /// Offset of a position inside a string value, past its opening quote(s).
+    fn inner(&self, s: &Spanned<String>, offset: usize) -> usize {
+        let start = s.span().start;
+        let quote = if self.text[start..].starts_with("\"\"\"") || self.text[start..].starts_with("'''") { 3 } else { 1 };
+        start + quote + offset
+    }
+
+    fn condition(&self, s: &Spanned<String>, catalog_shapes: &dyn Fn(&str) -> Option<QuestionShape>, diags: &mut Vec<Diagnostic>) -> Option<Condition> {
+        match Condition::parse(s.get_ref()) {
+            Err(e) => {
+                diags.push(Diagnostic::at(self.path, self.text, self.inner(s, e.offset), format!("in condition: {}", e.message)));
+                None
+            }
+            Ok(c) => {
+                for e in c.check(catalog_shapes) {
+                    diags.push(Diagnostic::at(self.path, self.text, self.inner(s, e.offset), format!("in condition: {}", e.message)));
+                }
+                Some(c)
+            }
+        }
+    }
+}
+
+pub fn is_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_module_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && s.len() <= 64
+}
+
+fn is_choice_value(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn read_text<'a>(files: &'a Files, path: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a str> {
+    let bytes = files.get(path)?;
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Some(t),
+        Err(_) => {
+            diags.push(Diagnostic::new(path, 0, 0, "not UTF-8 text"));
+            None
+        }
+    }
+}
+
+fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
+    if files.is_empty() {
+        diags.push(Diagnostic::new("catalog.toml", 0, 0, "the catalog is empty: no files were found at this location (check --subdir and --ref)"));
+        return None;
+    }
+    let Some(manifest_text) = read_text(&files, "catalog.toml", diags) else {
+        if !diags.iter().any(|d| d.file == "catalog.toml") {
+            diags.push(Diagnostic::new("catalog.toml", 0, 0, "missing: a catalog needs a catalog.toml manifest at its root (is --subdir right?)"));
+        }
+        return None;
+    };
+    let raw_manifest: RawManifestFile = match parse_toml("catalog.toml", manifest_text) {
+        Ok(m) => m,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let msrc = Src {
+        path: "catalog.toml",
+        text: manifest_text,
+    };
+    let format = *raw_manifest.catalog.format.get_ref();
+    if format != FORMAT {
+        diags.push(msrc.at(
+            &raw_manifest.catalog.format,
+            format!("catalog format {format} is not supported by ispo {} (it reads format {FORMAT})", env!("CARGO_PKG_VERSION")),
+        ));
+        return None;
+    }
+    if let Some(min) = &raw_manifest.catalog.min_ispo {
+        match crate::version::parse(min.get_ref()) {
+            None => diags.push(msrc.at(min, format!("`{}` is not a version like 1.2.3", min.get_ref()))),
+            Some(v) if v > crate::version::current() => {
+                diags.push(msrc.at(
+                    min,
+                    format!(
+                        "this catalog needs ispo {} or newer; this is ispo {}. Upgrade ispo (cargo install ispo) or use an older catalog --ref",
+                        min.get_ref(),
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                ));
+                return None;
+            }
+            Some(_) => {}
+        }
+    }
+    let manifest = Manifest {
+        title: raw_manifest.catalog.title.clone().unwrap_or_else(|| raw_manifest.catalog.name.clone()),
+        name: raw_manifest.catalog.name,
+        version: raw_manifest.catalog.version,
+        format,
+        min_ispo: raw_manifest.catalog.min_ispo.map(|s| s.into_inner()),
+        description: raw_manifest.catalog.description,
+    };
+    let mut audiences: Vec<Audience> = Vec::new();
+    for a in raw_manifest.audience {
+        if !is_module_id(a.id.get_ref()) {
+            diags.push(msrc.at(&a.id, format!("audience id `{}` must be lowercase letters, digits, `-` or `_`", a.id.get_ref())));
+        }
+        if audiences.iter().any(|x| &x.id == a.id.get_ref()) {
+            diags.push(msrc.at(&a.id, format!("audience `{}` is declared twice", a.id.get_ref())));
+        }
+        audiences.push(Audience {
+            id: a.id.into_inner(),
+            title: a.title,
+        });
+    }
+
+    let questions = load_questions(&files, diags);
+    let challenges = load_challenges(&files, diags);
+    let fills = load_fills(&files, diags);
+    let partials = files
+        .keys()
+        .filter_map(|p| {
+            let name = p.strip_prefix("partials/")?.strip_suffix(".hbs")?;
+            Some(Partial {
+                name: name.to_string(),
+                path: p.clone(),
+            })
+        })
+        .collect();
+
+    let mut catalog = Catalog {
+        manifest,
+        audiences,
+        questions,
+        challenges,
+        fills,
+        partials,
+        modules: Vec::new(),
+        files,
+    };
+    catalog.modules = load_modules(&catalog, diags);
+    Some(catalog)
+}
+
+fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
+    let path = "questions.toml";
+    let Some(text) = read_text(files, path, diags) else {
+        return Vec::new();
+    };
+    let raw: RawQuestions = match parse_toml(path, text) {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return Vec::new();
+        }
+    };
+    let src = Src { path, text };
+    let mut out: Vec<Question> = Vec::new();
+    for rq in raw.question {
+        let id = rq.id.get_ref().clone();
+        if !is_id(&id) {
+            diags.push(src.at(&rq.id, format!("question id `{id}` must start with a lowercase letter and use only a-z, 0-9 and `_`")));
+        }
+        if matches!(id.as_str(), "fill" | "module" | "modules" | "catalog" | "kit" | "this") {
+            diags.push(src.at(&rq.id, format!("question id `{id}` is reserved for ispo's own template values")));
+        }
+        if out.iter().any(|q| q.id == id) {
+            diags.push(src.at(&rq.id, format!("question `{id}` is declared twice")));
+        }
+        let Some(kind) = QuestionKind::parse(rq.kind.get_ref()) else {
+            diags.push(src.at(&rq.kind, format!("unknown question type `{}`; use text, bool, integer, choice or multi", rq.kind.get_ref())));
+            continue;
+        };
+        let mut choices = Vec::new();
+        for c in &rq.choices {
+            let rc = c.get_ref();
+            if !is_choice_value(&rc.value) {
+                diags.push(src.at(c, format!("choice value `{}` must use only a-z, 0-9, `_` and `-`", rc.value)));
+            }
+            if choices.iter().any(|x: &Choice| x.value == rc.value) {
+                diags.push(src.at(c, format!("choice `{}` is listed twice", rc.value)));
+            }
+            choices.push(Choice {
+                value: rc.value.clone(),
+                label: rc.label.clone().unwrap_or_else(|| rc.value.clone()),
+                help: rc.help.clone(),
+            });
+        }
+        match kind {
+            QuestionKind::Choice | QuestionKind::Multi if choices.is_empty() => {
+                diags.push(src.at(&rq.kind, format!("a {} question needs `choices`", kind.name())));
+            }
+            QuestionKind::Text | QuestionKind::Bool | QuestionKind::Integer if !choices.is_empty() => {
+                diags.push(src.at(&rq.kind, format!("a {} question takes no `choices`", kind.name())));
+            }
+            _ => {}
+        }
+        let pattern = match &rq.pattern {
+            Some(p) if kind != QuestionKind::Text => {
+                diags.push(src.at(p, "`pattern` applies to text questions only"));
+                None
+            }
+            Some(p) => match compile_pattern(p.get_ref()) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    diags.push(src.at(p, e));
+                    None
+                }
+            },
+            None => None,
+        };
+        if (rq.min.is_some() || rq.max.is_some()) && !matches!(kind, QuestionKind::Integer | QuestionKind::Multi) {
+            diags.push(src.at(&rq.kind, "`min`/`max` apply to integer and multi questions only"));
+        }
+        // Conditions and defaults may only look at questions asked earlier.
+        let earlier_shapes: Vec<(String, QuestionShape)> = out.iter().map(|x| (x.id.clone(), x.shape())).collect();
+        let earlier = |q: &str| -> Option<QuestionShape> { earlier_shapes.iter().find(|(id, _)| id == q).map(|(_, s)| s.clone()) };
+        let when = rq.when.as_ref().and_then(|w| src.condition(w, &|q| earlier(q), diags));
+        let mut question = Question {
+            id: id.clone(),
+            kind,
+            prompt: rq.prompt,
+            help: rq.help,
+            default: None,
+            when,
+            choices,
+            pattern,
+            min: rq.min,
+            max: rq.max,
+        };
+        if let Some(d) = &rq.default {
+            match d.get_ref() {
+                toml::Value::String(s) if s.contains("{{") => match handlebars::Template::compile(s) {
+                    Ok(_) => question.default = Some(Default::Template(s.clone())),
+                    Err(e) => diags.push(src.at(d, format!("default is not a valid template: {}", e.reason()))),
+                },
+                v => match question.accept_toml(v) {
+                    Ok(a) => question.default = Some(Default::Literal(a)),
+                    Err(e) => diags.push(src.at(d, format!("default of `{id}` is invalid: {e}"))),
+                },
+            }
+        }
+        out.push(question);
+    }
+    out
+}
+
+fn load_challenges(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Challenge> {
+    let path = "challenges.toml";
+    let Some(text) = read_text(files, path, diags) else {
+        return Vec::new();
+    };
+    let raw: RawChallenges = match parse_toml(path, text) {
+        Ok(r) => r,
+        Err(d) => {
+            diags.push(d);
+            return Vec::new();
+        }
+    };
+    let src = Src { path, text };
+    let mut out: Vec<Challenge> = Vec::new();
+    for c in raw.challenge {
+        let id = c.id.get_ref();
+        if id.is_empty() || !id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+            diags.push(src.at(&c.id, format!("challenge id `{id}` must use only letters, digits, `-` and `_`")));
+        }
+        if out.iter().any(|x| &x.id == id) {
+            diags.push(src.at(&c.id, format!("challenge `{id}` is declared twice")));
+        }
+        if !matches!(c.phase.get_ref().as_str(), "begin" | "adopt" | "grow" | "scale") {
+            diags.push(src.at(&c.phase, format!("unknown phase `{}`; use begin, adopt, grow or scale", c.phase.get_ref())));
+        }
+        let links = links(&src, c.links, diags);
+        out.push(Challenge {
+            id: c.id.into_inner(),
+            title: c.title,
+            phase: c.phase.into_inner(),
+            summary: c.summary,
+            links,
+        });
+    }
+    out
+}
+
+fn links(src: &Src<'_>, raw: Vec<RawLink>, diags: &mut Vec<Diagnostic>) -> Vec<Link> {
+    raw.into_iter()
+        .map(|l| {
+            if !(l.url.get_ref().starts_with("https://") || l.url.get_ref().starts_with("http://")) {
+                diags.push(src.at(&l.url, format!("link `{}` must be an http(s) URL", l.url.get_ref())));
+            }
+            Link {
+                title: l.title,
+                url: l.url.into_inner(),
+                licence: l.licence,
+            }
+        })
+        .collect()
+}
+
+fn fill_decls(src: &Src<'_>, raw: Vec<RawFill>, diags: &mut Vec<Diagnostic>, taken: &dyn Fn(&str) -> bool) -> Vec<FillDecl> {
+    let mut out: Vec<FillDecl> = Vec::new();
+    for f in raw {
+        let id = f.id.get_ref();
+        if !is_id(id) {
+            diags.push(src.at(&f.id, format!("fill-in id `{id}` must start with a lowercase letter and use only a-z, 0-9 and `_`")));
+        }
+        if out.iter().any(|x| &x.id == id) || taken(id) {
+            diags.push(src.at(&f.id, format!("fill-in `{id}` is declared twice")));
+        }
+        out.push(FillDecl {
+            id: f.id.into_inner(),
+            description: f.description,
+            example: f.example,
+        });
+    }
+    out
+}
+
+fn load_fills(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<FillDecl> {
+    let path = "fills.toml";
+    let Some(text) = read_text(files, path, diags) else {
+        return Vec::new();
+    };
+    match parse_toml::<RawFills>(path, text) {
+        Ok(r) => fill_decls(&Src { path, text }, r.fill, diags, &|_| false),
+        Err(d) => {
+            diags.push(d);
+            Vec::new()
+        }
+    }
+}
+
+fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    for path in catalog.files.keys() {
+        if let Some(rest) = path.strip_prefix("modules/") {
+            if let Some((dir, _)) = rest.split_once('/') {
+                dirs.insert(dir);
+            }
+        }
+    }
+    let shapes = |q: &str| catalog.shape(q);
+    let mut modules = Vec::new();
+    for dir in dirs {
+        let path = format!("modules/{dir}/module.toml");
+        let Some(text) = read_text(&catalog.files, &path, diags) else {
+            if !diags.iter().any(|d| d.file == path) {
+                diags.push(Diagnostic::new(&path, 0, 0, format!("module folder `modules/{dir}` has no module.toml")));
+            }
+            continue;
+        };
+        let raw: RawModule = match parse_toml(&path, text) {
+            Ok(r) => r,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let src = Src { path: &path, text };
+        if raw.id.get_ref() != dir {
+            diags.push(src.at(&raw.id, format!("module id `{}` must equal its folder name `{dir}`", raw.id.get_ref())));
+        }
+        if !is_module_id(raw.id.get_ref()) {
+            diags.push(src.at(&raw.id, "module id must start with a lowercase letter and use only a-z, 0-9, `-` and `_`"));
+        }
+        let kind = match raw.kind.get_ref().as_str() {
+            "doc" => Kind::Doc,
+            "training" => Kind::Training,
+            "tooling" => Kind::Tooling,
+            "template" => Kind::Template,
+            other => {
+                diags.push(src.at(&raw.kind, format!("unknown kind `{other}`; use doc, training, tooling or template")));
+                Kind::Doc
+            }
+        };
+        for a in &raw.audiences {
+            if catalog.audience(a.get_ref()).is_none() {
+                diags.push(src.at(a, format!("unknown audience `{}` (declare it in catalog.toml)", a.get_ref())));
+            }
+        }
+        for c in &raw.challenges {
+            if catalog.challenge(c.get_ref()).is_none() {
+                diags.push(src.at(c, format!("unknown challenge `{}` (declare it in challenges.toml)", c.get_ref())));
+            }
+        }
+        let when = raw.when.as_ref().and_then(|w| src.condition(w, &shapes, diags));
+        let mut fills: Vec<FillDecl> = Vec::new();
+        for f in &raw.fills {
+            match catalog.fills.iter().find(|x| &x.id == f.get_ref()) {
+                Some(decl) => fills.push(decl.clone()),
+                None => diags.push(src.at(f, format!("unknown fill-in `{}` (declare it in fills.toml or as a [[fill]] of this module)", f.get_ref()))),
+            }
+        }
+        let local = fill_decls(&src, raw.fill, diags, &|id| catalog.fills.iter().any(|x| x.id == id));
+        fills.extend(local);
+        let mut raw_globs = GlobSetBuilder::new();
+        for g in &raw.raw {
+            match Glob::new(g.get_ref()) {
+                Ok(glob) => {
+                    raw_globs.add(glob);
+                }
+                Err(e) => diags.push(src.at(g, format!("invalid glob: {e}"))),
+            }
+        }
+        let prefix = format!("modules/{dir}/files/");
+        let module_files: Vec<String> = catalog
+            .files
+            .keys()
+            .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        let mut outputs = Vec::new();
+        for o in raw.output {
+            if !module_files.contains(o.source.get_ref()) {
+                diags.push(src.at(&o.source, format!("output source `{}` does not exist under {prefix}", o.source.get_ref())));
+            }
+            if o.target.get_ref().trim().is_empty() {
+                diags.push(src.at(&o.target, "output target is empty"));
+            }
+            let when = o.when.as_ref().and_then(|w| src.condition(w, &shapes, diags));
+            outputs.push(Output {
+                source: o.source.into_inner(),
+                target: o.target.into_inner(),
+                when,
+            });
+        }
+        let upstream = links(&src, raw.upstream, diags);
+        modules.push((
+            raw.requires,
+            raw.conflicts,
+            path.clone(),
+            text,
+            Module {
+                id: raw.id.into_inner(),
+                title: raw.title,
+                summary: raw.summary,
+                kind,
+                audiences: raw.audiences.into_iter().map(Spanned::into_inner).collect(),
+                challenges: raw.challenges.into_iter().map(Spanned::into_inner).collect(),
+                when,
+                requires: Vec::new(),
+                conflicts: Vec::new(),
+                fills,
+                raw: raw_globs.build().unwrap_or_else(|_| GlobSet::empty()),
+                outputs,
+                upstream,
+                dir: format!("modules/{dir}"),
+                files: module_files,
+            },
+        ));
+    }
+    // Module references can only be checked once every module is known.
+    let ids: BTreeSet<String> = modules.iter().map(|m| m.4.id.clone()).collect();
+    modules
+        .into_iter()
+        .map(|(requires, conflicts, path, text, mut module)| {
+            let src = Src { path: &path, text };
+            for (list, what) in [(&requires, "requires"), (&conflicts, "conflicts")] {
+                for r in list {
+                    if !ids.contains(r.get_ref()) {
+                        diags.push(src.at(r, format!("{what} unknown module `{}`", r.get_ref())));
+                    } else if r.get_ref() == &module.id {
+                        diags.push(src.at(r, format!("a module cannot name itself in `{what}`")));
+                    }
+                }
+            }
+            module.requires = requires.into_iter().map(Spanned::into_inner).collect();
+            module.conflicts = conflicts.into_iter().map(Spanned::into_inner).collect();
+            module
+        })
+        .collect()
+}

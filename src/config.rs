@@ -1,0 +1,112 @@
+//! The plain configuration every command runs from: clap's view of the
+//! command line turned into decisions (may we prompt? which catalog?).
+
+use std::path::PathBuf;
+
+use crate::arguments::{AnswerArgs, Arguments, CatalogArgs, CatalogCommand, ColorArg, CommandArgs};
+use crate::output::ColorChoice;
+use crate::source::CatalogRequest;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub color: ColorChoice,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub json: bool,
+    pub command: Command,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    Init(InitConfig),
+    Explain(ExplainConfig),
+    Status { kit: PathBuf, check: bool },
+    Lint { path: PathBuf },
+}
+
+/// Where answers come from, before any is read.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerSources {
+    pub file: Option<PathBuf>,
+    pub sets: Vec<String>,
+    pub defaults: bool,
+    pub with: Vec<String>,
+    pub without: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InitConfig {
+    pub dest: PathBuf,
+    pub catalog: CatalogRequest,
+    pub answers: AnswerSources,
+    /// Decided once, up front: may this run prompt?
+    pub interactive: bool,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExplainConfig {
+    pub module: Option<String>,
+    pub kit: Option<PathBuf>,
+    pub catalog: CatalogRequest,
+    pub answers: AnswerSources,
+    /// True when catalog or answer flags were given, so no kit is implied.
+    pub explicit: bool,
+}
+
+fn catalog_request(a: CatalogArgs) -> CatalogRequest {
+    CatalogRequest {
+        location: a.catalog,
+        reference: a.reference,
+        subdir: a.subdir,
+        offline: a.offline,
+    }
+}
+
+fn answer_sources(a: AnswerArgs) -> AnswerSources {
+    AnswerSources {
+        file: a.answers,
+        sets: a.set,
+        defaults: a.defaults,
+        with: a.with,
+        without: a.without,
+    }
+}
+
+impl Config {
+    pub fn from_args(args: Arguments) -> Config {
+        let json = args.global.json;
+        let command = match args.command {
+            CommandArgs::Init(a) => Command::Init(InitConfig {
+                dest: a.dest,
+                catalog: catalog_request(a.catalog),
+                answers: answer_sources(a.answers),
+                interactive: crate::prompt::may_prompt(a.non_interactive || json),
+                force: a.force,
+            }),
+            CommandArgs::Explain(a) => {
+                let explicit = a.catalog.catalog.is_some() || a.answers.answers.is_some() || !a.answers.set.is_empty() || a.answers.defaults;
+                Command::Explain(ExplainConfig {
+                    module: a.module,
+                    kit: a.kit,
+                    catalog: catalog_request(a.catalog),
+                    answers: answer_sources(a.answers),
+                    explicit,
+                })
+            }
+            CommandArgs::Status(a) => Command::Status { kit: a.kit, check: a.check },
+            CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint { path: a.path },
+        };
+        Config {
+            color: match args.global.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+            quiet: args.global.quiet,
+            verbose: args.global.verbose,
+            json,
+            command,
+        }
+    }
+}

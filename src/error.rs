@@ -1,0 +1,173 @@
+//! Typed failures that change the exit code, and the one table mapping them to codes.
+//!
+//! Everything else travels as `anyhow::Error` with context; only the kinds a
+//! script must tell apart get a variant here. See README "Exit codes".
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// Stable exit codes, documented in README.md. Never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Ok = 0,
+    Error = 1,
+    Usage = 2,
+    Conflicts = 3,
+    Refused = 4,
+    NeedsInput = 5,
+    FillInsRemain = 6,
+    Interrupted = 130,
+}
+
+impl From<Code> for ExitCode {
+    fn from(code: Code) -> Self {
+        ExitCode::from(code as u8)
+    }
+}
+
+/// A place in a file, for messages of the form `file:line:column: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Builds a diagnostic from a byte offset into `source`.
+    pub fn at(file: &str, source: &str, offset: usize, message: impl Into<String>) -> Self {
+        let (line, column) = line_col(source, offset);
+        Diagnostic::new(file, line, column, message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A required answer that was not supplied in a non-interactive run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingAnswer {
+    pub id: String,
+    pub prompt: String,
+    /// The flag (or flags) that would supply it.
+    pub hint: String,
+}
+
+/// Failures whose kind decides the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Wrong use of the command line that clap could not catch (unknown module, bad --set).
+    #[error("{0}")]
+    Usage(String),
+    /// Refused to protect the user's files or machine.
+    #[error("{0}")]
+    Refused(String),
+    /// Answers are missing and ispo may not prompt.
+    #[error("{}", missing_message(.0))]
+    NeedsInput(Vec<MissingAnswer>),
+    /// Problems found in a file, each with its location.
+    #[error("{}", diagnostics_message(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn missing_message(missing: &[MissingAnswer]) -> String {
+    let mut out = format!(
+        "{} answer{} needed, and this session cannot prompt (not a terminal, --non-interactive, --json or CI is set):",
+        missing.len(),
+        if missing.len() == 1 { " is" } else { "s are" }
+    );
+    for m in missing {
+        out.push_str(&format!("\n  - {} ({}): {}", m.id, m.prompt, m.hint));
+    }
+    out
+}
+
+fn diagnostics_message(diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&d.to_string());
+    }
+    out
+}
+
+/// The exit code for an error: the first typed failure in its chain decides.
+pub fn code_for(err: &anyhow::Error) -> Code {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return match f {
+                Failure::Usage(_) => Code::Usage,
+                Failure::Refused(_) => Code::Refused,
+                Failure::NeedsInput(_) => Code::NeedsInput,
+                Failure::Invalid(_) => Code::Error,
+            };
+        }
+    }
+    Code::Error
+}
+
+/// A short machine-readable kind for `--json` error output.
+pub fn kind_for(err: &anyhow::Error) -> &'static str {
+    match code_for(err) {
+        Code::Usage => "usage",
+        Code::Refused => "refused",
+        Code::NeedsInput => "needs_input",
+        _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let s = "ab\ncdé\nf";
+        assert_eq!(line_col(s, 0), (1, 1));
+        assert_eq!(line_col(s, 3), (2, 1));
+        assert_eq!(line_col(s, 7), (2, 4));
+        assert_eq!(line_col(s, 100), (3, 2));
+    }
+
+    #[test]
+    fn typed_failure_deep_in_chain_decides_code() {
+        let err = anyhow::Error::new(Failure::Refused("no".into())).context("outer");
+        assert_eq!(code_for(&err), Code::Refused);
+        assert_eq!(code_for(&anyhow::anyhow!("plain")), Code::Error);
+    }
+}

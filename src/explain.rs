@@ -1,0 +1,143 @@
+//! `ispo explain`: for each module, in or out, and the clause that decided it.
+
+use std::fmt::Write;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::answers::{self, Asking, Inputs};
+use crate::catalog::Catalog;
+use crate::config::ExplainConfig;
+use crate::error::{Code, Failure};
+use crate::init::{gather_inputs, is_kit};
+use crate::kit::{State, ANSWERS_FILE};
+use crate::output::Reporter;
+use crate::render;
+use crate::selection::{self, Reason};
+use crate::source::{self, CatalogRequest, BUILTIN};
+
+pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
+    let kit_dir = match &cfg.kit {
+        Some(k) => Some(k.clone()),
+        None if !cfg.explicit && is_kit(std::path::Path::new(".")) => Some(".".into()),
+        None => None,
+    };
+    let (catalog, answers, inputs) = if let Some(kit) = &kit_dir {
+        let state = State::read(kit)?;
+        let rec = &state.catalog.source;
+        let git = !rec.commit.starts_with("sha256:");
+        let req = CatalogRequest {
+            location: (rec.source != BUILTIN).then(|| rec.source.clone()),
+            reference: git.then(|| rec.commit.clone()),
+            subdir: rec.subdir.clone(),
+            offline: cfg.catalog.offline || git,
+        };
+        let loaded = match source::load(&req, reporter) {
+            Ok(l) => l,
+            Err(_) if req.offline && !cfg.catalog.offline && git => source::load(&CatalogRequest { offline: false, ..req.clone() }, reporter)?,
+            Err(e) => return Err(e),
+        };
+        if loaded.record.commit != rec.commit {
+            reporter.warn(format!(
+                "the kit was made from catalog {} but this ispo has {}; explaining against the catalog at hand",
+                rec.commit, loaded.record.commit
+            ));
+        }
+        let catalog = Catalog::load(loaded.files)?;
+        let mut inputs = Inputs::read_file(&kit.join(ANSWERS_FILE))?;
+        for w in &state.selection.with {
+            if !inputs.with.contains(w) && !inputs.without.contains(w) {
+                inputs.with.push(w.clone());
+            }
+        }
+        for w in &state.selection.without {
+            if !inputs.with.contains(w) && !inputs.without.contains(w) {
+                inputs.without.push(w.clone());
+            }
+        }
+        let inputs = inputs.overlay(gather_inputs(&cfg.answers)?);
+        let answers = answers::resolve(&catalog, &inputs, Asking { prompter: None, use_defaults: true })?;
+        (catalog, answers, inputs)
+    } else {
+        let loaded = source::load(&cfg.catalog, reporter)?;
+        let catalog = Catalog::load(loaded.files)?;
+        let inputs = gather_inputs(&cfg.answers)?;
+        let answers = answers::resolve(
+            &catalog,
+            &inputs,
+            Asking {
+                prompter: None,
+                use_defaults: cfg.answers.defaults,
+            },
+        )?;
+        (catalog, answers, inputs)
+    };
+    let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+
+    if let Some(id) = &cfg.module {
+        let Some(m) = catalog.module(id) else {
+            let known: Vec<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+            return Err(Failure::Usage(format!("no module `{id}` in this catalog (modules: {})", known.join(", "))).into());
+        };
+        let d = selection.decision(id).expect("every module is decided");
+        let lookup = answers.lookup();
+        let targets: Vec<String> = m.files.iter().flat_map(|rel| render::targets(m, rel, &lookup)).collect();
+        if reporter.json {
+            let clauses = match &d.reason {
+                Reason::Condition(t) => t.decisive().iter().map(|c| json!({"clause": c.text, "result": c.result, "answer": c.actual})).collect(),
+                _ => Vec::new(),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "schema_version": 1, "command": "explain", "module": id, "included": d.included,
+                    "why": d.why(), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
+                    "requires": m.requires, "conflicts": m.conflicts, "outputs": targets,
+                }))?
+            );
+            return Ok(Code::Ok);
+        }
+        let mut out = String::new();
+        let _ = writeln!(out, "{} ({}): {}", m.title, m.id, if d.included { "IN" } else { "OUT" });
+        let _ = writeln!(out, "  {}", m.summary);
+        let _ = writeln!(out, "  kind: {}; audiences: {}; challenges: {}", m.kind.name(), m.audiences.join(", "), m.challenges.join(", "));
+        let _ = writeln!(out, "  decided by: {}", d.why());
+        match &m.when {
+            Some(c) => {
+                let _ = writeln!(out, "  condition: {}", c.source);
+                let mut tree = String::new();
+                c.trace(&lookup).render_tree(2, &mut tree);
+                out.push_str(&tree);
+            }
+            None => out.push_str("  condition: none (applies to every kit)\n"),
+        }
+        if !m.requires.is_empty() {
+            let _ = writeln!(out, "  requires: {}", m.requires.join(", "));
+        }
+        if !m.conflicts.is_empty() {
+            let _ = writeln!(out, "  conflicts with: {}", m.conflicts.join(", "));
+        }
+        if d.included {
+            let _ = writeln!(out, "  writes: {}", targets.join(", "));
+        }
+        print!("{out}");
+        return Ok(Code::Ok);
+    }
+
+    if reporter.json {
+        let doc = json!({
+            "schema_version": 1,
+            "command": "explain",
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(Code::Ok);
+    }
+    let width = catalog.modules.iter().map(|m| m.id.len()).max().unwrap_or(10);
+    let mut out = String::new();
+    for d in &selection.decisions {
+        let _ = writeln!(out, "{:<3}  {:<width$}  {}", if d.included { "in" } else { "out" }, d.id, d.why());
+    }
+    print!("{out}");
+    Ok(Code::Ok)
+}

@@ -1,0 +1,299 @@
+//! `ispo init`: catalog → questions → pick → render → kit.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::answers::{self, Answers, Asking, Inputs};
+use crate::catalog::{Catalog, FillDecl, Module};
+use crate::config::{AnswerSources, InitConfig};
+use crate::error::{Code, Failure};
+use crate::fill;
+use crate::index;
+use crate::kit::{self, CatalogRecord, FileRecord, FillRecord, KitWrite, SelectionRecord, State, STATE_FORMAT};
+use crate::output::Reporter;
+use crate::prompt::{Prompter, Terminal};
+use crate::render::{self, RenderedFile};
+use crate::selection::{self, Selection};
+use crate::source::{self, SourceRecord};
+
+/// Reads `--answers` and applies `--set` on top.
+pub fn gather_inputs(sources: &AnswerSources) -> Result<Inputs> {
+    let mut inputs = match &sources.file {
+        Some(path) => Inputs::read_file(path)?,
+        None => Inputs::default(),
+    };
+    for s in &sources.sets {
+        inputs.add_set(s)?;
+    }
+    for w in &sources.with {
+        if !inputs.with.contains(w) {
+            inputs.with.push(w.clone());
+        }
+        inputs.without.retain(|x| x != w);
+    }
+    for w in &sources.without {
+        if !inputs.without.contains(w) {
+            inputs.without.push(w.clone());
+        }
+        inputs.with.retain(|x| x != w);
+    }
+    Ok(inputs)
+}
+
+/// The fill-ins the selected modules use, in first-use order.
+pub fn used_fills(selected: &[&Module]) -> Vec<FillDecl> {
+    let mut out: Vec<FillDecl> = Vec::new();
+    for m in selected {
+        for f in &m.fills {
+            if !out.iter().any(|x| x.id == f.id) {
+                out.push(f.clone());
+            }
+        }
+    }
+    out
+}
+
+pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
+    // Refuse early, before asking a single question.
+    let existing = kit::non_empty_entries(&cfg.dest)?;
+    if !existing.is_empty() && !cfg.force {
+        let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
+        let what = if cfg.dest.join(kit::STATE_FILE).exists() {
+            "already holds an ispo kit; run `ispo update` to refresh it, or".to_string()
+        } else {
+            format!("is not empty ({}{});", shown.join(", "), if existing.len() > 5 { ", ..." } else { "" })
+        };
+        return Err(Failure::Refused(format!(
+            "`{}` {what} pass --force to write into it (files ispo generates are overwritten, others are left alone)",
+            cfg.dest.display()
+        ))
+        .into());
+    }
+    let inputs = gather_inputs(&cfg.answers)?;
+    let loaded = source::load(&cfg.catalog, reporter)?;
+    let catalog = Catalog::load(loaded.files)?;
+    reporter.debug(format!("catalog {} {} at {}", catalog.manifest.name, catalog.manifest.version, loaded.record.commit));
+    selection::check_overrides(&catalog, &inputs.with, &inputs.without)?;
+
+    let mut terminal = cfg.interactive.then(Terminal::new);
+    if let Some(p) = terminal.as_mut() {
+        p.note(&format!("{} {}: {} questions about your context.", catalog.manifest.title, catalog.manifest.version, catalog.questions.len()));
+    }
+    let answers = answers::resolve(
+        &catalog,
+        &inputs,
+        Asking {
+            prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
+            use_defaults: cfg.answers.defaults,
+        },
+    )?;
+    let mut selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+    if let Some(p) = terminal.as_mut() {
+        selection = review_pick(p, &catalog, &answers, selection)?;
+    }
+    let selected = selection.included(&catalog);
+    let used = used_fills(&selected);
+    let mut fills = answers::supplied_fills(&inputs)?;
+    if let Some(p) = terminal.as_mut() {
+        ask_fills(p, &used, &mut fills)?;
+    }
+
+    let kit = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    kit::write(
+        &cfg.dest,
+        &KitWrite {
+            files: &kit.files,
+            answers_text: &kit.answers_text,
+            state: &kit.state,
+        },
+    )?;
+
+    let open: Vec<(String, fill::Found)> = kit
+        .files
+        .iter()
+        .filter_map(|f| std::str::from_utf8(&f.bytes).ok().map(|t| (f, t)))
+        .flat_map(|(f, t)| fill::scan(t).into_iter().map(move |x| (f.path.clone(), x)))
+        .collect();
+    reporter.status(
+        "Created",
+        format!("kit in {} with {} modules and {} files", cfg.dest.display(), selected.len(), kit.files.len()),
+    );
+    let open_ids: std::collections::BTreeSet<&str> = open.iter().map(|(_, f)| f.id.as_str()).collect();
+    if !open_ids.is_empty() {
+        reporter.note(format!(
+            "{} fill-in value(s) to provide later, in {} places: see `ispo status {}` or the kit's README.md",
+            open_ids.len(),
+            open.len(),
+            cfg.dest.display()
+        ));
+    }
+    if reporter.json {
+        let doc = json!({
+            "schema_version": 1,
+            "command": "init",
+            "kit": cfg.dest.display().to_string(),
+            "catalog": catalog_json(&catalog, &loaded.record),
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
+            "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
+            "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    Ok(Code::Ok)
+}
+
+pub fn catalog_json(catalog: &Catalog, record: &SourceRecord) -> serde_json::Value {
+    json!({
+        "name": catalog.manifest.name,
+        "version": catalog.manifest.version,
+        "source": record.source,
+        "ref": record.reference,
+        "subdir": record.subdir,
+        "commit": record.commit,
+    })
+}
+
+/// A kit, fully rendered in memory.
+pub struct Built {
+    pub files: Vec<RenderedFile>,
+    pub answers_text: String,
+    pub state: State,
+}
+
+/// Renders modules and index files and assembles the state. Nothing is written.
+pub fn build(catalog: &Catalog, record: &SourceRecord, answers: &Answers, selection: &Selection, fills: &BTreeMap<String, String>) -> Result<Built> {
+    let selected = selection.included(catalog);
+    let mut files = render::render(catalog, &selected, answers, fills)?;
+    let readme = index::readme(catalog, record, &selected, &files, answers);
+    let sources = index::sources(catalog, &selected);
+    files.push(RenderedFile {
+        path: "README.md".into(),
+        module: "ispo".into(),
+        bytes: readme.into_bytes(),
+    });
+    files.push(RenderedFile {
+        path: "SOURCES.md".into(),
+        module: "ispo".into(),
+        bytes: sources.into_bytes(),
+    });
+    let used = used_fills(&selected);
+    let answers_text = answers::answers_file(catalog, answers, fills, &used, &selection.with, &selection.without);
+    let state = State {
+        format: STATE_FORMAT,
+        ispo_version: env!("CARGO_PKG_VERSION").to_string(),
+        catalog: CatalogRecord {
+            name: catalog.manifest.name.clone(),
+            version: catalog.manifest.version.clone(),
+            source: record.clone(),
+        },
+        selection: SelectionRecord {
+            modules: selection.ids(),
+            with: selection.with.clone(),
+            without: selection.without.clone(),
+        },
+        fills: used.iter().map(FillRecord::from).collect(),
+        files: files
+            .iter()
+            .map(|f| FileRecord {
+                path: f.path.clone(),
+                module: f.module.clone(),
+                sha256: kit::sha256(&f.bytes),
+            })
+            .collect(),
+    };
+    Ok(Built { files, answers_text, state })
+}
+
+/// Shows the pick with reasons and lets the lead adjust it, grouped by challenge.
+fn review_pick(p: &mut dyn Prompter, catalog: &Catalog, answers: &Answers, mut selection: Selection) -> Result<Selection> {
+    loop {
+        p.note("");
+        p.note("Modules picked for your answers:");
+        for m in ordered_by_challenge(catalog) {
+            let d = selection.decision(&m.id).expect("decided");
+            p.note(&format!("  [{}] {:<28} {}", if d.included { "x" } else { " " }, m.id, d.why()));
+        }
+        if !p.confirm("Adjust this pick?", false)? {
+            return Ok(selection);
+        }
+        let modules = ordered_by_challenge(catalog);
+        let items: Vec<String> = modules
+            .iter()
+            .map(|m| {
+                let group = m
+                    .challenges
+                    .first()
+                    .and_then(|c| catalog.challenge(c))
+                    .map_or_else(|| "Other".to_string(), |c| format!("{} {}", c.id, c.title));
+                format!("{group} › {} ({})", m.title, m.id)
+            })
+            .collect();
+        let checked: Vec<bool> = modules.iter().map(|m| selection.decision(&m.id).is_some_and(|d| d.included)).collect();
+        let picked = p.multi_select("Modules in the kit", &items, &checked)?;
+        let mut with = selection.with.clone();
+        let mut without = selection.without.clone();
+        for (i, m) in modules.iter().enumerate() {
+            let now = picked.contains(&i);
+            if now == checked[i] {
+                continue;
+            }
+            with.retain(|x| x != &m.id);
+            without.retain(|x| x != &m.id);
+            if now {
+                with.push(m.id.clone());
+            } else {
+                without.push(m.id.clone());
+            }
+        }
+        match selection::select(catalog, &answers.lookup(), &with, &without) {
+            Ok(s) => selection = s,
+            Err(e) => p.note(&format!("That pick does not work: {e}")),
+        }
+    }
+}
+
+fn ordered_by_challenge(catalog: &Catalog) -> Vec<&Module> {
+    let rank = |m: &Module| {
+        m.challenges
+            .first()
+            .and_then(|c| catalog.challenges.iter().position(|x| &x.id == c))
+            .unwrap_or(usize::MAX)
+    };
+    let mut modules: Vec<&Module> = catalog.modules.iter().collect();
+    modules.sort_by_key(|m| rank(m));
+    modules
+}
+
+/// Offers to collect fill-in values now; anything left blank stays a marker.
+fn ask_fills(p: &mut dyn Prompter, used: &[FillDecl], fills: &mut BTreeMap<String, String>) -> Result<()> {
+    let open: Vec<&FillDecl> = used.iter().filter(|f| !fills.contains_key(&f.id)).collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    let prompt = format!(
+        "The kit uses {} company-specific value(s) (contacts, URLs...). Enter them now? Blank ones stay as ISPO-FILL markers to fill later",
+        open.len()
+    );
+    if !p.confirm(&prompt, false)? {
+        return Ok(());
+    }
+    for f in open {
+        let label = match &f.example {
+            Some(e) => format!("{} (e.g. {e})", f.description),
+            None => f.description.clone(),
+        };
+        let value = p.text(&label, None, &|_| Ok(()))?;
+        if !value.trim().is_empty() {
+            fills.insert(f.id.clone(), value.trim().to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Used by explain and status to find a kit folder.
+pub fn is_kit(dir: &Path) -> bool {
+    dir.join(kit::STATE_FILE).is_file()
+}

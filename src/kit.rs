@@ -1,0 +1,232 @@
+//! A kit on disk: its files, its state (`.ispo/state.toml`), the pristine base
+//! render of every file (`.ispo/base/`), and its answers file.
+//!
+//! The state records everything a later `ispo update` needs without replaying
+//! an old catalog: source, ref, resolved commit, selection with overrides,
+//! and per file its module and the SHA-256 of the base render stored beside it.
+//! Writes are staged in a temporary folder next to the kit and renamed into
+//! place; the state is written last, so an interrupted run never leaves a
+//! state that describes files which are not there.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::{toml_diag, FillDecl};
+use crate::error::Failure;
+use crate::render::RenderedFile;
+use crate::source::SourceRecord;
+
+pub const ANSWERS_FILE: &str = "ispo-answers.toml";
+pub const STATE_DIR: &str = ".ispo";
+pub const STATE_FILE: &str = ".ispo/state.toml";
+pub const BASE_DIR: &str = ".ispo/base";
+/// Version of the state file layout; bumped with a migration.
+pub const STATE_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub format: u32,
+    pub ispo_version: String,
+    pub catalog: CatalogRecord,
+    pub selection: SelectionRecord,
+    #[serde(default, rename = "fill")]
+    pub fills: Vec<FillRecord>,
+    #[serde(default, rename = "file")]
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogRecord {
+    pub name: String,
+    pub version: String,
+    #[serde(flatten)]
+    pub source: SourceRecord,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionRecord {
+    pub modules: Vec<String>,
+    #[serde(default)]
+    pub with: Vec<String>,
+    #[serde(default)]
+    pub without: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FillRecord {
+    pub id: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+}
+
+impl From<&FillDecl> for FillRecord {
+    fn from(f: &FillDecl) -> Self {
+        FillRecord {
+            id: f.id.clone(),
+            description: f.description.clone(),
+            example: f.example.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRecord {
+    pub path: String,
+    pub module: String,
+    pub sha256: String,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+impl State {
+    pub fn read(kit: &Path) -> Result<State> {
+        let path = kit.join(STATE_FILE);
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!("`{}` is not an ispo kit (no {STATE_FILE}); create one with `ispo init`", kit.display())
+        })?;
+        let shown = path.display().to_string();
+        let probe: toml::Table = toml::from_str(&text).map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        match probe.get("format").and_then(toml::Value::as_integer) {
+            Some(f) if f == i64::from(STATE_FORMAT) => {}
+            Some(f) if f > i64::from(STATE_FORMAT) => {
+                anyhow::bail!("{shown}: this kit was written by a newer ispo (state format {f}); upgrade ispo to use it")
+            }
+            other => anyhow::bail!("{shown}: unknown state format {other:?}"),
+        }
+        let state: State = toml::from_str(&text).map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        for f in &state.files {
+            crate::paths::check(&f.path)
+                .or_else(|e| if crate::paths::RESERVED.contains(&f.path.as_str()) { Ok(()) } else { Err(e) })
+                .map_err(|why| Failure::Refused(format!("{shown}: recorded path `{}` is refused: {why}", f.path)))?;
+        }
+        Ok(state)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from("# ispo kit state: written by ispo, read by `ispo update`. Do not edit by hand.\n");
+        out.push_str(&toml::to_string_pretty(self).expect("state serialises"));
+        out
+    }
+}
+
+/// Whether `dir` has anything in it besides a `.git` folder.
+pub fn non_empty_entries(dir: &Path) -> Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    if !dir.is_dir() {
+        return Err(Failure::Refused(format!("`{}` exists and is not a folder", dir.display())).into());
+    }
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .with_context(|| format!("cannot read `{}`", dir.display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".git")
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Refuses to write through a symlink: every existing ancestor of `rel`
+/// inside `root`, and `rel` itself, must be a real folder or file.
+pub fn check_no_symlinks(root: &Path, rel: &str) -> Result<()> {
+    let mut current = root.to_path_buf();
+    for part in rel.split('/') {
+        current.push(part);
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&current).map(|t| t.display().to_string()).unwrap_or_else(|_| "?".into());
+                return Err(Failure::Refused(format!(
+                    "`{}` is a symlink (to `{target}`); ispo does not write through symlinks",
+                    current.display()
+                ))
+                .into());
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Everything one write of a kit consists of.
+pub struct KitWrite<'a> {
+    pub files: &'a [RenderedFile],
+    pub answers_text: &'a str,
+    pub state: &'a State,
+}
+
+/// Writes a kit into `dest`: staged next to it, then moved into place file by
+/// file (or the whole folder at once when `dest` does not exist yet), with the
+/// state last.
+pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".ispo-staging-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a staging folder in `{}`", parent.display()))?;
+    let mut entries: Vec<(String, &[u8])> = Vec::new();
+    for f in kit.files {
+        entries.push((f.path.clone(), &f.bytes));
+        entries.push((format!("{BASE_DIR}/{}", f.path), &f.bytes));
+    }
+    entries.push((ANSWERS_FILE.to_string(), kit.answers_text.as_bytes()));
+    let state_text = kit.state.to_toml();
+    for (rel, bytes) in &entries {
+        let path = staging.path().join(rel);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).with_context(|| format!("cannot create `{}`", p.display()))?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if !dest.exists() {
+        let state_path = staging.path().join(STATE_FILE);
+        fs::create_dir_all(state_path.parent().expect("has parent"))?;
+        fs::write(&state_path, &state_text).with_context(|| format!("cannot write `{}`", state_path.display()))?;
+        let staged = staging.keep();
+        fs::rename(&staged, dest).with_context(|| format!("cannot move the kit into `{}`", dest.display()))?;
+        return Ok(());
+    }
+    for (rel, _) in &entries {
+        check_no_symlinks(dest, rel)?;
+    }
+    check_no_symlinks(dest, STATE_FILE)?;
+    for (rel, _) in &entries {
+        let to = dest.join(rel);
+        if let Some(p) = to.parent() {
+            fs::create_dir_all(p).with_context(|| format!("cannot create `{}`", p.display()))?;
+        }
+        fs::rename(staging.path().join(rel), &to).with_context(|| format!("cannot write `{}`", to.display()))?;
+    }
+    let tmp = staging.path().join("state.toml");
+    fs::write(&tmp, &state_text).context("cannot stage the kit state")?;
+    fs::create_dir_all(dest.join(STATE_DIR))?;
+    fs::rename(&tmp, dest.join(STATE_FILE)).context("cannot write the kit state")?;
+    Ok(())
+}
+
+/// Reads the current content of the kit's tracked files (missing ones are skipped).
+pub fn read_files(kit: &Path, state: &State) -> BTreeMap<String, Vec<u8>> {
+    state
+        .files
+        .iter()
+        .filter_map(|f| fs::read(kit.join(&f.path)).ok().map(|b| (f.path.clone(), b)))
+        .collect()
+}

@@ -1,0 +1,76 @@
+//! ispo: assemble company-specific InnerSource kits from a shared catalog.
+//!
+//! The pipeline, one file per stage: arguments → config → source → catalog →
+//! question/answers (prompt) → selection → render → index → kit.
+
+pub mod answers;
+pub mod arguments;
+pub mod catalog;
+pub mod condition;
+pub mod config;
+pub mod error;
+pub mod explain;
+pub mod fill;
+pub mod index;
+pub mod init;
+pub mod kit;
+pub mod lint;
+pub mod output;
+pub mod paths;
+pub mod prompt;
+pub mod question;
+pub mod render;
+pub mod selection;
+pub mod source;
+pub mod status;
+pub mod version;
+
+use anyhow::Result;
+
+use crate::catalog::Catalog;
+use crate::config::{Command, Config};
+use crate::error::Code;
+use crate::output::Reporter;
+
+/// Runs one command; the caller turns errors into exit codes.
+pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
+    match &config.command {
+        Command::Init(c) => init::run(c, reporter),
+        Command::Explain(c) => explain::run(c, reporter),
+        Command::Status { kit, check } => status::run(kit, *check, reporter),
+        Command::Lint { path } => lint_command(path, reporter),
+    }
+}
+
+fn lint_command(path: &std::path::Path, reporter: &Reporter) -> Result<Code> {
+    let files = source::read_dir_tree(path)?;
+    let catalog = Catalog::load(files)?;
+    let (errors, warnings) = lint::lint(&catalog);
+    for w in &warnings {
+        reporter.warn(w);
+    }
+    if reporter.json {
+        let doc = serde_json::json!({
+            "schema_version": 1,
+            "command": "catalog lint",
+            "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    if !errors.is_empty() {
+        return Err(error::Failure::Invalid(errors).into());
+    }
+    reporter.status(
+        "Checked",
+        format!(
+            "{} {}: {} modules, {} questions, {} challenges, no errors",
+            catalog.manifest.name,
+            catalog.manifest.version,
+            catalog.modules.len(),
+            catalog.questions.len(),
+            catalog.challenges.len()
+        ),
+    );
+    Ok(Code::Ok)
+}

@@ -1,0 +1,317 @@
+//! `ispo catalog lint`: every check a catalog can get without rendering a kit.
+//!
+//! Loading already checks the schema, ids, references and conditions. Lint
+//! adds the template checks: every template parses, names only values that
+//! exist (questions, the module's declared fill-ins, ispo's own values),
+//! calls only known helpers and partials, partials do not include each other
+//! in a cycle, and output paths are safe and do not collide.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use handlebars::template::{Parameter, Template, TemplateElement};
+use handlebars::Path as HbPath;
+
+use crate::catalog::{Catalog, Module};
+use crate::error::Diagnostic;
+use crate::paths;
+use crate::render;
+
+/// Helpers a template may call: Handlebars' own and ispo's.
+pub const HELPERS: &[&str] = &[
+    "if", "unless", "each", "with", "lookup", "log", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "len", "contains",
+    "join", "label", "raw",
+];
+
+/// Values ispo adds to every template context.
+const ISPO_VALUES: &[&str] = &["catalog", "modules", "module", "fill"];
+
+#[derive(Debug, Default)]
+struct Refs {
+    /// (path as written, line, column, inside an `each`/`with` block)
+    values: Vec<(String, usize, usize, bool)>,
+    helpers: Vec<(String, usize, usize)>,
+    partials: Vec<(String, usize, usize)>,
+}
+
+fn walk(t: &Template, scoped: bool, at: (usize, usize), refs: &mut Refs) {
+    for (i, el) in t.elements.iter().enumerate() {
+        let pos = t.mapping.get(i).map_or(at, |m| (m.0, m.1));
+        element(el, scoped, pos, refs);
+    }
+}
+
+fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut Refs) {
+    match el {
+        TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => {
+            let is_call = !h.params.is_empty() || !h.hash.is_empty();
+            match (&h.name, is_call) {
+                (Parameter::Name(n), true) => refs.helpers.push((n.clone(), pos.0, pos.1)),
+                (Parameter::Name(n), false) if HELPERS.contains(&n.as_str()) => {}
+                (p, _) => param(p, scoped, pos, refs),
+            }
+            h.params.iter().for_each(|p| param(p, scoped, pos, refs));
+            h.hash.values().for_each(|p| param(p, scoped, pos, refs));
+        }
+        TemplateElement::HelperBlock(h) => {
+            let name = h.name.as_name().unwrap_or("");
+            refs.helpers.push((name.to_string(), pos.0, pos.1));
+            h.params.iter().for_each(|p| param(p, scoped, pos, refs));
+            h.hash.values().for_each(|p| param(p, scoped, pos, refs));
+            let inner_scoped = scoped || matches!(name, "each" | "with") || h.block_param.is_some();
+            if let Some(t) = &h.template {
+                walk(t, inner_scoped, pos, refs);
+            }
+            if let Some(t) = &h.inverse {
+                walk(t, scoped, pos, refs);
+            }
+        }
+        TemplateElement::PartialExpression(d) | TemplateElement::PartialBlock(d) => {
+            if let Some(n) = d.name.as_name() {
+                if n != "@partial-block" {
+                    refs.partials.push((n.to_string(), pos.0, pos.1));
+                }
+            }
+            d.params.iter().for_each(|p| param(p, scoped, pos, refs));
+            if let Some(t) = &d.template {
+                walk(t, scoped, pos, refs);
+            }
+        }
+        TemplateElement::DecoratorExpression(d) | TemplateElement::DecoratorBlock(d) => {
+            if let Some(t) = &d.template {
+                walk(t, scoped, pos, refs);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn param(p: &Parameter, scoped: bool, pos: (usize, usize), refs: &mut Refs) {
+    match p {
+        Parameter::Name(n) => refs.values.push((n.clone(), pos.0, pos.1, scoped)),
+        Parameter::Path(HbPath::Relative((_, raw))) => refs.values.push((raw.clone(), pos.0, pos.1, scoped)),
+        Parameter::Path(HbPath::Local(_)) | Parameter::Literal(_) => {}
+        Parameter::Subexpression(s) => element(s.as_element(), scoped, pos, refs),
+        _ => {}
+    }
+}
+
+/// Lints a loaded catalog; returns (errors, warnings).
+pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    if let Err(d) = render::registry(catalog) {
+        errors.extend(d);
+    }
+    let partial_names: BTreeSet<&str> = catalog.partials.iter().map(|p| p.name.as_str()).collect();
+    let questions: BTreeSet<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
+
+    // Partials: references and cycles.
+    let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in &catalog.partials {
+        let Ok(text) = catalog.text(&p.path) else { continue };
+        if let Ok(t) = Template::compile(text) {
+            let mut refs = Refs::default();
+            walk(&t, false, (1, 1), &mut refs);
+            check_partials(&p.path, &refs, &partial_names, &mut errors);
+            graph.insert(p.name.clone(), refs.partials.into_iter().map(|r| r.0).collect());
+        }
+    }
+    if let Some(cycle) = find_cycle(&graph) {
+        errors.push(Diagnostic::new("partials", 0, 0, format!("partials include each other in a cycle: {}", cycle.join(" -> "))));
+    }
+
+    let mut used_fills: BTreeSet<String> = BTreeSet::new();
+    let mut static_targets: BTreeMap<String, (String, bool)> = BTreeMap::new();
+    for m in &catalog.modules {
+        let fills: BTreeSet<&str> = m.fills.iter().map(|f| f.id.as_str()).collect();
+        for rel in &m.files {
+            let path = m.file_path(rel);
+            for target in targets_of(m, rel) {
+                check_target(catalog, m, &target.0, target.1, &mut static_targets, &mut errors);
+            }
+            if m.is_raw(rel) {
+                continue;
+            }
+            let text = match catalog.text(&path) {
+                Ok(t) => t,
+                Err(d) => {
+                    errors.push(d);
+                    continue;
+                }
+            };
+            let template = match Template::compile_with_name(text, path.clone()) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(render::template_diag(&path, &e));
+                    continue;
+                }
+            };
+            let mut refs = Refs::default();
+            walk(&template, false, (1, 1), &mut refs);
+            check_partials(&path, &refs, &partial_names, &mut errors);
+            for (h, line, col) in &refs.helpers {
+                if !HELPERS.contains(&h.as_str()) {
+                    errors.push(Diagnostic::new(&path, *line, *col, format!("unknown helper `{h}` (helpers: {})", HELPERS.join(", "))));
+                }
+            }
+            for (value, line, col, scoped) in &refs.values {
+                let (rooted, v) = match value.strip_prefix("@root.") {
+                    Some(rest) => (true, rest),
+                    None => (false, value.as_str()),
+                };
+                if v.starts_with('@') || v == "this" || v.starts_with("this.") || v.starts_with("../") {
+                    continue;
+                }
+                let mut segs = v.split(['.', '/']);
+                let first = segs.next().unwrap_or("");
+                if first == "fill" && (rooted || !scoped) {
+                    let id = segs.next().unwrap_or("");
+                    used_fills.insert(id.to_string());
+                    if !fills.contains(id) {
+                        errors.push(Diagnostic::new(
+                            &path,
+                            *line,
+                            *col,
+                            format!("fill-in `{id}` is not declared by module {} (add it to `fills` or a [[fill]] in its module.toml)", m.id),
+                        ));
+                    }
+                } else if (rooted || !scoped) && !questions.contains(first) && !ISPO_VALUES.contains(&first) {
+                    errors.push(Diagnostic::new(&path, *line, *col, format!("`{v}` is not a question, a fill-in or an ispo value")));
+                }
+            }
+        }
+        if m.challenges.is_empty() {
+            warnings.push(Diagnostic::new(&format!("{}/module.toml", m.dir), 0, 0, "the module addresses no challenge, so the kit index cannot place it"));
+        }
+        if m.files.is_empty() {
+            errors.push(Diagnostic::new(&format!("{}/module.toml", m.dir), 0, 0, "the module has no files under files/"));
+        }
+    }
+    for f in catalog.all_fills().keys() {
+        if !used_fills.contains(f) {
+            warnings.push(Diagnostic::new("fills.toml", 0, 0, format!("fill-in `{f}` is declared but no template uses it")));
+        }
+    }
+    for c in &catalog.challenges {
+        if !catalog.modules.iter().any(|m| m.challenges.contains(&c.id)) {
+            warnings.push(Diagnostic::new("challenges.toml", 0, 0, format!("challenge {} is addressed by no module", c.id)));
+        }
+    }
+    (errors, warnings)
+}
+
+/// Output targets of one source, each with whether it can be left out by a condition.
+fn targets_of(m: &Module, rel: &str) -> Vec<(String, bool)> {
+    let outs: Vec<_> = m.outputs.iter().filter(|o| o.source == rel).collect();
+    if outs.is_empty() {
+        vec![(rel.to_string(), m.when.is_some())]
+    } else {
+        outs.iter().map(|o| (o.target.clone(), m.when.is_some() || o.when.is_some())).collect()
+    }
+}
+
+fn check_target(
+    catalog: &Catalog,
+    m: &Module,
+    target: &str,
+    conditional: bool,
+    seen: &mut BTreeMap<String, (String, bool)>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let origin = format!("{}/module.toml", m.dir);
+    if target.contains("{{") {
+        for part in target.split('/').filter(|p| p.contains("{{")) {
+            if let Err(e) = Template::compile(part) {
+                errors.push(Diagnostic::new(&origin, 0, 0, format!("output path `{target}`: {}", e.reason())));
+            }
+        }
+        return;
+    }
+    if let Err(why) = paths::check(target) {
+        errors.push(Diagnostic::new(&origin, 0, 0, format!("output path `{target}` is refused: {why}")));
+        return;
+    }
+    let key = paths::fold(target);
+    if let Some((other, other_conditional)) = seen.get(&key) {
+        // Two always-present outputs on one path can never both be written.
+        if !conditional && !other_conditional {
+            errors.push(Diagnostic::new(&origin, 0, 0, format!("output `{target}` is also written by module {other}")));
+        }
+    } else {
+        seen.insert(key, (m.id.clone(), conditional));
+    }
+    let _ = catalog;
+}
+
+fn check_partials(path: &str, refs: &Refs, known: &BTreeSet<&str>, errors: &mut Vec<Diagnostic>) {
+    for (p, line, col) in &refs.partials {
+        if !known.contains(p.as_str()) {
+            errors.push(Diagnostic::new(path, *line, *col, format!("unknown partial `{p}` (put it in partials/{p}.hbs)")));
+        }
+    }
+}
+
+/// A cycle in the partial include graph, if any, as a path of names.
+pub fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    fn visit(n: &str, graph: &BTreeMap<String, Vec<String>>, stack: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| s == n) {
+            let mut cycle = stack[i..].to_vec();
+            cycle.push(n.to_string());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        stack.push(n.to_string());
+        for next in graph.get(n).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for n in graph.keys() {
+        if let Some(c) = visit(n, graph, &mut Vec::new(), &mut done) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_mutual_partial_recursion() {
+        let g = BTreeMap::from([
+            ("a".to_string(), vec!["b".to_string()]),
+            ("b".to_string(), vec!["c".to_string()]),
+            ("c".to_string(), vec!["a".to_string()]),
+            ("d".to_string(), vec![]),
+        ]);
+        assert_eq!(find_cycle(&g).unwrap(), vec!["a", "b", "c", "a"]);
+        let g = BTreeMap::from([("a".to_string(), vec!["b".to_string()]), ("b".to_string(), vec![])]);
+        assert!(find_cycle(&g).is_none());
+    }
+
+    #[test]
+    fn collects_values_helpers_and_partials() {
+        let t = Template::compile("{{forge}} {{fill.x}} {{#if (contains audiences \"d\")}}{{> part}}{{/if}}{{#each items}}{{name}}{{@root.stage}}{{/each}}{{nope 1}}").unwrap();
+        let mut refs = Refs::default();
+        walk(&t, false, (1, 1), &mut refs);
+        let values: Vec<(&str, bool)> = refs.values.iter().map(|v| (v.0.as_str(), v.3)).collect();
+        assert!(values.contains(&("forge", false)));
+        assert!(values.contains(&("fill.x", false)));
+        assert!(values.contains(&("audiences", false)));
+        assert!(values.contains(&("items", false)));
+        assert!(values.contains(&("name", true)));
+        assert!(values.contains(&("@root.stage", true)));
+        let helpers: Vec<&str> = refs.helpers.iter().map(|h| h.0.as_str()).collect();
+        assert_eq!(helpers, vec!["if", "contains", "each", "nope"]);
+        assert_eq!(refs.partials[0].0, "part");
+    }
+}

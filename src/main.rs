@@ -1,0 +1,35 @@
+//! The `ispo` binary: parse, run, print the error once, exit with its code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use ispo::arguments::Arguments;
+use ispo::config::Config;
+use ispo::error::{code_for, kind_for, Code};
+use ispo::output::{print_error, Reporter};
+
+fn main() -> ExitCode {
+    // A prompt interrupted with Ctrl-C leaves the cursor hidden unless we restore it.
+    let _ = ctrlc::set_handler(|| {
+        let _ = console::Term::stderr().show_cursor();
+        std::process::exit(Code::Interrupted as i32);
+    });
+    let config = Config::from_args(Arguments::parse());
+    let reporter = Reporter::new(config.quiet, config.verbose, config.json, config.color);
+    match ispo::run(&config, &reporter) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            let code = code_for(&err);
+            print_error(&err);
+            if config.json {
+                let doc = serde_json::json!({
+                    "schema_version": 1,
+                    "error": { "kind": kind_for(&err), "code": code as u8, "message": format!("{err}") },
+                });
+                println!("{doc}");
+            }
+            code.into()
+        }
+    }
+}

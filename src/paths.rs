@@ -1,0 +1,189 @@
+//! Validation of kit-relative output paths, before anything is written.
+//!
+//! A rendered path comes from catalog content and answers, so it is untrusted:
+//! every component is checked on every OS, so a kit made on Linux also checks
+//! out on Windows and macOS, and nothing can land outside the kit or in
+//! ispo's own state.
+
+use std::collections::BTreeMap;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Paths ispo writes itself; catalogs may not produce them.
+pub const RESERVED: &[&str] = &["README.md", "SOURCES.md", crate::kit::ANSWERS_FILE];
+
+const WINDOWS_RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
+    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Checks one kit-relative path (with `/` separators). Returns why it is unsafe.
+pub fn check(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if path.len() > 1024 {
+        return Err("the path is longer than 1024 bytes".into());
+    }
+    if path.starts_with('/') || path.starts_with('\\') {
+        return Err("the path is absolute".into());
+    }
+    if path.contains('\\') {
+        return Err("the path contains `\\`".into());
+    }
+    let components: Vec<&str> = path.split('/').collect();
+    if components.len() > 32 {
+        return Err("the path is nested more than 32 folders deep".into());
+    }
+    for (i, c) in components.iter().enumerate() {
+        check_component(c).map_err(|e| format!("component `{c}` {e}"))?;
+        if i == 0 && c.len() == 2 && c.ends_with(':') {
+            return Err("the path starts with a drive letter".into());
+        }
+    }
+    let first = components[0].to_lowercase();
+    let first_folded: String = first.chars().filter(|c| !is_invisible(*c)).collect();
+    if first_folded.trim_end_matches(['.', ' ']) == ".git" || first_folded == "git~1" {
+        return Err("the path goes into `.git`".into());
+    }
+    if components.iter().any(|c| c.eq_ignore_ascii_case(".git")) {
+        return Err("the path goes into a `.git` folder".into());
+    }
+    if first == ".ispo" {
+        return Err("the path goes into ispo's own state folder `.ispo`".into());
+    }
+    if components.len() == 1 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(components[0])) {
+        return Err(format!("`{}` is written by ispo itself", components[0]));
+    }
+    Ok(())
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+fn check_component(c: &str) -> Result<(), String> {
+    if c.is_empty() {
+        return Err("is empty (a doubled `/` or a value that rendered empty)".into());
+    }
+    if c == "." || c == ".." {
+        return Err("is a relative step".into());
+    }
+    if c.len() > 255 {
+        return Err("is longer than 255 bytes".into());
+    }
+    if let Some(bad) = c.chars().find(|ch| ch.is_control() || matches!(ch, '<' | '>' | ':' | '"' | '|' | '?' | '*')) {
+        return Err(format!("contains the character {bad:?}, which is not portable"));
+    }
+    if c.ends_with('.') || c.ends_with(' ') {
+        return Err("ends with a dot or a space, which Windows drops".into());
+    }
+    let stem = c.split('.').next().unwrap_or(c).trim_end().to_lowercase();
+    if WINDOWS_RESERVED.contains(&stem.as_str()) {
+        return Err("is a reserved device name on Windows".into());
+    }
+    if c.chars().any(is_invisible) {
+        return Err("contains an invisible character".into());
+    }
+    Ok(())
+}
+
+/// The key two paths share when they would be the same file on a
+/// case-insensitive or normalising file system.
+pub fn fold(path: &str) -> String {
+    path.nfc().collect::<String>().to_lowercase()
+}
+
+/// Finds outputs that collide on some file system: same folded path, or a
+/// path that is a file for one output and a folder for another.
+/// `owners` maps each path to who produced it (module id).
+pub fn collisions(owners: &BTreeMap<String, String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut folded: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+    for (path, owner) in owners {
+        if let Some((other_path, other_owner)) = folded.insert(fold(path), (path, owner)) {
+            problems.push(format!(
+                "`{path}` (module {owner}) and `{other_path}` (module {other_owner}) are the same file on case-insensitive or Unicode-normalising file systems"
+            ));
+        }
+    }
+    for (path, owner) in owners {
+        let mut prefix = String::new();
+        for part in path.split('/').take(path.split('/').count() - 1) {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            if let Some((other_path, other_owner)) = folded.get(&fold(&prefix)) {
+                problems.push(format!(
+                    "`{other_path}` (module {other_owner}) is a file, but module {owner} needs it to be a folder for `{path}`"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_paths() {
+        for ok in ["program/CHARTER.md", ".github/workflows/x.yml", "project-template/.gitlab/CODEOWNERS", "a b/c-d_e.md"] {
+            assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
+        }
+    }
+
+    #[test]
+    fn rejects_every_unsafe_form() {
+        let cases = [
+            ("", "empty"),
+            ("/etc/passwd", "absolute"),
+            ("\\\\host\\share", "absolute"),
+            ("a\\b", "`\\`"),
+            ("../x", "relative step"),
+            ("a/../../x", "relative step"),
+            ("a//b", "is empty"),
+            ("./a", "relative step"),
+            ("C:/x", "not portable"),
+            ("a/b\u{0}c", "not portable"),
+            ("a/b\nc", "not portable"),
+            ("CON", "reserved device"),
+            ("docs/lpt1.txt", "reserved device"),
+            ("name.", "ends with a dot"),
+            ("name ", "ends with a dot or a space"),
+            (".git/hooks/pre-commit", ".git"),
+            (".GIT/config", ".git"),
+            (".git./config", "ends with a dot"),
+            ("git~1/config", ".git"),
+            ("sub/.git/config", ".git"),
+            (".ispo/state.toml", "state folder"),
+            ("README.md", "written by ispo"),
+            ("ispo-answers.toml", "written by ispo"),
+            ("a\u{200b}b", "invisible"),
+        ];
+        for (path, why) in cases {
+            let err = check(path).expect_err(path);
+            assert!(err.contains(why), "{path:?}: {err}");
+        }
+        assert!(check(&"a".repeat(256)).unwrap_err().contains("255"));
+    }
+
+    #[test]
+    fn finds_case_unicode_and_file_folder_collisions() {
+        let owners = BTreeMap::from([
+            ("README-x.md".to_string(), "a".to_string()),
+            ("readme-X.md".to_string(), "b".to_string()),
+            ("caf\u{e9}.md".to_string(), "c".to_string()),
+            ("cafe\u{301}.md".to_string(), "d".to_string()),
+            ("docs".to_string(), "e".to_string()),
+            ("docs/x.md".to_string(), "f".to_string()),
+        ]);
+        let problems = collisions(&owners);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("module a") && p.contains("module b")));
+        assert!(problems.iter().any(|p| p.contains("module c") || p.contains("module d")));
+        assert!(problems.iter().any(|p| p.contains("module e") && p.contains("module f")));
+    }
+}

@@ -1,0 +1,154 @@
+//! The seam between questions and the terminal.
+//!
+//! `Prompter` is all the questionnaire knows about asking; `Terminal` implements
+//! it with dialoguer on stderr, and tests implement it with a script. ispo only
+//! builds a `Terminal` after deciding the session is interactive, so dialoguer
+//! never meets a missing terminal.
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result};
+use console::style;
+use dialoguer::theme::ColorfulTheme;
+
+pub trait Prompter {
+    /// Free text; `validate` is the question's own rule, re-asked until it passes.
+    fn text(&mut self, prompt: &str, default: Option<&str>, validate: &dyn Fn(&str) -> Result<(), String>) -> Result<String>;
+    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
+    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
+    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool]) -> Result<Vec<usize>>;
+    /// Shows a line of context (help text, a heading) before a prompt.
+    fn note(&mut self, text: &str);
+}
+
+/// Whether this session may prompt: both stdin and stderr are terminals,
+/// and neither `--non-interactive` (or `--json`) nor `CI` says otherwise.
+pub fn may_prompt(non_interactive: bool) -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    !non_interactive && !ci && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// dialoguer on stderr.
+pub struct Terminal {
+    theme: ColorfulTheme,
+}
+
+impl Terminal {
+    pub fn new() -> Terminal {
+        Terminal {
+            theme: ColorfulTheme::default(),
+        }
+    }
+}
+
+impl Default for Terminal {
+    fn default() -> Self {
+        Terminal::new()
+    }
+}
+
+impl Prompter for Terminal {
+    fn text(&mut self, prompt: &str, default: Option<&str>, validate: &dyn Fn(&str) -> Result<(), String>) -> Result<String> {
+        let mut input = dialoguer::Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .allow_empty(true)
+            .validate_with(|s: &String| validate(s));
+        if let Some(d) = default {
+            input = input.default(d.to_string());
+        }
+        input.interact_text().context("reading an answer from the terminal")
+    }
+
+    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
+        dialoguer::Confirm::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default)
+            .interact()
+            .context("reading an answer from the terminal")
+    }
+
+    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        dialoguer::Select::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .max_length(12)
+            .interact()
+            .context("reading an answer from the terminal")
+    }
+
+    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool]) -> Result<Vec<usize>> {
+        dialoguer::MultiSelect::with_theme(&self.theme)
+            .with_prompt(format!("{prompt} (space toggles, enter confirms)"))
+            .items(items)
+            .defaults(checked)
+            .max_length(16)
+            .interact()
+            .context("reading an answer from the terminal")
+    }
+
+    fn note(&mut self, text: &str) {
+        eprintln!("{}", style(text).dim());
+    }
+}
+
+#[cfg(test)]
+pub mod scripted {
+    //! A prompter that replays answers, for unit tests of the question flow.
+    use super::*;
+    use std::collections::VecDeque;
+
+    #[derive(Debug, Clone)]
+    pub enum Reply {
+        Text(String),
+        Confirm(bool),
+        Select(usize),
+        Multi(Vec<usize>),
+    }
+
+    #[derive(Default)]
+    pub struct Script {
+        pub replies: VecDeque<Reply>,
+        pub asked: Vec<String>,
+        pub rejected: Vec<String>,
+    }
+
+    impl Prompter for Script {
+        fn text(&mut self, prompt: &str, default: Option<&str>, validate: &dyn Fn(&str) -> Result<(), String>) -> Result<String> {
+            self.asked.push(prompt.to_string());
+            loop {
+                let reply = match self.replies.pop_front() {
+                    Some(Reply::Text(t)) if t.is_empty() => default.unwrap_or("").to_string(),
+                    Some(Reply::Text(t)) => t,
+                    other => anyhow::bail!("script expected text for {prompt:?}, has {other:?}"),
+                };
+                match validate(&reply) {
+                    Ok(()) => return Ok(reply),
+                    Err(e) => self.rejected.push(e),
+                }
+            }
+        }
+        fn confirm(&mut self, prompt: &str, _default: bool) -> Result<bool> {
+            self.asked.push(prompt.to_string());
+            match self.replies.pop_front() {
+                Some(Reply::Confirm(b)) => Ok(b),
+                other => anyhow::bail!("script expected confirm for {prompt:?}, has {other:?}"),
+            }
+        }
+        fn select(&mut self, prompt: &str, _items: &[String], _default: usize) -> Result<usize> {
+            self.asked.push(prompt.to_string());
+            match self.replies.pop_front() {
+                Some(Reply::Select(i)) => Ok(i),
+                other => anyhow::bail!("script expected select for {prompt:?}, has {other:?}"),
+            }
+        }
+        fn multi_select(&mut self, prompt: &str, _items: &[String], _checked: &[bool]) -> Result<Vec<usize>> {
+            self.asked.push(prompt.to_string());
+            match self.replies.pop_front() {
+                Some(Reply::Multi(v)) => Ok(v),
+                other => anyhow::bail!("script expected multi-select for {prompt:?}, has {other:?}"),
+            }
+        }
+        fn note(&mut self, _text: &str) {}
+    }
+}

@@ -1,0 +1,334 @@
+//! Questions and answers: types, choices, validation, and conversion from every input form.
+//!
+//! The same `Question::accept_*` functions serve prompts, `--set`, answers
+//! files and defaults, so an answer is judged by one set of rules wherever it
+//! comes from.
+
+use std::fmt;
+
+use regex::Regex;
+use serde_json::Value as Json;
+
+use crate::condition::Condition;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    Text,
+    Bool,
+    Integer,
+    Choice,
+    Multi,
+}
+
+impl QuestionKind {
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        Some(match s {
+            "text" => QuestionKind::Text,
+            "bool" => QuestionKind::Bool,
+            "integer" => QuestionKind::Integer,
+            "choice" => QuestionKind::Choice,
+            "multi" => QuestionKind::Multi,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            QuestionKind::Text => "text",
+            QuestionKind::Bool => "bool",
+            QuestionKind::Integer => "integer",
+            QuestionKind::Choice => "choice",
+            QuestionKind::Multi => "multi",
+        }
+    }
+}
+
+/// One answer, typed by its question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    Choice(String),
+    Multi(Vec<String>),
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::Text(s) => write!(f, "{s:?}"),
+            Answer::Bool(b) => write!(f, "{b}"),
+            Answer::Int(i) => write!(f, "{i}"),
+            Answer::Choice(c) => write!(f, "{c}"),
+            Answer::Multi(items) => write!(f, "[{}]", items.join(", ")),
+        }
+    }
+}
+
+impl Answer {
+    pub fn to_json(&self) -> Json {
+        match self {
+            Answer::Text(s) | Answer::Choice(s) => Json::String(s.clone()),
+            Answer::Bool(b) => Json::Bool(*b),
+            Answer::Int(i) => Json::from(*i),
+            Answer::Multi(items) => Json::Array(items.iter().map(|s| Json::String(s.clone())).collect()),
+        }
+    }
+
+    pub fn to_toml(&self) -> toml::Value {
+        match self {
+            Answer::Text(s) | Answer::Choice(s) => toml::Value::String(s.clone()),
+            Answer::Bool(b) => toml::Value::Boolean(*b),
+            Answer::Int(i) => toml::Value::Integer(*i),
+            Answer::Multi(items) => toml::Value::Array(items.iter().map(|s| toml::Value::String(s.clone())).collect()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// A declared default: a typed literal, or for strings a Handlebars template
+/// over earlier answers, rendered when the question is reached.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Default {
+    Literal(Answer),
+    Template(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: String,
+    pub kind: QuestionKind,
+    pub prompt: String,
+    pub help: Option<String>,
+    pub default: Option<Default>,
+    pub when: Option<Condition>,
+    pub choices: Vec<Choice>,
+    pub pattern: Option<Regex>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+impl Question {
+    pub fn shape(&self) -> crate::condition::QuestionShape {
+        crate::condition::QuestionShape {
+            kind: self.kind,
+            choices: self.choices.iter().map(|c| c.value.clone()).collect(),
+        }
+    }
+
+    pub fn choice_values(&self) -> Vec<&str> {
+        self.choices.iter().map(|c| c.value.as_str()).collect()
+    }
+
+    pub fn label_of(&self, value: &str) -> Option<&str> {
+        self.choices.iter().find(|c| c.value == value).map(|c| c.label.as_str())
+    }
+
+    /// Parses a string as typed on the command line or at a prompt.
+    /// Multiple choices are comma-separated.
+    pub fn accept_str(&self, raw: &str) -> Result<Answer, String> {
+        let raw_trimmed = raw.trim();
+        let answer = match self.kind {
+            QuestionKind::Text => Answer::Text(raw.to_string()),
+            QuestionKind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" | "on" => Answer::Bool(true),
+                "false" | "no" | "n" | "0" | "off" => Answer::Bool(false),
+                _ => return Err(format!("`{raw}` is not a yes/no value (use true or false)")),
+            },
+            QuestionKind::Integer => match raw_trimmed.replace('_', "").parse::<i64>() {
+                Ok(i) => Answer::Int(i),
+                Err(_) => return Err(format!("`{raw}` is not a whole number")),
+            },
+            QuestionKind::Choice => Answer::Choice(raw_trimmed.to_string()),
+            QuestionKind::Multi => Answer::Multi(
+                raw_trimmed
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+        };
+        self.validate(&answer)?;
+        Ok(answer)
+    }
+
+    /// Converts a TOML value (answers file, catalog default).
+    pub fn accept_toml(&self, value: &toml::Value) -> Result<Answer, String> {
+        let answer = match (self.kind, value) {
+            (QuestionKind::Text, toml::Value::String(s)) => Answer::Text(s.clone()),
+            (QuestionKind::Bool, toml::Value::Boolean(b)) => Answer::Bool(*b),
+            (QuestionKind::Integer, toml::Value::Integer(i)) => Answer::Int(*i),
+            (QuestionKind::Choice, toml::Value::String(s)) => Answer::Choice(s.clone()),
+            (QuestionKind::Multi, toml::Value::Array(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => out.push(s.clone()),
+                        other => return Err(format!("expected a list of strings, found {} in the list", other.type_str())),
+                    }
+                }
+                Answer::Multi(out)
+            }
+            (kind, other) => {
+                let expected = match kind {
+                    QuestionKind::Text | QuestionKind::Choice => "a string",
+                    QuestionKind::Bool => "true or false",
+                    QuestionKind::Integer => "an integer",
+                    QuestionKind::Multi => "a list of strings",
+                };
+                return Err(format!("expected {expected}, found {}", other.type_str()));
+            }
+        };
+        self.validate(&answer)?;
+        Ok(answer)
+    }
+
+    /// The rules every answer must pass, whatever its source.
+    pub fn validate(&self, answer: &Answer) -> Result<(), String> {
+        match answer {
+            Answer::Text(s) => {
+                if let Some(re) = &self.pattern {
+                    if !re.is_match(s) {
+                        return Err(format!("`{s}` does not match the pattern `{}`", pattern_source(re)));
+                    }
+                }
+            }
+            Answer::Int(i) => {
+                if let Some(min) = self.min {
+                    if *i < min {
+                        return Err(format!("{i} is below the minimum {min}"));
+                    }
+                }
+                if let Some(max) = self.max {
+                    if *i > max {
+                        return Err(format!("{i} is above the maximum {max}"));
+                    }
+                }
+            }
+            Answer::Choice(c) => {
+                if !self.choices.iter().any(|x| &x.value == c) {
+                    return Err(format!("`{c}` is not one of the allowed values: {}", self.choice_values().join(", ")));
+                }
+            }
+            Answer::Multi(items) => {
+                for c in items {
+                    if !self.choices.iter().any(|x| &x.value == c) {
+                        return Err(format!("`{c}` is not one of the allowed values: {}", self.choice_values().join(", ")));
+                    }
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                if let Some(dup) = items.iter().find(|i| !seen.insert(i.as_str())) {
+                    return Err(format!("`{dup}` is listed twice"));
+                }
+                if let Some(min) = self.min {
+                    if (items.len() as i64) < min {
+                        return Err(format!("pick at least {min}"));
+                    }
+                }
+                if let Some(max) = self.max {
+                    if items.len() as i64 > max {
+                        return Err(format!("pick at most {max}"));
+                    }
+                }
+            }
+            Answer::Bool(_) => {}
+        }
+        Ok(())
+    }
+
+    /// How to supply this answer without a prompt, for error messages.
+    pub fn flag_hint(&self, has_default: bool) -> String {
+        let example = match self.kind {
+            QuestionKind::Text => "<text>".to_string(),
+            QuestionKind::Bool => "true|false".to_string(),
+            QuestionKind::Integer => match (self.min, self.max) {
+                (Some(a), Some(b)) => format!("<{a}..{b}>"),
+                _ => "<number>".to_string(),
+            },
+            QuestionKind::Choice => self.choice_values().join("|"),
+            QuestionKind::Multi => format!("<comma-separated: {}>", self.choice_values().join(",")),
+        };
+        let mut hint = format!("--set {}={example}", self.id);
+        if has_default {
+            hint.push_str(" (or --defaults)");
+        }
+        hint
+    }
+}
+
+/// The pattern as the catalog author wrote it, without the anchors ispo adds.
+fn pattern_source(re: &Regex) -> &str {
+    let s = re.as_str();
+    s.strip_prefix("^(?:").and_then(|s| s.strip_suffix(")$")).unwrap_or(s)
+}
+
+/// Compiles a text pattern so that it must match the whole answer.
+pub fn compile_pattern(p: &str) -> Result<Regex, String> {
+    Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("invalid pattern: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(kind: QuestionKind) -> Question {
+        Question {
+            id: "q".into(),
+            kind,
+            prompt: "Q?".into(),
+            help: None,
+            default: None,
+            when: None,
+            choices: ["a", "b"]
+                .iter()
+                .map(|v| Choice {
+                    value: v.to_string(),
+                    label: v.to_uppercase(),
+                    help: None,
+                })
+                .collect(),
+            pattern: None,
+            min: Some(1),
+            max: Some(10),
+        }
+    }
+
+    #[test]
+    fn strings_and_toml_follow_the_same_rules() {
+        let choice = q(QuestionKind::Choice);
+        assert_eq!(choice.accept_str("a").unwrap(), Answer::Choice("a".into()));
+        let err = choice.accept_str("c").unwrap_err();
+        assert_eq!(err, "`c` is not one of the allowed values: a, b");
+        assert_eq!(choice.accept_toml(&toml::Value::String("c".into())).unwrap_err(), err);
+
+        let int = q(QuestionKind::Integer);
+        assert_eq!(int.accept_str("1_0").unwrap(), Answer::Int(10));
+        assert!(int.accept_str("11").unwrap_err().contains("above the maximum 10"));
+        assert!(int.accept_toml(&toml::Value::Integer(0)).unwrap_err().contains("below the minimum 1"));
+        assert!(int.accept_toml(&toml::Value::String("3".into())).unwrap_err().contains("expected an integer, found string"));
+
+        let multi = q(QuestionKind::Multi);
+        assert_eq!(multi.accept_str("a, b").unwrap(), Answer::Multi(vec!["a".into(), "b".into()]));
+        assert!(multi.accept_str("a,a").unwrap_err().contains("listed twice"));
+        assert!(multi.accept_str("").unwrap_err().contains("at least 1"));
+
+        let b = q(QuestionKind::Bool);
+        assert_eq!(b.accept_str("Yes").unwrap(), Answer::Bool(true));
+        assert!(b.accept_str("maybe").is_err());
+    }
+
+    #[test]
+    fn patterns_must_match_the_whole_text() {
+        let mut t = q(QuestionKind::Text);
+        t.pattern = Some(compile_pattern("[a-z]+").unwrap());
+        assert!(t.accept_str("abc").is_ok());
+        assert_eq!(t.accept_str("abc1").unwrap_err(), "`abc1` does not match the pattern `[a-z]+`");
+    }
+}

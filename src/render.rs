@@ -1,0 +1,276 @@
+//! Rendering selected modules into kit files, in memory.
+//!
+//! Handlebars runs in strict mode (an unknown value is an error, not an empty
+//! string) with HTML escaping off. Each template is registered under its
+//! catalog-relative path, so every error names the file, line and column.
+//! Output paths are rendered component by component and checked before
+//! anything is written.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use handlebars::{
+    handlebars_helper, Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason, ScopedJson, TemplateError,
+};
+use serde_json::{json, Map, Value as Json};
+
+use crate::catalog::{Catalog, Module};
+use crate::error::{Diagnostic, Failure};
+use crate::fill::marker;
+use crate::paths;
+
+/// One file of the kit, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// Kit-relative, `/`-separated.
+    pub path: String,
+    /// The module that produced it (`ispo` for generated index files).
+    pub module: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Caps that keep a hostile or broken catalog from filling the disk.
+pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_OUTPUT_FILES: usize = 10_000;
+pub const MAX_OUTPUT_BYTES: usize = 512 * 1024 * 1024;
+
+handlebars_helper!(contains: |list: Json, item: Json| list.as_array().is_some_and(|a| a.contains(&item)));
+handlebars_helper!(join: |list: Json, sep: str| list
+    .as_array()
+    .map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect::<Vec<_>>().join(sep))
+    .unwrap_or_default());
+
+/// `{{label "forge"}}`: the human label of the answer to a choice question.
+struct Label {
+    labels: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl HelperDef for Label {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let q = h
+            .param(0)
+            .and_then(|v| v.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("label", 0))?;
+        let labels = self
+            .labels
+            .get(q)
+            .ok_or_else(|| RenderErrorReason::Other(format!("label: `{q}` is not a choice question")))?;
+        let name = |v: &Json| v.as_str().map(|s| labels.get(s).cloned().unwrap_or_else(|| s.to_string()));
+        let text = match ctx.data().get(q) {
+            Some(Json::Array(items)) => items.iter().filter_map(name).collect::<Vec<_>>().join(", "),
+            Some(v) => name(v).unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(ScopedJson::Derived(Json::String(text)))
+    }
+}
+
+/// A registry with ispo's settings and helpers, and the catalog's partials.
+pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic>> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.register_helper("contains", Box::new(contains));
+    hb.register_helper("join", Box::new(join));
+    let labels = catalog
+        .questions
+        .iter()
+        .filter(|q| !q.choices.is_empty())
+        .map(|q| (q.id.clone(), q.choices.iter().map(|c| (c.value.clone(), c.label.clone())).collect()))
+        .collect();
+    hb.register_helper("label", Box::new(Label { labels }));
+    let mut diags = Vec::new();
+    for p in &catalog.partials {
+        match catalog.text(&p.path) {
+            Ok(text) => {
+                if let Err(e) = hb.register_partial(&p.name, text) {
+                    diags.push(template_diag(&p.path, &e));
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(hb)
+    } else {
+        Err(diags)
+    }
+}
+
+pub fn template_diag(path: &str, e: &TemplateError) -> Diagnostic {
+    let (line, column) = e.pos().unwrap_or((0, 0));
+    Diagnostic::new(path, line, column, format!("template error: {}", e.reason()))
+}
+
+pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
+    let reason = match e.reason() {
+        RenderErrorReason::MissingVariable(Some(v)) => format!("`{v}` is not defined (not a question, a declared fill-in of this module, or an ispo value)"),
+        other => other.to_string(),
+    };
+    Diagnostic::new(path, e.line_no.unwrap_or(0), e.column_no.unwrap_or(0), format!("render error: {reason}"))
+}
+
+/// Values every template sees, whatever its module.
+pub fn base_context(catalog: &Catalog, answers: Map<String, Json>, selected: &[&Module]) -> Map<String, Json> {
+    let mut ctx = answers;
+    ctx.insert(
+        "catalog".into(),
+        json!({ "name": catalog.manifest.name, "title": catalog.manifest.title, "version": catalog.manifest.version }),
+    );
+    let modules: Map<String, Json> = selected
+        .iter()
+        .map(|m| (m.id.clone(), json!({ "title": m.title, "kind": m.kind.name() })))
+        .collect();
+    ctx.insert("modules".into(), Json::Object(modules));
+    ctx
+}
+
+/// The context of one module: the base plus `module` and its `fill` values.
+pub fn module_context(base: &Map<String, Json>, module: &Module, fills: &BTreeMap<String, String>) -> Json {
+    let mut ctx = base.clone();
+    ctx.insert(
+        "module".into(),
+        json!({ "id": module.id, "title": module.title, "kind": module.kind.name(), "summary": module.summary }),
+    );
+    let fill: Map<String, Json> = module
+        .fills
+        .iter()
+        .map(|f| (f.id.clone(), Json::String(fills.get(&f.id).cloned().unwrap_or_else(|| marker(&f.id)))))
+        .collect();
+    ctx.insert("fill".into(), Json::Object(fill));
+    Json::Object(ctx)
+}
+
+/// Where one source file of a module goes, given the answers.
+pub fn targets(module: &Module, rel: &str, answers: &dyn Fn(&str) -> Option<crate::question::Answer>) -> Vec<String> {
+    let outputs: Vec<_> = module.outputs.iter().filter(|o| o.source == rel).collect();
+    if outputs.is_empty() {
+        return vec![rel.to_string()];
+    }
+    outputs
+        .iter()
+        .filter(|o| o.when.as_ref().is_none_or(|w| w.eval(answers)))
+        .map(|o| o.target.clone())
+        .collect()
+}
+
+/// Renders a templated path one component at a time, so an answer can never
+/// add a separator, then checks the result.
+pub fn render_path(hb: &Handlebars<'_>, template: &str, ctx: &Json, origin: &str) -> Result<String, Diagnostic> {
+    let mut parts = Vec::new();
+    for part in template.split('/') {
+        let rendered = if part.contains("{{") {
+            hb.render_template(part, ctx)
+                .map_err(|e| Diagnostic::new(origin, 0, 0, format!("output path `{template}`: {}", e.reason())))?
+        } else {
+            part.to_string()
+        };
+        if rendered.contains('/') || rendered.contains('\\') {
+            return Err(Diagnostic::new(origin, 0, 0, format!("output path `{template}` renders a component to `{rendered}`, which contains a path separator")));
+        }
+        parts.push(rendered);
+    }
+    let path = parts.join("/");
+    paths::check(&path).map_err(|why| Diagnostic::new(origin, 0, 0, format!("output path `{template}` renders to `{path}`, which is refused: {why}")))?;
+    Ok(path)
+}
+
+/// Renders every selected module. All problems are collected and returned
+/// together; nothing is written here.
+pub fn render(
+    catalog: &Catalog,
+    selected: &[&Module],
+    answers: &crate::answers::Answers,
+    fills: &BTreeMap<String, String>,
+) -> Result<Vec<RenderedFile>> {
+    let mut hb = registry(catalog).map_err(Failure::Invalid)?;
+    let mut diags = Vec::new();
+    // Register first, so one bad template does not hide the others.
+    for m in selected {
+        for rel in &m.files {
+            if m.is_raw(rel) {
+                continue;
+            }
+            let path = m.file_path(rel);
+            match catalog.text(&path) {
+                Ok(text) if text.len() > MAX_TEMPLATE_BYTES => {
+                    diags.push(Diagnostic::new(&path, 0, 0, format!("template is larger than the {} MiB limit", MAX_TEMPLATE_BYTES / 1024 / 1024)))
+                }
+                Ok(text) => {
+                    if let Err(e) = hb.register_template_string(&path, text) {
+                        diags.push(template_diag(&path, &e));
+                    }
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Failure::Invalid(diags).into());
+    }
+    let lookup = answers.lookup();
+    let base = base_context(catalog, answers.to_json(), selected);
+    let mut files = Vec::new();
+    // Unsafe or colliding paths are safety refusals (exit 4), not mere errors.
+    let mut refused = Vec::new();
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    let mut total = 0usize;
+    for m in selected {
+        let ctx_json = module_context(&base, m, fills);
+        let ctx = Context::wraps(&ctx_json).map_err(|e| anyhow::anyhow!("building the template context: {e}"))?;
+        for rel in &m.files {
+            let path = m.file_path(rel);
+            for target in targets(m, rel, &lookup) {
+                let out_path = match render_path(&hb, &target, &ctx_json, &format!("{}/module.toml", m.dir)) {
+                    Ok(p) => p,
+                    Err(d) => {
+                        refused.push(d.to_string());
+                        continue;
+                    }
+                };
+                if let Some(other) = owners.get(&out_path) {
+                    diags.push(Diagnostic::new(&path, 0, 0, format!("renders to `{out_path}`, which module {other} also writes")));
+                    continue;
+                }
+                let bytes = if m.is_raw(rel) {
+                    catalog.files[&path].clone()
+                } else {
+                    match hb.render_with_context(&path, &ctx) {
+                        Ok(s) => s.into_bytes(),
+                        Err(e) => {
+                            diags.push(render_diag(&path, &e));
+                            continue;
+                        }
+                    }
+                };
+                total += bytes.len();
+                owners.insert(out_path.clone(), m.id.clone());
+                files.push(RenderedFile {
+                    path: out_path,
+                    module: m.id.clone(),
+                    bytes,
+                });
+            }
+        }
+    }
+    if files.len() > MAX_OUTPUT_FILES {
+        diags.push(Diagnostic::new("catalog", 0, 0, format!("the kit would have {} files, over the limit of {MAX_OUTPUT_FILES}", files.len())));
+    }
+    if total > MAX_OUTPUT_BYTES {
+        diags.push(Diagnostic::new("catalog", 0, 0, format!("the kit would be {total} bytes, over the limit of {MAX_OUTPUT_BYTES}")));
+    }
+    refused.extend(paths::collisions(&owners));
+    if !refused.is_empty() {
+        return Err(Failure::Refused(format!("unsafe output paths, nothing was written:\n  {}", refused.join("\n  "))).into());
+    }
+    if !diags.is_empty() {
+        return Err(Failure::Invalid(diags).into());
+    }
+    Ok(files)
+}

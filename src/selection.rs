@@ -1,0 +1,167 @@
+//! Which modules go into a kit, and why.
+//!
+//! A module is in when its condition holds (or it has none), when `--with`
+//! forces it, or when a selected module requires it; `--without` forces it
+//! out. Every decision keeps its reason so `ispo explain` can show the clause
+//! that decided it.
+
+use std::collections::BTreeSet;
+
+use anyhow::Result;
+
+use crate::catalog::{Catalog, Module};
+use crate::condition::Trace;
+use crate::error::Failure;
+use crate::question::Answer;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// No condition: the module applies to every company.
+    Always,
+    /// Its condition, evaluated against the answers.
+    Condition(Trace),
+    With,
+    Without,
+    RequiredBy(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub id: String,
+    pub included: bool,
+    pub reason: Reason,
+}
+
+impl Decision {
+    /// One line saying why, e.g. "stage in [piloting] (stage = piloting)".
+    pub fn why(&self) -> String {
+        match &self.reason {
+            Reason::Always => "applies to every kit (no condition)".to_string(),
+            Reason::With => "forced in with --with".to_string(),
+            Reason::Without => "left out with --without".to_string(),
+            Reason::RequiredBy(m) => format!("required by {m}"),
+            Reason::Condition(t) => {
+                let parts: Vec<String> = t
+                    .decisive()
+                    .iter()
+                    .map(|d| match &d.actual {
+                        Some(a) => format!("`{}` is {} ({a})", d.text, d.result),
+                        None => format!("`{}` is {}", d.text, d.result),
+                    })
+                    .collect();
+                format!("{}: {}", if self.included { "condition holds" } else { "condition fails" }, parts.join(", "))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub decisions: Vec<Decision>,
+    pub with: Vec<String>,
+    pub without: Vec<String>,
+}
+
+impl Selection {
+    pub fn included<'c>(&self, catalog: &'c Catalog) -> Vec<&'c Module> {
+        catalog
+            .modules
+            .iter()
+            .filter(|m| self.decisions.iter().any(|d| d.id == m.id && d.included))
+            .collect()
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.decisions.iter().filter(|d| d.included).map(|d| d.id.clone()).collect()
+    }
+
+    pub fn decision(&self, id: &str) -> Option<&Decision> {
+        self.decisions.iter().find(|d| d.id == id)
+    }
+}
+
+/// Checks that override ids name real modules.
+pub fn check_overrides(catalog: &Catalog, with: &[String], without: &[String]) -> Result<()> {
+    let known: Vec<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+    for (flag, list) in [("--with", with), ("--without", without)] {
+        for id in list {
+            if !known.contains(&id.as_str()) {
+                return Err(Failure::Usage(format!("{flag} {id}: no such module in this catalog (modules: {})", known.join(", "))).into());
+            }
+        }
+    }
+    if let Some(both) = with.iter().find(|w| without.contains(w)) {
+        return Err(Failure::Usage(format!("module `{both}` is both in --with and --without")).into());
+    }
+    Ok(())
+}
+
+pub fn select(catalog: &Catalog, answers: &dyn Fn(&str) -> Option<Answer>, with: &[String], without: &[String]) -> Result<Selection> {
+    check_overrides(catalog, with, without)?;
+    let mut decisions: Vec<Decision> = catalog
+        .modules
+        .iter()
+        .map(|m| {
+            let (included, reason) = if without.contains(&m.id) {
+                (false, Reason::Without)
+            } else if with.contains(&m.id) {
+                (true, Reason::With)
+            } else {
+                match &m.when {
+                    None => (true, Reason::Always),
+                    Some(c) => {
+                        let t = c.trace(answers);
+                        (t.result, Reason::Condition(t))
+                    }
+                }
+            };
+            Decision {
+                id: m.id.clone(),
+                included,
+                reason,
+            }
+        })
+        .collect();
+    // Pull in requirements until nothing changes.
+    loop {
+        let included: BTreeSet<String> = decisions.iter().filter(|d| d.included).map(|d| d.id.clone()).collect();
+        let mut changed = false;
+        for m in catalog.modules.iter().filter(|m| included.contains(&m.id)) {
+            for r in &m.requires {
+                let d = decisions.iter_mut().find(|d| &d.id == r).expect("requires checked at load");
+                if d.included {
+                    continue;
+                }
+                if d.reason == Reason::Without {
+                    return Err(Failure::Usage(format!("module `{}` requires `{r}`, which --without leaves out; drop --without {r} or leave out `{}` too", m.id, m.id)).into());
+                }
+                d.included = true;
+                d.reason = Reason::RequiredBy(m.id.clone());
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let selection = Selection {
+        decisions,
+        with: with.to_vec(),
+        without: without.to_vec(),
+    };
+    for m in selection.included(catalog) {
+        for c in &m.conflicts {
+            if let Some(other) = selection.decision(c).filter(|d| d.included) {
+                let mine = selection.decision(&m.id).expect("decided").why();
+                anyhow::bail!(
+                    "modules `{}` and `{c}` conflict and both apply:\n  - {}: {mine}\n  - {c}: {}\nleave one out with --without {} or --without {c}",
+                    m.id,
+                    m.id,
+                    other.why(),
+                    m.id
+                );
+            }
+        }
+    }
+    Ok(selection)
+}

@@ -1,0 +1,568 @@
+//! Where a catalog comes from: the built-in copy, a local folder, a local git
+//! repository, or a remote git URL kept in a bare mirror in the cache.
+//!
+//! Whatever the source, the result is the same: the files of one catalog
+//! version in memory, plus a record (source, ref, subfolder, resolved commit)
+//! that the kit stores so a later update knows exactly where it came from.
+//! Git content is read from objects of the resolved commit, never from a
+//! checkout, so a catalog cannot smuggle in symlinks or submodules.
+
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use git2::{AutotagOption, CredentialType, FetchOptions, FetchPrune, ObjectType, Oid, Repository};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Files;
+use crate::error::Failure;
+use crate::output::Reporter;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_catalog.rs"));
+}
+
+/// Name recorded for the catalog embedded in the binary.
+pub const BUILTIN: &str = "builtin";
+
+/// What the user asked for.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogRequest {
+    /// `None` means the built-in catalog.
+    pub location: Option<String>,
+    pub reference: Option<String>,
+    pub subdir: Option<String>,
+    pub offline: bool,
+}
+
+/// What the kit records about its catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRecord {
+    /// `builtin`, a git URL, or an absolute local path.
+    pub source: String,
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
+    /// A full git commit id, or `sha256:<digest>` for sources without git.
+    pub commit: String,
+}
+
+pub struct Loaded {
+    pub files: Files,
+    pub record: SourceRecord,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Location {
+    Builtin,
+    Path(PathBuf),
+    Url(String),
+}
+
+/// Fetches (or reads) the catalog described by `req`.
+pub fn load(req: &CatalogRequest, reporter: &Reporter) -> Result<Loaded> {
+    let subdir = req.subdir.as_deref().map(validate_subdir).transpose()?;
+    if let Some(r) = &req.reference {
+        validate_ref(r)?;
+    }
+    match classify(req.location.as_deref())? {
+        Location::Builtin => {
+            if req.reference.is_some() {
+                return Err(Failure::Usage("--ref needs --catalog: the built-in catalog has no git history".into()).into());
+            }
+            let files = builtin_files(subdir.as_deref());
+            Ok(Loaded {
+                record: SourceRecord {
+                    source: BUILTIN.into(),
+                    reference: None,
+                    subdir: subdir.clone(),
+                    commit: digest(&files),
+                },
+                files,
+            })
+        }
+        Location::Path(path) => load_path(&path, req, subdir, reporter),
+        Location::Url(url) => load_url(&url, req, subdir, reporter),
+    }
+}
+
+fn builtin_files(subdir: Option<&str>) -> Files {
+    builtin::FILES
+        .iter()
+        .filter_map(|(p, bytes)| {
+            let rel = match subdir {
+                Some(s) => p.strip_prefix(s)?.strip_prefix('/')?,
+                None => p,
+            };
+            Some((rel.to_string(), bytes.to_vec()))
+        })
+        .collect()
+}
+
+/// A stable content digest for sources that have no commit id.
+pub fn digest(files: &Files) -> String {
+    let mut h = Sha256::new();
+    for (path, bytes) in files {
+        h.update((path.len() as u64).to_le_bytes());
+        h.update(path.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+fn classify(location: Option<&str>) -> Result<Location> {
+    let Some(loc) = location else {
+        return Ok(Location::Builtin);
+    };
+    if loc == BUILTIN {
+        return Ok(Location::Builtin);
+    }
+    if loc.is_empty() {
+        return Err(Failure::Usage("--catalog is empty".into()).into());
+    }
+    if loc.starts_with('-') {
+        return Err(Failure::Refused(format!("catalog location `{loc}` starts with `-`, which git could read as an option")).into());
+    }
+    if loc.chars().any(char::is_control) {
+        return Err(Failure::Refused("catalog location contains control characters".into()).into());
+    }
+    if let Some((scheme, rest)) = loc.split_once("://") {
+        let scheme_lc = scheme.to_ascii_lowercase();
+        match scheme_lc.as_str() {
+            "https" | "http" | "ssh" | "git" => {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                let host = host.rsplit('@').next().unwrap_or("");
+                if host.is_empty() {
+                    return Err(Failure::Usage(format!("catalog URL `{loc}` has no host")).into());
+                }
+                if host.starts_with('-') {
+                    return Err(Failure::Refused(format!("catalog URL `{loc}` has a host starting with `-`")).into());
+                }
+                Ok(Location::Url(loc.to_string()))
+            }
+            "file" => Ok(Location::Url(loc.to_string())),
+            _ => Err(Failure::Refused(format!(
+                "catalog URL scheme `{scheme}://` is not allowed; use https://, ssh://, git://, file:// or a local path"
+            ))
+            .into()),
+        }
+    } else if loc.contains("::") {
+        Err(Failure::Refused(format!(
+            "catalog location `{loc}` uses a git remote helper (`<transport>::`), which can run commands; use https://, ssh://, git://, file:// or a local path"
+        ))
+        .into())
+    } else if is_scp_like(loc) {
+        Ok(Location::Url(loc.to_string()))
+    } else {
+        Ok(Location::Path(PathBuf::from(loc)))
+    }
+}
+
+/// `user@host:path` or `host:path`, git's short ssh form (not a Windows drive).
+fn is_scp_like(loc: &str) -> bool {
+    match loc.split_once(':') {
+        Some((host, _)) => {
+            !host.is_empty()
+                && !host.contains('/')
+                && !(host.len() == 1 && host.chars().all(|c| c.is_ascii_alphabetic()))
+                && !Path::new(loc).exists()
+        }
+        None => false,
+    }
+}
+
+/// A subfolder inside the catalog repository: relative, no `..`.
+pub fn validate_subdir(s: &str) -> Result<String> {
+    let trimmed = s.trim_matches('/');
+    let bad = trimmed.is_empty()
+        || s.starts_with('/')
+        || s.contains('\\')
+        || trimmed.chars().any(char::is_control)
+        || Path::new(trimmed).components().any(|c| !matches!(c, Component::Normal(_)));
+    if bad {
+        return Err(Failure::Refused(format!("--subdir `{s}` must be a relative folder inside the catalog, without `..`")).into());
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A branch, tag or commit id as typed by a user.
+pub fn validate_ref(r: &str) -> Result<()> {
+    let bad = r.is_empty()
+        || r.starts_with('-')
+        || r.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+        || r.contains("..")
+        || r.contains("@{")
+        || r.ends_with('/')
+        || r.ends_with(".lock");
+    if bad {
+        return Err(Failure::Refused(format!("`{r}` is not a valid branch, tag or commit id")).into());
+    }
+    Ok(())
+}
+
+fn load_path(path: &Path, req: &CatalogRequest, subdir: Option<String>, reporter: &Reporter) -> Result<Loaded> {
+    if !path.exists() {
+        bail!("catalog path `{}` does not exist", path.display());
+    }
+    let abs = path
+        .canonicalize()
+        .with_context(|| format!("cannot resolve catalog path `{}`", path.display()))?;
+    if let Ok(repo) = Repository::discover(&abs) {
+        if let Some(workdir) = repo.workdir().map(Path::to_path_buf) {
+            let workdir = workdir.canonicalize().unwrap_or(workdir);
+            let inner = abs.strip_prefix(&workdir).unwrap_or(Path::new(""));
+            let mut inside = inner.to_string_lossy().replace('\\', "/");
+            if let Some(s) = &subdir {
+                inside = if inside.is_empty() { s.clone() } else { format!("{inside}/{s}") };
+            }
+            let commit = resolve(&repo, req.reference.as_deref(), &abs.display().to_string())?;
+            warn_if_dirty(&repo, &inside, reporter);
+            let files = read_commit(&repo, commit, &inside)?;
+            reporter.debug(format!("read catalog from git repository {} at {commit}", workdir.display()));
+            return Ok(Loaded {
+                files,
+                record: SourceRecord {
+                    source: abs.display().to_string(),
+                    reference: req.reference.clone(),
+                    subdir,
+                    commit: commit.to_string(),
+                },
+            });
+        }
+    }
+    if req.reference.is_some() {
+        return Err(Failure::Usage(format!("--ref needs a git repository, and `{}` is a plain folder", path.display())).into());
+    }
+    let root = match &subdir {
+        Some(s) => abs.join(s),
+        None => abs.clone(),
+    };
+    let files = read_dir_tree(&root)?;
+    Ok(Loaded {
+        record: SourceRecord {
+            source: abs.display().to_string(),
+            reference: None,
+            subdir,
+            commit: digest(&files),
+        },
+        files,
+    })
+}
+
+fn warn_if_dirty(repo: &Repository, inside: &str, reporter: &Reporter) {
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    if !inside.is_empty() {
+        opts.pathspec(inside);
+    }
+    if let Ok(statuses) = repo.statuses(Some(&mut opts)) {
+        if !statuses.is_empty() {
+            reporter.warn(format!(
+                "the catalog repository has {} uncommitted change(s); ispo reads committed content only",
+                statuses.len()
+            ));
+        }
+    }
+}
+
+/// Reads a plain folder: regular files only; a symlink is refused.
+pub fn read_dir_tree(root: &Path) -> Result<Files> {
+    let mut files = Files::new();
+    if !root.is_dir() {
+        bail!("catalog folder `{}` does not exist", root.display());
+    }
+    walk_dir(root, root, &mut files)?;
+    Ok(files)
+}
+
+fn walk_dir(root: &Path, dir: &Path, files: &mut Files) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let ty = entry.file_type()?;
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        if rel == ".git" || rel.starts_with(".git/") {
+            continue;
+        }
+        if ty.is_symlink() {
+            let target = std::fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+            return Err(Failure::Refused(format!("catalog file `{rel}` is a symlink (to `{target}`); catalogs may not contain symlinks")).into());
+        } else if ty.is_dir() {
+            walk_dir(root, &path, files)?;
+        } else if ty.is_file() {
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            files.insert(rel, bytes);
+        }
+    }
+    Ok(())
+}
+
+/// Resolves a user ref (branch, tag, full or abbreviated commit id), or HEAD.
+fn resolve(repo: &Repository, reference: Option<&str>, source: &str) -> Result<Oid> {
+    let Some(r) = reference else {
+        let head = repo.head().with_context(|| format!("catalog `{source}` has no default branch (HEAD)"))?;
+        return Ok(head.peel_to_commit().context("HEAD is not a commit")?.id());
+    };
+    let candidates = [
+        format!("refs/heads/{r}"),
+        format!("refs/tags/{r}"),
+        format!("refs/remotes/origin/{r}"),
+        r.to_string(),
+    ];
+    for name in candidates.iter().filter(|n| n.starts_with("refs/")) {
+        if let Ok(reference) = repo.find_reference(name) {
+            if let Ok(commit) = reference.peel_to_commit() {
+                return Ok(commit.id());
+            }
+        }
+    }
+    if r.len() >= 4 && r.chars().all(|c| c.is_ascii_hexdigit()) {
+        if let Ok(commit) = repo.find_commit_by_prefix(r) {
+            return Ok(commit.id());
+        }
+    }
+    let mut known: Vec<String> = Vec::new();
+    if let Ok(refs) = repo.references() {
+        for name in refs.flatten().filter_map(|x| x.shorthand().ok().map(str::to_string)) {
+            known.push(name);
+        }
+    }
+    known.truncate(12);
+    bail!(
+        "`{r}` is not a branch, tag or commit of catalog `{source}`{}",
+        if known.is_empty() { String::new() } else { format!(" (known: {})", known.join(", ")) }
+    )
+}
+
+/// Reads every blob under `inside` at `commit`; symlinks and submodules are refused.
+fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let tree = if inside.is_empty() {
+        tree
+    } else {
+        let entry = tree
+            .get_path(Path::new(inside))
+            .map_err(|_| anyhow::anyhow!("the catalog has no folder `{inside}` at commit {commit}"))?;
+        if entry.kind() != Some(ObjectType::Tree) {
+            bail!("`{inside}` is not a folder at commit {commit}");
+        }
+        repo.find_tree(entry.id())?
+    };
+    let mut files = Files::new();
+    let mut refused: Option<String> = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+        let name = entry.name().unwrap_or("?");
+        let path = format!("{root}{name}");
+        match entry.kind() {
+            Some(ObjectType::Blob) => {
+                if entry.filemode() == 0o120000 {
+                    refused = Some(format!("catalog file `{path}` is a symlink; catalogs may not contain symlinks"));
+                    return git2::TreeWalkResult::Abort;
+                }
+                match repo.find_blob(entry.id()) {
+                    Ok(blob) => {
+                        files.insert(path, blob.content().to_vec());
+                    }
+                    Err(e) => {
+                        refused = Some(format!("cannot read `{path}`: {e}"));
+                        return git2::TreeWalkResult::Abort;
+                    }
+                }
+            }
+            Some(ObjectType::Commit) => {
+                refused = Some(format!("catalog entry `{path}` is a git submodule; catalogs may not contain submodules"));
+                return git2::TreeWalkResult::Abort;
+            }
+            _ => {}
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    if let Some(msg) = refused {
+        return Err(Failure::Refused(msg).into());
+    }
+    Ok(files)
+}
+
+/// The cache root: `$ISPO_CACHE_DIR`, else the platform cache dir + `ispo`.
+pub fn cache_root() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("ISPO_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    use etcetera::BaseStrategy;
+    let strategy = etcetera::choose_base_strategy().context("cannot find a cache directory; set ISPO_CACHE_DIR")?;
+    Ok(strategy.cache_dir().join("ispo"))
+}
+
+/// The bare mirror for a URL: readable name plus a hash, so two URLs never share one.
+pub fn mirror_path(url: &str) -> Result<PathBuf> {
+    let hash = format!("{:x}", Sha256::digest(url.as_bytes()));
+    let tail: String = url
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or("catalog")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(40)
+        .collect();
+    Ok(cache_root()?.join("catalogs").join(format!("{tail}-{}.git", &hash[..16])))
+}
+
+fn load_url(url: &str, req: &CatalogRequest, subdir: Option<String>, reporter: &Reporter) -> Result<Loaded> {
+    let mirror = mirror_path(url)?;
+    let repo = if req.offline {
+        if !mirror.join("HEAD").exists() {
+            bail!("--offline: there is no cached copy of `{url}` yet; run once without --offline to fetch it");
+        }
+        reporter.debug(format!("using cached catalog {}", mirror.display()));
+        Repository::open_bare(&mirror).with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
+    } else {
+        fetch(url, &mirror, reporter)?
+    };
+    let commit = resolve(&repo, req.reference.as_deref(), url)?;
+    let files = read_commit(&repo, commit, subdir.as_deref().unwrap_or(""))?;
+    Ok(Loaded {
+        files,
+        record: SourceRecord {
+            source: url.to_string(),
+            reference: req.reference.clone(),
+            subdir,
+            commit: commit.to_string(),
+        },
+    })
+}
+
+/// Brings the bare mirror up to date with every branch and tag of `url`.
+fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
+    let existed = mirror.join("HEAD").exists();
+    let repo = if existed {
+        Repository::open_bare(mirror).with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
+    } else {
+        std::fs::create_dir_all(mirror).with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?;
+        Repository::init_bare(mirror).with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?
+    };
+    set_timeouts();
+    let bar = reporter.progress("fetching catalog");
+    let result = {
+        let mut remote = repo.remote_anonymous(url)?;
+        let mut callbacks = git2::RemoteCallbacks::new();
+        let progress_bar = bar.clone();
+        callbacks.transfer_progress(move |p| {
+            progress_bar.set_length(p.total_objects() as u64);
+            progress_bar.set_position(p.received_objects() as u64);
+            progress_bar.set_message(format!("{} KiB", p.received_bytes() / 1024));
+            true
+        });
+        callbacks.credentials(credentials());
+        let mut proxy = git2::ProxyOptions::new();
+        proxy.auto();
+        let mut opts = FetchOptions::new();
+        opts.remote_callbacks(callbacks)
+            .proxy_options(proxy)
+            .download_tags(AutotagOption::All)
+            .prune(FetchPrune::On);
+        let fetched = remote.fetch(&["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], Some(&mut opts), None);
+        fetched.map(|_| remote.default_branch().ok().and_then(|b| b.as_str().ok().map(str::to_string)))
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(default_branch) => {
+            if let Some(branch) = default_branch {
+                repo.set_head(&branch).ok();
+            }
+            reporter.debug(format!("fetched {url} into {}", mirror.display()));
+            Ok(repo)
+        }
+        Err(e) => {
+            let hint = if existed {
+                "\na cached copy exists: re-run with --offline to use it"
+            } else {
+                ""
+            };
+            Err(anyhow::Error::new(e).context(format!("cannot fetch the catalog from `{url}`{hint}")))
+        }
+    }
+}
+
+fn set_timeouts() {
+    // Safety: plain libgit2 global options, set before any network use and never changed concurrently.
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+    }
+}
+
+/// Tries each credential source once, so libgit2 never loops on a refusal:
+/// ssh-agent, `ISPO_GIT_TOKEN` (for HTTPS in CI), then git's credential helper.
+fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error> {
+    let mut tried_agent = false;
+    let mut tried_token = false;
+    let mut tried_helper = false;
+    let mut tried_default = false;
+    move |url, username, allowed| {
+        if allowed.contains(CredentialType::USERNAME) {
+            return git2::Cred::username(username.unwrap_or("git"));
+        }
+        if allowed.contains(CredentialType::SSH_KEY) && !tried_agent {
+            tried_agent = true;
+            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            if !tried_token {
+                tried_token = true;
+                if let Ok(token) = std::env::var("ISPO_GIT_TOKEN") {
+                    return git2::Cred::userpass_plaintext(username.unwrap_or("x-access-token"), &token);
+                }
+            }
+            if !tried_helper {
+                tried_helper = true;
+                if let Ok(config) = git2::Config::open_default() {
+                    if let Ok(cred) = git2::Cred::credential_helper(&config, url, username) {
+                        return Ok(cred);
+                    }
+                }
+            }
+        }
+        if allowed.contains(CredentialType::DEFAULT) && !tried_default {
+            tried_default = true;
+            return git2::Cred::default();
+        }
+        Err(git2::Error::from_str(
+            "authentication failed (tried ssh-agent, ISPO_GIT_TOKEN and git's credential helper)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_locations() {
+        assert_eq!(classify(None).unwrap(), Location::Builtin);
+        assert_eq!(classify(Some("https://example.com/c.git")).unwrap(), Location::Url("https://example.com/c.git".into()));
+        assert_eq!(classify(Some("git@example.com:org/c.git")).unwrap(), Location::Url("git@example.com:org/c.git".into()));
+        assert_eq!(classify(Some("./catalog")).unwrap(), Location::Path("./catalog".into()));
+        for bad in ["ext::sh -c touch% /tmp/x", "fd::3", "-uhttps://x", "gopher://x/y", "https:///x", "ssh://-oProxyCommand=x/y"] {
+            assert!(classify(Some(bad)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn validates_refs_and_subdirs() {
+        for ok in ["main", "v1.0", "release/2026", "0123abcd"] {
+            assert!(validate_ref(ok).is_ok(), "{ok}");
+        }
+        for bad in ["-x", "a..b", "a b", "x@{1}", "a\n", "", "x.lock"] {
+            assert!(validate_ref(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(validate_subdir("catalog/").unwrap(), "catalog");
+        for bad in ["../x", "/abs", "a/../b", "", "a\\b"] {
+            assert!(validate_subdir(bad).is_err(), "{bad:?}");
+        }
+    }
+}

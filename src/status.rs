@@ -1,0 +1,53 @@
+//! `ispo status`: the fill-in markers still open in a kit, as `file:line: id — description`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::error::Code;
+use crate::fill;
+use crate::kit::{self, State};
+use crate::output::Reporter;
+
+pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
+    let state = State::read(dir)?;
+    let files = kit::read_files(dir, &state);
+    let mut open = Vec::new();
+    for record in &state.files {
+        let Some(bytes) = files.get(&record.path) else { continue };
+        let Ok(text) = std::str::from_utf8(bytes) else { continue };
+        for found in fill::scan(text) {
+            let description = state
+                .fills
+                .iter()
+                .find(|f| f.id == found.id)
+                .map_or("(not declared by the catalog)", |f| f.description.as_str());
+            open.push((record.path.clone(), found, description.to_string()));
+        }
+    }
+    if reporter.json {
+        let doc = json!({
+            "schema_version": 1,
+            "command": "status",
+            "open": open.iter().map(|(p, f, d)| json!({"file": p, "line": f.line, "id": f.id, "description": d})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        for (path, f, d) in &open {
+            println!("{path}:{}: {} — {d}", f.line, f.id);
+        }
+        let ids: std::collections::BTreeSet<&str> = open.iter().map(|(_, f, _)| f.id.as_str()).collect();
+        if open.is_empty() {
+            reporter.note("Nothing left to fill in.");
+        } else {
+            reporter.note(format!(
+                "{} value(s) still to fill in, in {} place(s). Set them under [fill] in {} and run `ispo update`, or edit the files.",
+                ids.len(),
+                open.len(),
+                kit::ANSWERS_FILE
+            ));
+        }
+    }
+    Ok(if check && !open.is_empty() { Code::FillInsRemain } else { Code::Ok })
+}
