@@ -7,7 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("catalog");
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("catalog");
     let mut files = Vec::new();
     if root.is_dir() {
         walk(&root, &root, &mut files);
@@ -17,15 +19,22 @@ fn main() {
     let mut out = String::from("/// The built-in catalog: `(path relative to catalog/, bytes)`.\npub static FILES: &[(&str, &[u8])] = &[\n");
     for (rel, abs) in &files {
         println!("cargo:rerun-if-changed={}", abs.display());
-        out.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", abs.display().to_string()));
+        out.push_str(&format!(
+            "    ({rel:?}, include_bytes!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_catalog.rs");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("builtin_catalog.rs");
     fs::write(dest, out).expect("write builtin_catalog.rs");
 }
 
 fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).expect("read catalog dir").flatten().collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .expect("read catalog dir")
+        .flatten()
+        .collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -34,7 +43,11 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
         if ty.is_dir() {
             walk(root, &path, files);
         } else if ty.is_file() {
-            let rel = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
             files.push((rel, path));
         }
     }

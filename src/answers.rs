@@ -63,7 +63,8 @@ struct RawModules {
 impl Inputs {
     /// Reads an answers file: question ids at the top level, `[fill]`, `[modules]`.
     pub fn read_file(path: &Path) -> Result<Inputs> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read answers file `{}`", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read answers file `{}`", path.display()))?;
         Inputs::parse(&path.display().to_string(), &text)
     }
 
@@ -77,7 +78,13 @@ impl Inputs {
             match key.get_ref().as_str() {
                 "fill" | "modules" => {
                     if !value.get_ref().is_table() {
-                        return Err(Failure::Invalid(vec![Diagnostic::at(name, text, key.span().start, format!("`{}` must be a table", key.get_ref()))]).into());
+                        return Err(Failure::Invalid(vec![Diagnostic::at(
+                            name,
+                            text,
+                            key.span().start,
+                            format!("`{}` must be a table", key.get_ref()),
+                        )])
+                        .into());
                     }
                 }
                 _ => {
@@ -159,7 +166,10 @@ pub struct Answers {
 
 impl Answers {
     pub fn get(&self, id: &str) -> Option<Answer> {
-        self.values.iter().find(|(q, _)| q == id).and_then(|(_, a)| a.clone())
+        self.values
+            .iter()
+            .find(|(q, _)| q == id)
+            .and_then(|(_, a)| a.clone())
     }
 
     pub fn lookup(&self) -> impl Fn(&str) -> Option<Answer> + '_ {
@@ -189,13 +199,22 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
     for (key, provided) in &inputs.answers {
         if catalog.question(key).is_none() {
             let known: Vec<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
-            problems.push(located(&provided.origin, format!("unknown question `{key}` (questions: {})", known.join(", "))));
+            problems.push(located(
+                &provided.origin,
+                format!("unknown question `{key}` (questions: {})", known.join(", ")),
+            ));
         }
     }
     let all_fills = catalog.all_fills();
     for (key, provided) in &inputs.fills {
         if !all_fills.contains_key(key) {
-            problems.push(located(&provided.origin, format!("unknown fill-in `{key}` (fill-ins: {})", all_fills.keys().cloned().collect::<Vec<_>>().join(", "))));
+            problems.push(located(
+                &provided.origin,
+                format!(
+                    "unknown fill-in `{key}` (fill-ins: {})",
+                    all_fills.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
         }
     }
     let mut answers = Answers::default();
@@ -214,7 +233,10 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             match accepted {
                 Ok(a) => answers.values.push((q.id.clone(), Some(a))),
                 Err(e) => {
-                    problems.push(located(&provided.origin, format!("answer for `{}`: {e}", q.id)));
+                    problems.push(located(
+                        &provided.origin,
+                        format!("answer for `{}`: {e}", q.id),
+                    ));
                     answers.values.push((q.id.clone(), None));
                 }
             }
@@ -224,11 +246,11 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             None => None,
             Some(d) => Some(default_value(q, d, &answers)?),
         };
-        if let Some(prompter) = asking.prompter.as_deref_mut() {
+        if let (true, Some(d)) = (asking.use_defaults, &default) {
+            answers.values.push((q.id.clone(), Some(d.clone())));
+        } else if let Some(prompter) = asking.prompter.as_deref_mut() {
             let a = ask(prompter, q, default.as_ref())?;
             answers.values.push((q.id.clone(), Some(a)));
-        } else if let (true, Some(d)) = (asking.use_defaults, &default) {
-            answers.values.push((q.id.clone(), Some(d.clone())));
         } else {
             missing.push(MissingAnswer {
                 id: q.id.clone(),
@@ -258,9 +280,19 @@ fn default_value(q: &Question, d: &Default, answers: &Answers) -> Result<Answer>
             hb.register_escape_fn(handlebars::no_escape);
             let text = hb
                 .render_template(t, &Json::Object(answers.to_json()))
-                .map_err(|e| anyhow::anyhow!("questions.toml: the default of `{}` cannot be rendered: {}", q.id, e.reason()))?;
-            q.accept_str(&text)
-                .map_err(|e| anyhow::anyhow!("questions.toml: the default of `{}` renders to an invalid answer: {e}", q.id))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "questions.toml: the default of `{}` cannot be rendered: {}",
+                        q.id,
+                        e.reason()
+                    )
+                })?;
+            q.accept_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "questions.toml: the default of `{}` renders to an invalid answer: {e}",
+                    q.id
+                )
+            })
         }
     }
 }
@@ -276,14 +308,20 @@ fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<A
                 Answer::Text(s) => s.clone(),
                 other => other.to_string(),
             });
-            let text = p.text(prompt, default_text.as_deref(), &|s| q.accept_str(s).map(|_| ()))?;
+            let text = p.text(prompt, default_text.as_deref(), &|s| {
+                q.accept_str(s).map(|_| ())
+            })?;
             q.accept_str(&text).map_err(anyhow::Error::msg)?
         }
-        QuestionKind::Bool => Answer::Bool(p.confirm(prompt, matches!(default, Some(Answer::Bool(true))))?),
+        QuestionKind::Bool => {
+            Answer::Bool(p.confirm(prompt, matches!(default, Some(Answer::Bool(true))))?)
+        }
         QuestionKind::Choice => {
             let items: Vec<String> = q.choices.iter().map(|c| c.label.clone()).collect();
             let start = match default {
-                Some(Answer::Choice(v)) => q.choices.iter().position(|c| &c.value == v).unwrap_or(0),
+                Some(Answer::Choice(v)) => {
+                    q.choices.iter().position(|c| &c.value == v).unwrap_or(0)
+                }
                 _ => 0,
             };
             let i = p.select(prompt, &items, start)?;
@@ -298,7 +336,13 @@ fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<A
                 .collect();
             loop {
                 let picked = p.multi_select(prompt, &items, &checked)?;
-                let answer = Answer::Multi(picked.iter().filter_map(|i| q.choices.get(*i)).map(|c| c.value.clone()).collect());
+                let answer = Answer::Multi(
+                    picked
+                        .iter()
+                        .filter_map(|i| q.choices.get(*i))
+                        .map(|c| c.value.clone())
+                        .collect(),
+                );
                 match q.validate(&answer) {
                     Ok(()) => break answer,
                     Err(e) => {
@@ -323,7 +367,13 @@ pub fn supplied_fills(inputs: &Inputs) -> Result<BTreeMap<String, String>> {
             ProvidedValue::Toml(toml::Value::String(s)) => {
                 out.insert(id.clone(), s.clone());
             }
-            ProvidedValue::Toml(other) => problems.push(located(&p.origin, format!("fill-in `{id}` must be a string, found {}", other.type_str()))),
+            ProvidedValue::Toml(other) => problems.push(located(
+                &p.origin,
+                format!(
+                    "fill-in `{id}` must be a string, found {}",
+                    other.type_str()
+                ),
+            )),
         }
     }
     if problems.is_empty() {
@@ -351,7 +401,15 @@ pub fn answers_file(
         out.push_str(&format!("# {}\n", q.prompt));
         match q.kind {
             QuestionKind::Choice | QuestionKind::Multi => {
-                out.push_str(&format!("# {}: {}\n", if q.kind == QuestionKind::Multi { "any of" } else { "one of" }, q.choice_values().join(", ")));
+                out.push_str(&format!(
+                    "# {}: {}\n",
+                    if q.kind == QuestionKind::Multi {
+                        "any of"
+                    } else {
+                        "one of"
+                    },
+                    q.choice_values().join(", ")
+                ));
             }
             QuestionKind::Integer => {
                 if let (Some(a), Some(b)) = (q.min, q.max) {
@@ -366,7 +424,9 @@ pub fn answers_file(
         }
     }
     out.push_str("[fill]\n");
-    out.push_str("# Values only your company knows. Unset ones appear in the kit as ISPO-FILL(<id>);\n");
+    out.push_str(
+        "# Values only your company knows. Unset ones appear in the kit as ISPO-FILL(<id>);\n",
+    );
     out.push_str("# set them here (or with --set fill.<id>=...) and run `ispo update`.\n");
     for f in used_fills {
         out.push_str(&format!("# {}", f.description));
@@ -385,8 +445,23 @@ pub fn answers_file(
         }
     }
     out.push_str("\n[modules]\n# Modules forced in or out, whatever the answers say.\n");
-    out.push_str(&format!("with = {}\n", toml::Value::Array(with.iter().map(|s| toml::Value::String(s.clone())).collect())));
-    out.push_str(&format!("without = {}\n", toml::Value::Array(without.iter().map(|s| toml::Value::String(s.clone())).collect())));
+    out.push_str(&format!(
+        "with = {}\n",
+        toml::Value::Array(
+            with.iter()
+                .map(|s| toml::Value::String(s.clone()))
+                .collect()
+        )
+    ));
+    out.push_str(&format!(
+        "without = {}\n",
+        toml::Value::Array(
+            without
+                .iter()
+                .map(|s| toml::Value::String(s.clone()))
+                .collect()
+        )
+    ));
     out
 }
 
@@ -396,7 +471,11 @@ mod tests {
 
     #[test]
     fn answers_file_keys_carry_their_line() {
-        let inputs = Inputs::parse("a.toml", "# c\nforge = \"x\"\n\n[fill]\nispo_email = \"e\"\n[modules]\nwith = [\"m\"]\n").unwrap();
+        let inputs = Inputs::parse(
+            "a.toml",
+            "# c\nforge = \"x\"\n\n[fill]\nispo_email = \"e\"\n[modules]\nwith = [\"m\"]\n",
+        )
+        .unwrap();
         assert_eq!(inputs.answers["forge"].origin.line, 2);
         assert_eq!(inputs.fills["ispo_email"].origin.line, 5);
         assert_eq!(inputs.with, vec!["m".to_string()]);

@@ -157,7 +157,11 @@ impl Catalog {
 
     /// Every fill-in declared anywhere in the catalog.
     pub fn all_fills(&self) -> BTreeMap<String, FillDecl> {
-        let mut out: BTreeMap<String, FillDecl> = self.fills.iter().map(|f| (f.id.clone(), f.clone())).collect();
+        let mut out: BTreeMap<String, FillDecl> = self
+            .fills
+            .iter()
+            .map(|f| (f.id.clone(), f.clone()))
+            .collect();
         for m in &self.modules {
             for f in &m.fills {
                 out.entry(f.id.clone()).or_insert_with(|| f.clone());
@@ -364,19 +368,39 @@ impl Src<'_> {
     /// Offset of a position inside a string value, past its opening quote(s).
     fn inner(&self, s: &Spanned<String>, offset: usize) -> usize {
         let start = s.span().start;
-        let quote = if self.text[start..].starts_with("\"\"\"") || self.text[start..].starts_with("'''") { 3 } else { 1 };
+        let quote =
+            if self.text[start..].starts_with("\"\"\"") || self.text[start..].starts_with("'''") {
+                3
+            } else {
+                1
+            };
         start + quote + offset
     }
 
-    fn condition(&self, s: &Spanned<String>, catalog_shapes: &dyn Fn(&str) -> Option<QuestionShape>, diags: &mut Vec<Diagnostic>) -> Option<Condition> {
+    fn condition(
+        &self,
+        s: &Spanned<String>,
+        catalog_shapes: &dyn Fn(&str) -> Option<QuestionShape>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Condition> {
         match Condition::parse(s.get_ref()) {
             Err(e) => {
-                diags.push(Diagnostic::at(self.path, self.text, self.inner(s, e.offset), format!("in condition: {}", e.message)));
+                diags.push(Diagnostic::at(
+                    self.path,
+                    self.text,
+                    self.inner(s, e.offset),
+                    format!("in condition: {}", e.message),
+                ));
                 None
             }
             Ok(c) => {
                 for e in c.check(catalog_shapes) {
-                    diags.push(Diagnostic::at(self.path, self.text, self.inner(s, e.offset), format!("in condition: {}", e.message)));
+                    diags.push(Diagnostic::at(
+                        self.path,
+                        self.text,
+                        self.inner(s, e.offset),
+                        format!("in condition: {}", e.message),
+                    ));
                 }
                 Some(c)
             }
@@ -398,7 +422,9 @@ fn is_module_id(s: &str) -> bool {
 }
 
 fn is_choice_value(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 fn read_text<'a>(files: &'a Files, path: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a str> {
@@ -414,12 +440,22 @@ fn read_text<'a>(files: &'a Files, path: &str, diags: &mut Vec<Diagnostic>) -> O
 
 fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
     if files.is_empty() {
-        diags.push(Diagnostic::new("catalog.toml", 0, 0, "the catalog is empty: no files were found at this location (check --subdir and --ref)"));
+        diags.push(Diagnostic::new(
+            "catalog.toml",
+            0,
+            0,
+            "the catalog is empty: no files were found at this location (check --subdir and --ref)",
+        ));
         return None;
     }
     let Some(manifest_text) = read_text(&files, "catalog.toml", diags) else {
         if !diags.iter().any(|d| d.file == "catalog.toml") {
-            diags.push(Diagnostic::new("catalog.toml", 0, 0, "missing: a catalog needs a catalog.toml manifest at its root (is --subdir right?)"));
+            diags.push(Diagnostic::new(
+                "catalog.toml",
+                0,
+                0,
+                "missing: a catalog needs a catalog.toml manifest at its root (is --subdir right?)",
+            ));
         }
         return None;
     };
@@ -438,13 +474,19 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
     if format != FORMAT {
         diags.push(msrc.at(
             &raw_manifest.catalog.format,
-            format!("catalog format {format} is not supported by ispo {} (it reads format {FORMAT})", env!("CARGO_PKG_VERSION")),
+            format!(
+                "catalog format {format} is not supported by ispo {} (it reads format {FORMAT})",
+                env!("CARGO_PKG_VERSION")
+            ),
         ));
         return None;
     }
     if let Some(min) = &raw_manifest.catalog.min_ispo {
         match crate::version::parse(min.get_ref()) {
-            None => diags.push(msrc.at(min, format!("`{}` is not a version like 1.2.3", min.get_ref()))),
+            None => diags.push(msrc.at(
+                min,
+                format!("`{}` is not a version like 1.2.3", min.get_ref()),
+            )),
             Some(v) if v > crate::version::current() => {
                 diags.push(msrc.at(
                     min,
@@ -460,7 +502,11 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
         }
     }
     let manifest = Manifest {
-        title: raw_manifest.catalog.title.clone().unwrap_or_else(|| raw_manifest.catalog.name.clone()),
+        title: raw_manifest
+            .catalog
+            .title
+            .clone()
+            .unwrap_or_else(|| raw_manifest.catalog.name.clone()),
         name: raw_manifest.catalog.name,
         version: raw_manifest.catalog.version,
         format,
@@ -470,10 +516,19 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
     let mut audiences: Vec<Audience> = Vec::new();
     for a in raw_manifest.audience {
         if !is_module_id(a.id.get_ref()) {
-            diags.push(msrc.at(&a.id, format!("audience id `{}` must be lowercase letters, digits, `-` or `_`", a.id.get_ref())));
+            diags.push(msrc.at(
+                &a.id,
+                format!(
+                    "audience id `{}` must be lowercase letters, digits, `-` or `_`",
+                    a.id.get_ref()
+                ),
+            ));
         }
         if audiences.iter().any(|x| &x.id == a.id.get_ref()) {
-            diags.push(msrc.at(&a.id, format!("audience `{}` is declared twice", a.id.get_ref())));
+            diags.push(msrc.at(
+                &a.id,
+                format!("audience `{}` is declared twice", a.id.get_ref()),
+            ));
         }
         audiences.push(Audience {
             id: a.id.into_inner(),
@@ -528,21 +583,39 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
         if !is_id(&id) {
             diags.push(src.at(&rq.id, format!("question id `{id}` must start with a lowercase letter and use only a-z, 0-9 and `_`")));
         }
-        if matches!(id.as_str(), "fill" | "module" | "modules" | "catalog" | "kit" | "this") {
-            diags.push(src.at(&rq.id, format!("question id `{id}` is reserved for ispo's own template values")));
+        if matches!(
+            id.as_str(),
+            "fill" | "module" | "modules" | "catalog" | "kit" | "this"
+        ) {
+            diags.push(src.at(
+                &rq.id,
+                format!("question id `{id}` is reserved for ispo's own template values"),
+            ));
         }
         if out.iter().any(|q| q.id == id) {
             diags.push(src.at(&rq.id, format!("question `{id}` is declared twice")));
         }
         let Some(kind) = QuestionKind::parse(rq.kind.get_ref()) else {
-            diags.push(src.at(&rq.kind, format!("unknown question type `{}`; use text, bool, integer, choice or multi", rq.kind.get_ref())));
+            diags.push(src.at(
+                &rq.kind,
+                format!(
+                    "unknown question type `{}`; use text, bool, integer, choice or multi",
+                    rq.kind.get_ref()
+                ),
+            ));
             continue;
         };
         let mut choices = Vec::new();
         for c in &rq.choices {
             let rc = c.get_ref();
             if !is_choice_value(&rc.value) {
-                diags.push(src.at(c, format!("choice value `{}` must use only a-z, 0-9, `_` and `-`", rc.value)));
+                diags.push(src.at(
+                    c,
+                    format!(
+                        "choice value `{}` must use only a-z, 0-9, `_` and `-`",
+                        rc.value
+                    ),
+                ));
             }
             if choices.iter().any(|x: &Choice| x.value == rc.value) {
                 diags.push(src.at(c, format!("choice `{}` is listed twice", rc.value)));
@@ -555,10 +628,18 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
         }
         match kind {
             QuestionKind::Choice | QuestionKind::Multi if choices.is_empty() => {
-                diags.push(src.at(&rq.kind, format!("a {} question needs `choices`", kind.name())));
+                diags.push(src.at(
+                    &rq.kind,
+                    format!("a {} question needs `choices`", kind.name()),
+                ));
             }
-            QuestionKind::Text | QuestionKind::Bool | QuestionKind::Integer if !choices.is_empty() => {
-                diags.push(src.at(&rq.kind, format!("a {} question takes no `choices`", kind.name())));
+            QuestionKind::Text | QuestionKind::Bool | QuestionKind::Integer
+                if !choices.is_empty() =>
+            {
+                diags.push(src.at(
+                    &rq.kind,
+                    format!("a {} question takes no `choices`", kind.name()),
+                ));
             }
             _ => {}
         }
@@ -576,13 +657,38 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             },
             None => None,
         };
-        if (rq.min.is_some() || rq.max.is_some()) && !matches!(kind, QuestionKind::Integer | QuestionKind::Multi) {
-            diags.push(src.at(&rq.kind, "`min`/`max` apply to integer and multi questions only"));
+        if (rq.min.is_some() || rq.max.is_some())
+            && !matches!(kind, QuestionKind::Integer | QuestionKind::Multi)
+        {
+            diags.push(src.at(
+                &rq.kind,
+                "`min`/`max` apply to integer and multi questions only",
+            ));
+        }
+        if let (Some(min), Some(max)) = (rq.min, rq.max) {
+            if min > max {
+                diags.push(src.at(
+                    &rq.id,
+                    format!("`min` ({min}) is greater than `max` ({max})"),
+                ));
+            }
+        }
+        if kind == QuestionKind::Multi && rq.min.is_some_and(|m| m > choices.len() as i64) {
+            diags.push(src.at(&rq.id, "`min` asks for more picks than there are choices"));
         }
         // Conditions and defaults may only look at questions asked earlier.
-        let earlier_shapes: Vec<(String, QuestionShape)> = out.iter().map(|x| (x.id.clone(), x.shape())).collect();
-        let earlier = |q: &str| -> Option<QuestionShape> { earlier_shapes.iter().find(|(id, _)| id == q).map(|(_, s)| s.clone()) };
-        let when = rq.when.as_ref().and_then(|w| src.condition(w, &|q| earlier(q), diags));
+        let earlier_shapes: Vec<(String, QuestionShape)> =
+            out.iter().map(|x| (x.id.clone(), x.shape())).collect();
+        let earlier = |q: &str| -> Option<QuestionShape> {
+            earlier_shapes
+                .iter()
+                .find(|(id, _)| id == q)
+                .map(|(_, s)| s.clone())
+        };
+        let when = rq
+            .when
+            .as_ref()
+            .and_then(|w| src.condition(w, &|q| earlier(q), diags));
         let mut question = Question {
             id: id.clone(),
             kind,
@@ -597,10 +703,15 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
         };
         if let Some(d) = &rq.default {
             match d.get_ref() {
-                toml::Value::String(s) if s.contains("{{") => match handlebars::Template::compile(s) {
-                    Ok(_) => question.default = Some(Default::Template(s.clone())),
-                    Err(e) => diags.push(src.at(d, format!("default is not a valid template: {}", e.reason()))),
-                },
+                toml::Value::String(s) if s.contains("{{") => {
+                    match handlebars::Template::compile(s) {
+                        Ok(_) => question.default = Some(Default::Template(s.clone())),
+                        Err(e) => diags.push(src.at(
+                            d,
+                            format!("default is not a valid template: {}", e.reason()),
+                        )),
+                    }
+                }
                 v => match question.accept_toml(v) {
                     Ok(a) => question.default = Some(Default::Literal(a)),
                     Err(e) => diags.push(src.at(d, format!("default of `{id}` is invalid: {e}"))),
@@ -628,14 +739,30 @@ fn load_challenges(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Challenge>
     let mut out: Vec<Challenge> = Vec::new();
     for c in raw.challenge {
         let id = c.id.get_ref();
-        if id.is_empty() || !id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-            diags.push(src.at(&c.id, format!("challenge id `{id}` must use only letters, digits, `-` and `_`")));
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            diags.push(src.at(
+                &c.id,
+                format!("challenge id `{id}` must use only letters, digits, `-` and `_`"),
+            ));
         }
         if out.iter().any(|x| &x.id == id) {
             diags.push(src.at(&c.id, format!("challenge `{id}` is declared twice")));
         }
-        if !matches!(c.phase.get_ref().as_str(), "begin" | "adopt" | "grow" | "scale") {
-            diags.push(src.at(&c.phase, format!("unknown phase `{}`; use begin, adopt, grow or scale", c.phase.get_ref())));
+        if !matches!(
+            c.phase.get_ref().as_str(),
+            "begin" | "adopt" | "grow" | "scale"
+        ) {
+            diags.push(src.at(
+                &c.phase,
+                format!(
+                    "unknown phase `{}`; use begin, adopt, grow or scale",
+                    c.phase.get_ref()
+                ),
+            ));
         }
         let links = links(&src, c.links, diags);
         out.push(Challenge {
@@ -652,8 +779,12 @@ fn load_challenges(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Challenge>
 fn links(src: &Src<'_>, raw: Vec<RawLink>, diags: &mut Vec<Diagnostic>) -> Vec<Link> {
     raw.into_iter()
         .map(|l| {
-            if !(l.url.get_ref().starts_with("https://") || l.url.get_ref().starts_with("http://")) {
-                diags.push(src.at(&l.url, format!("link `{}` must be an http(s) URL", l.url.get_ref())));
+            if !(l.url.get_ref().starts_with("https://") || l.url.get_ref().starts_with("http://"))
+            {
+                diags.push(src.at(
+                    &l.url,
+                    format!("link `{}` must be an http(s) URL", l.url.get_ref()),
+                ));
             }
             Link {
                 title: l.title,
@@ -664,7 +795,12 @@ fn links(src: &Src<'_>, raw: Vec<RawLink>, diags: &mut Vec<Diagnostic>) -> Vec<L
         .collect()
 }
 
-fn fill_decls(src: &Src<'_>, raw: Vec<RawFill>, diags: &mut Vec<Diagnostic>, taken: &dyn Fn(&str) -> bool) -> Vec<FillDecl> {
+fn fill_decls(
+    src: &Src<'_>,
+    raw: Vec<RawFill>,
+    diags: &mut Vec<Diagnostic>,
+    taken: &dyn Fn(&str) -> bool,
+) -> Vec<FillDecl> {
     let mut out: Vec<FillDecl> = Vec::new();
     for f in raw {
         let id = f.id.get_ref();
@@ -712,7 +848,12 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
         let path = format!("modules/{dir}/module.toml");
         let Some(text) = read_text(&catalog.files, &path, diags) else {
             if !diags.iter().any(|d| d.file == path) {
-                diags.push(Diagnostic::new(&path, 0, 0, format!("module folder `modules/{dir}` has no module.toml")));
+                diags.push(Diagnostic::new(
+                    &path,
+                    0,
+                    0,
+                    format!("module folder `modules/{dir}` has no module.toml"),
+                ));
             }
             continue;
         };
@@ -725,10 +866,19 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
         };
         let src = Src { path: &path, text };
         if raw.id.get_ref() != dir {
-            diags.push(src.at(&raw.id, format!("module id `{}` must equal its folder name `{dir}`", raw.id.get_ref())));
+            diags.push(src.at(
+                &raw.id,
+                format!(
+                    "module id `{}` must equal its folder name `{dir}`",
+                    raw.id.get_ref()
+                ),
+            ));
         }
         if !is_module_id(raw.id.get_ref()) {
-            diags.push(src.at(&raw.id, "module id must start with a lowercase letter and use only a-z, 0-9, `-` and `_`"));
+            diags.push(src.at(
+                &raw.id,
+                "module id must start with a lowercase letter and use only a-z, 0-9, `-` and `_`",
+            ));
         }
         let kind = match raw.kind.get_ref().as_str() {
             "doc" => Kind::Doc,
@@ -736,21 +886,39 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
             "tooling" => Kind::Tooling,
             "template" => Kind::Template,
             other => {
-                diags.push(src.at(&raw.kind, format!("unknown kind `{other}`; use doc, training, tooling or template")));
+                diags.push(src.at(
+                    &raw.kind,
+                    format!("unknown kind `{other}`; use doc, training, tooling or template"),
+                ));
                 Kind::Doc
             }
         };
         for a in &raw.audiences {
             if catalog.audience(a.get_ref()).is_none() {
-                diags.push(src.at(a, format!("unknown audience `{}` (declare it in catalog.toml)", a.get_ref())));
+                diags.push(src.at(
+                    a,
+                    format!(
+                        "unknown audience `{}` (declare it in catalog.toml)",
+                        a.get_ref()
+                    ),
+                ));
             }
         }
         for c in &raw.challenges {
             if catalog.challenge(c.get_ref()).is_none() {
-                diags.push(src.at(c, format!("unknown challenge `{}` (declare it in challenges.toml)", c.get_ref())));
+                diags.push(src.at(
+                    c,
+                    format!(
+                        "unknown challenge `{}` (declare it in challenges.toml)",
+                        c.get_ref()
+                    ),
+                ));
             }
         }
-        let when = raw.when.as_ref().and_then(|w| src.condition(w, &shapes, diags));
+        let when = raw
+            .when
+            .as_ref()
+            .and_then(|w| src.condition(w, &shapes, diags));
         let mut fills: Vec<FillDecl> = Vec::new();
         for f in &raw.fills {
             match catalog.fills.iter().find(|x| &x.id == f.get_ref()) {
@@ -758,7 +926,9 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
                 None => diags.push(src.at(f, format!("unknown fill-in `{}` (declare it in fills.toml or as a [[fill]] of this module)", f.get_ref()))),
             }
         }
-        let local = fill_decls(&src, raw.fill, diags, &|id| catalog.fills.iter().any(|x| x.id == id));
+        let local = fill_decls(&src, raw.fill, diags, &|id| {
+            catalog.fills.iter().any(|x| x.id == id)
+        });
         fills.extend(local);
         let mut raw_globs = GlobSetBuilder::new();
         for g in &raw.raw {
@@ -778,12 +948,21 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
         let mut outputs = Vec::new();
         for o in raw.output {
             if !module_files.contains(o.source.get_ref()) {
-                diags.push(src.at(&o.source, format!("output source `{}` does not exist under {prefix}", o.source.get_ref())));
+                diags.push(src.at(
+                    &o.source,
+                    format!(
+                        "output source `{}` does not exist under {prefix}",
+                        o.source.get_ref()
+                    ),
+                ));
             }
             if o.target.get_ref().trim().is_empty() {
                 diags.push(src.at(&o.target, "output target is empty"));
             }
-            let when = o.when.as_ref().and_then(|w| src.condition(w, &shapes, diags));
+            let when = o
+                .when
+                .as_ref()
+                .and_then(|w| src.condition(w, &shapes, diags));
             outputs.push(Output {
                 source: o.source.into_inner(),
                 target: o.target.into_inner(),
@@ -802,7 +981,11 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
                 summary: raw.summary,
                 kind,
                 audiences: raw.audiences.into_iter().map(Spanned::into_inner).collect(),
-                challenges: raw.challenges.into_iter().map(Spanned::into_inner).collect(),
+                challenges: raw
+                    .challenges
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
                 when,
                 requires: Vec::new(),
                 conflicts: Vec::new(),

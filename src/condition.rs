@@ -257,7 +257,9 @@ fn lex(src: &str) -> Result<Vec<Token>, CondError> {
             continue;
         }
         if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-' | b'.')) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'-' | b'.'))
+            {
                 i += 1;
             }
             tokens.push(Token {
@@ -303,7 +305,8 @@ impl Parser {
     }
 
     fn peek_is(&self, text: &str) -> bool {
-        self.peek().is_some_and(|t| t.text == text && !matches!(t.kind, Tok::Str(_)))
+        self.peek()
+            .is_some_and(|t| t.text == text && !matches!(t.kind, Tok::Str(_)))
     }
 
     fn next(&mut self) -> Option<Token> {
@@ -410,7 +413,11 @@ impl Parser {
             }
             self.expect(")")?;
             let span = (t.start, self.end_of_last());
-            let node = if t.text == "all" { Node::All(parts) } else { Node::Any(parts) };
+            let node = if t.text == "all" {
+                Node::All(parts)
+            } else {
+                Node::Any(parts)
+            };
             return Ok(Expr { node, span });
         }
         if t.text == "true" || t.text == "false" {
@@ -441,7 +448,12 @@ impl Parser {
         } else if self.peek_is("in") {
             self.next();
             Node::In(q, false, self.list()?)
-        } else if self.peek_is("not") && self.tokens.get(self.pos + 1).is_some_and(|t| t.text == "in") {
+        } else if self.peek_is("not")
+            && self
+                .tokens
+                .get(self.pos + 1)
+                .is_some_and(|t| t.text == "in")
+        {
             self.pos += 2;
             Node::In(q, true, self.list()?)
         } else if self.peek_is("contains") {
@@ -472,11 +484,17 @@ impl Parser {
 
     fn value(&mut self) -> Result<Lit, CondError> {
         match self.peek().cloned() {
-            Some(Token { kind: Tok::Str(s), .. }) => {
+            Some(Token {
+                kind: Tok::Str(s), ..
+            }) => {
                 self.next();
                 Ok(Lit::Str(s))
             }
-            Some(Token { kind: Tok::Word, text, .. }) => {
+            Some(Token {
+                kind: Tok::Word,
+                text,
+                ..
+            }) => {
                 self.next();
                 Ok(match text.as_str() {
                     "true" => Lit::Bool(true),
@@ -494,7 +512,9 @@ impl Parser {
 
 fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -511,8 +531,17 @@ fn collect_questions(e: &Expr, out: &mut Vec<String>) {
     }
 }
 
-fn check_expr(e: &Expr, lookup: &dyn Fn(&str) -> Option<QuestionShape>, errors: &mut Vec<CondError>) {
-    let err = |errors: &mut Vec<CondError>, message: String| errors.push(CondError { offset: e.span.0, message });
+fn check_expr(
+    e: &Expr,
+    lookup: &dyn Fn(&str) -> Option<QuestionShape>,
+    errors: &mut Vec<CondError>,
+) {
+    let err = |errors: &mut Vec<CondError>, message: String| {
+        errors.push(CondError {
+            offset: e.span.0,
+            message,
+        })
+    };
     let shape = |q: &str, errors: &mut Vec<CondError>| {
         let s = lookup(q);
         if s.is_none() {
@@ -525,12 +554,17 @@ fn check_expr(e: &Expr, lookup: &dyn Fn(&str) -> Option<QuestionShape>, errors: 
     };
     let check_value = |q: &str, s: &QuestionShape, v: &Lit, errors: &mut Vec<CondError>| {
         let ok = match (s.kind, v) {
-            (QuestionKind::Bool, Lit::Bool(_)) | (QuestionKind::Integer, Lit::Int(_)) | (QuestionKind::Text, Lit::Str(_)) => true,
+            (QuestionKind::Bool, Lit::Bool(_))
+            | (QuestionKind::Integer, Lit::Int(_))
+            | (QuestionKind::Text, Lit::Str(_)) => true,
             (QuestionKind::Choice | QuestionKind::Multi, Lit::Str(c)) => {
                 if !s.choices.iter().any(|x| x == c) {
                     errors.push(CondError {
                         offset: e.span.0,
-                        message: format!("`{c}` is not a choice of question `{q}` (choices: {})", s.choices.join(", ")),
+                        message: format!(
+                            "`{c}` is not a choice of question `{q}` (choices: {})",
+                            s.choices.join(", ")
+                        ),
                     });
                 }
                 true
@@ -541,7 +575,10 @@ fn check_expr(e: &Expr, lookup: &dyn Fn(&str) -> Option<QuestionShape>, errors: 
         if !ok {
             errors.push(CondError {
                 offset: e.span.0,
-                message: format!("`{v}` cannot be compared with `{q}`, a {} question", s.kind.name()),
+                message: format!(
+                    "`{v}` cannot be compared with `{q}`, {} question",
+                    s.kind.with_article()
+                ),
             });
         }
     };
@@ -552,7 +589,7 @@ fn check_expr(e: &Expr, lookup: &dyn Fn(&str) -> Option<QuestionShape>, errors: 
                 if s.kind != QuestionKind::Bool {
                     err(
                         errors,
-                        format!("`{q}` is a {} question; compare it (`{q} == ...`) instead of using it alone", s.kind.name()),
+                        format!("`{q}` is {} question; compare it (`{q} == ...`) instead of using it alone", s.kind.with_article()),
                     );
                 }
             }
@@ -560,17 +597,32 @@ fn check_expr(e: &Expr, lookup: &dyn Fn(&str) -> Option<QuestionShape>, errors: 
         Node::Cmp(q, op, v) => {
             if let Some(s) = shape(q, errors) {
                 match (op, s.kind) {
-                    (_, QuestionKind::Multi) => err(errors, format!("`{q}` is a multiple-choice question; use `{q} contains <choice>`")),
+                    (_, QuestionKind::Multi) => err(
+                        errors,
+                        format!("`{q}` is a multiple-choice question; use `{q} contains <choice>`"),
+                    ),
                     (Op::Eq | Op::Ne, _) => check_value(q, &s, v, errors),
                     (_, QuestionKind::Integer) => check_value(q, &s, v, errors),
-                    _ => err(errors, format!("`<`, `<=`, `>`, `>=` need an integer question; `{q}` is a {} question", s.kind.name())),
+                    _ => err(
+                        errors,
+                        format!(
+                            "`<`, `<=`, `>`, `>=` need an integer question; `{q}` is {} question",
+                            s.kind.with_article()
+                        ),
+                    ),
                 }
             }
         }
         Node::In(q, _, values) => {
             if let Some(s) = shape(q, errors) {
                 if matches!(s.kind, QuestionKind::Multi | QuestionKind::Bool) {
-                    err(errors, format!("`in` does not apply to `{q}`, a {} question", s.kind.name()));
+                    err(
+                        errors,
+                        format!(
+                            "`in` does not apply to `{q}`, {} question",
+                            s.kind.with_article()
+                        ),
+                    );
                 } else {
                     values.iter().for_each(|v| check_value(q, &s, v, errors));
                 }
@@ -579,14 +631,22 @@ fn check_expr(e: &Expr, lookup: &dyn Fn(&str) -> Option<QuestionShape>, errors: 
         Node::Contains(q, v) => {
             if let Some(s) = shape(q, errors) {
                 if s.kind != QuestionKind::Multi {
-                    err(errors, format!("`contains` needs a multiple-choice question; `{q}` is a {} question", s.kind.name()));
+                    err(
+                        errors,
+                        format!(
+                            "`contains` needs a multiple-choice question; `{q}` is {} question",
+                            s.kind.with_article()
+                        ),
+                    );
                 } else {
                     check_value(q, &s, v, errors);
                 }
             }
         }
         Node::Not(inner) => check_expr(inner, lookup, errors),
-        Node::All(parts) | Node::Any(parts) => parts.iter().for_each(|p| check_expr(p, lookup, errors)),
+        Node::All(parts) | Node::Any(parts) => {
+            parts.iter().for_each(|p| check_expr(p, lookup, errors))
+        }
     }
 }
 
@@ -600,8 +660,8 @@ fn lit_matches(answer: &Answer, lit: &Lit) -> bool {
     }
 }
 
-/// Evaluates a leaf. An unanswered question makes every leaf false, so a
-/// module never applies because of an answer nobody gave.
+/// Evaluates a leaf. An unanswered (or skipped) question makes every leaf
+/// false, whatever its operator; `not` around such a leaf is therefore true.
 fn eval_leaf(node: &Node, answers: &dyn Fn(&str) -> Option<Answer>) -> bool {
     match node {
         Node::Const(b) => *b,
@@ -660,7 +720,11 @@ fn trace(e: &Expr, src: &str, answers: &dyn Fn(&str) -> Option<Answer>) -> Trace
         Node::All(parts) | Node::Any(parts) => {
             let children: Vec<Trace> = parts.iter().map(|p| trace(p, src, answers)).collect();
             let all = matches!(e.node, Node::All(_));
-            let result = if all { children.iter().all(|c| c.result) } else { children.iter().any(|c| c.result) };
+            let result = if all {
+                children.iter().all(|c| c.result)
+            } else {
+                children.iter().any(|c| c.result)
+            };
             Trace {
                 text,
                 result,
@@ -671,10 +735,12 @@ fn trace(e: &Expr, src: &str, answers: &dyn Fn(&str) -> Option<Answer>) -> Trace
         }
         leaf => {
             let actual = match leaf {
-                Node::Truthy(q) | Node::Cmp(q, ..) | Node::In(q, ..) | Node::Contains(q, _) => Some(match answers(q) {
-                    Some(a) => format!("{q} = {a}"),
-                    None => format!("{q} is not answered"),
-                }),
+                Node::Truthy(q) | Node::Cmp(q, ..) | Node::In(q, ..) | Node::Contains(q, _) => {
+                    Some(match answers(q) {
+                        Some(a) => format!("{q} = {a}"),
+                        None => format!("{q} is not answered"),
+                    })
+                }
                 _ => None,
             };
             Trace {
@@ -698,7 +764,10 @@ mod tests {
             ("forge", Answer::Choice("github_cloud".into())),
             ("engineers", Answer::Int(2500)),
             ("regulated", Answer::Bool(false)),
-            ("audiences", Answer::Multi(vec!["developers".into(), "executives".into()])),
+            (
+                "audiences",
+                Answer::Multi(vec!["developers".into(), "executives".into()]),
+            ),
             ("company_name", Answer::Text("Acme".into())),
         ])
     }
@@ -715,7 +784,9 @@ mod tests {
         assert!(!eval_str("forge != github_cloud"));
         assert!(eval_str("forge in [gitlab_saas, github_cloud]"));
         assert!(eval_str("forge not in [gitlab_saas]"));
-        assert!(eval_str("engineers >= 2500 and engineers > 2000 and engineers < 3000 and engineers <= 2500"));
+        assert!(eval_str(
+            "engineers >= 2500 and engineers > 2000 and engineers < 3000 and engineers <= 2500"
+        ));
         assert!(!eval_str("regulated"));
         assert!(eval_str("not regulated"));
         assert!(eval_str("audiences contains developers"));
@@ -750,7 +821,11 @@ mod tests {
         let e = Condition::parse("forge == a b").unwrap_err();
         assert_eq!(e.offset, 11);
         let e = Condition::parse("forge = a").unwrap_err();
-        assert!(e.message.contains("unexpected character `=`"), "{}", e.message);
+        assert!(
+            e.message.contains("unexpected character `=`"),
+            "{}",
+            e.message
+        );
         let e = Condition::parse("Forge == a").unwrap_err();
         assert!(e.message.contains("not a question id"), "{}", e.message);
     }
@@ -775,12 +850,25 @@ mod tests {
             }
         };
         let errs = |s: &str| Condition::parse(s).unwrap().check(&lookup);
-        assert!(errs("forge == github_cloud and engineers > 3 and audiences contains developers").is_empty());
-        assert!(errs("size == big")[0].message.contains("unknown question `size`"));
-        assert!(errs("forge == bitbucket")[0].message.contains("not a choice of question `forge`"));
-        assert!(errs("forge > 3")[0].message.contains("need an integer question"));
-        assert!(errs("audiences == developers")[0].message.contains("contains"));
-        assert!(errs("engineers contains 3")[0].message.contains("multiple-choice"));
+        assert!(
+            errs("forge == github_cloud and engineers > 3 and audiences contains developers")
+                .is_empty()
+        );
+        assert!(errs("size == big")[0]
+            .message
+            .contains("unknown question `size`"));
+        assert!(errs("forge == bitbucket")[0]
+            .message
+            .contains("not a choice of question `forge`"));
+        assert!(errs("forge > 3")[0]
+            .message
+            .contains("need an integer question"));
+        assert!(errs("audiences == developers")[0]
+            .message
+            .contains("contains"));
+        assert!(errs("engineers contains 3")[0]
+            .message
+            .contains("multiple-choice"));
         assert!(errs("forge")[0].message.contains("compare it"));
         let e = &errs("engineers > 3 or forge in [github_cloud, nope]")[0];
         assert_eq!(e.offset, 17);
@@ -789,7 +877,8 @@ mod tests {
     #[test]
     fn trace_names_the_deciding_clause() {
         let a = answers();
-        let c = Condition::parse("forge == github_cloud and engineers < 100 and regulated").unwrap();
+        let c =
+            Condition::parse("forge == github_cloud and engineers < 100 and regulated").unwrap();
         let t = c.trace(&|q| a.get(q).cloned());
         assert!(!t.result);
         let d = t.decisive();

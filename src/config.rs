@@ -85,7 +85,10 @@ impl Config {
                 force: a.force,
             }),
             CommandArgs::Explain(a) => {
-                let explicit = a.catalog.catalog.is_some() || a.answers.answers.is_some() || !a.answers.set.is_empty() || a.answers.defaults;
+                let explicit = a.catalog.catalog.is_some()
+                    || a.answers.answers.is_some()
+                    || !a.answers.set.is_empty()
+                    || a.answers.defaults;
                 Command::Explain(ExplainConfig {
                     module: a.module,
                     kit: a.kit,
@@ -94,7 +97,10 @@ impl Config {
                     explicit,
                 })
             }
-            CommandArgs::Status(a) => Command::Status { kit: a.kit, check: a.check },
+            CommandArgs::Status(a) => Command::Status {
+                kit: a.kit,
+                check: a.check,
+            },
             CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint { path: a.path },
         };
         Config {

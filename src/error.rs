@@ -56,7 +56,11 @@ impl fmt::Display for Diagnostic {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
         }
     }
 }
@@ -129,6 +133,13 @@ fn diagnostics_message(diags: &[Diagnostic]) -> String {
 /// The exit code for an error: the first typed failure in its chain decides.
 pub fn code_for(err: &anyhow::Error) -> Code {
     for cause in err.chain() {
+        // Ctrl-C at a prompt arrives as an interrupted read, not as a signal.
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
+        {
+            return Code::Interrupted;
+        }
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return match f {
                 Failure::Usage(_) => Code::Usage,

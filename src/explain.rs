@@ -34,7 +34,13 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         };
         let loaded = match source::load(&req, reporter) {
             Ok(l) => l,
-            Err(_) if req.offline && !cfg.catalog.offline && git => source::load(&CatalogRequest { offline: false, ..req.clone() }, reporter)?,
+            Err(_) if req.offline && !cfg.catalog.offline && git => source::load(
+                &CatalogRequest {
+                    offline: false,
+                    ..req.clone()
+                },
+                reporter,
+            )?,
             Err(e) => return Err(e),
         };
         if loaded.record.commit != rec.commit {
@@ -56,7 +62,14 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             }
         }
         let inputs = inputs.overlay(gather_inputs(&cfg.answers)?);
-        let answers = answers::resolve(&catalog, &inputs, Asking { prompter: None, use_defaults: true })?;
+        let answers = answers::resolve(
+            &catalog,
+            &inputs,
+            Asking {
+                prompter: None,
+                use_defaults: true,
+            },
+        )?;
         (catalog, answers, inputs)
     } else {
         let loaded = source::load(&cfg.catalog, reporter)?;
@@ -77,14 +90,26 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
     if let Some(id) = &cfg.module {
         let Some(m) = catalog.module(id) else {
             let known: Vec<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
-            return Err(Failure::Usage(format!("no module `{id}` in this catalog (modules: {})", known.join(", "))).into());
+            return Err(Failure::Usage(format!(
+                "no module `{id}` in this catalog (modules: {})",
+                known.join(", ")
+            ))
+            .into());
         };
         let d = selection.decision(id).expect("every module is decided");
         let lookup = answers.lookup();
-        let targets: Vec<String> = m.files.iter().flat_map(|rel| render::targets(m, rel, &lookup)).collect();
+        let targets: Vec<String> = m
+            .files
+            .iter()
+            .flat_map(|rel| render::targets(m, rel, &lookup))
+            .collect();
         if reporter.json {
             let clauses = match &d.reason {
-                Reason::Condition(t) => t.decisive().iter().map(|c| json!({"clause": c.text, "result": c.result, "answer": c.actual})).collect(),
+                Reason::Condition(t) => t
+                    .decisive()
+                    .iter()
+                    .map(|c| json!({"clause": c.text, "result": c.result, "answer": c.actual}))
+                    .collect(),
                 _ => Vec::new(),
             };
             println!(
@@ -98,9 +123,21 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             return Ok(Code::Ok);
         }
         let mut out = String::new();
-        let _ = writeln!(out, "{} ({}): {}", m.title, m.id, if d.included { "IN" } else { "OUT" });
+        let _ = writeln!(
+            out,
+            "{} ({}): {}",
+            m.title,
+            m.id,
+            if d.included { "IN" } else { "OUT" }
+        );
         let _ = writeln!(out, "  {}", m.summary);
-        let _ = writeln!(out, "  kind: {}; audiences: {}; challenges: {}", m.kind.name(), m.audiences.join(", "), m.challenges.join(", "));
+        let _ = writeln!(
+            out,
+            "  kind: {}; audiences: {}; challenges: {}",
+            m.kind.name(),
+            m.audiences.join(", "),
+            m.challenges.join(", ")
+        );
         let _ = writeln!(out, "  decided by: {}", d.why());
         match &m.when {
             Some(c) => {
@@ -133,10 +170,21 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Code::Ok);
     }
-    let width = catalog.modules.iter().map(|m| m.id.len()).max().unwrap_or(10);
+    let width = catalog
+        .modules
+        .iter()
+        .map(|m| m.id.len())
+        .max()
+        .unwrap_or(10);
     let mut out = String::new();
     for d in &selection.decisions {
-        let _ = writeln!(out, "{:<3}  {:<width$}  {}", if d.included { "in" } else { "out" }, d.id, d.why());
+        let _ = writeln!(
+            out,
+            "{:<3}  {:<width$}  {}",
+            if d.included { "in" } else { "out" },
+            d.id,
+            d.why()
+        );
     }
     print!("{out}");
     Ok(Code::Ok)

@@ -49,11 +49,26 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                Found { line: 1, id: "one".into() },
-                Found { line: 3, id: "two_2".into() },
-                Found { line: 3, id: "one".into() },
+                Found {
+                    line: 1,
+                    id: "one".into()
+                },
+                Found {
+                    line: 3,
+                    id: "two_2".into()
+                },
+                Found {
+                    line: 3,
+                    id: "one".into()
+                },
             ]
         );
-        assert_eq!(scan(&marker("x_y")), vec![Found { line: 1, id: "x_y".into() }]);
+        assert_eq!(
+            scan(&marker("x_y")),
+            vec![Found {
+                line: 1,
+                id: "x_y".into()
+            }]
+        );
     }
 }

@@ -25,7 +25,11 @@ fn module_line(m: &Module, files: &[&RenderedFile], catalog: &Catalog) -> String
     let audiences: Vec<String> = m
         .audiences
         .iter()
-        .map(|a| catalog.audience(a).map_or_else(|| a.clone(), |x| x.title.clone()))
+        .map(|a| {
+            catalog
+                .audience(a)
+                .map_or_else(|| a.clone(), |x| x.title.clone())
+        })
         .collect();
     let mut line = match files.first() {
         Some(f) => format!("- [{}]({}) ({}", m.title, link(&f.path), m.kind.name()),
@@ -36,18 +40,31 @@ fn module_line(m: &Module, files: &[&RenderedFile], catalog: &Catalog) -> String
     }
     let _ = write!(line, "): {}", m.summary);
     if files.len() > 1 {
-        let rest: Vec<String> = files[1..].iter().map(|f| format!("[{}]({})", f.path, link(&f.path))).collect();
+        let rest: Vec<String> = files[1..]
+            .iter()
+            .map(|f| format!("[{}]({})", f.path, link(&f.path)))
+            .collect();
         let _ = write!(line, " Also: {}.", rest.join(", "));
     }
     line
 }
 
 /// `README.md` of the kit.
-pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], files: &[RenderedFile], answers: &Answers) -> String {
-    let by_module = |id: &str| -> Vec<&RenderedFile> { files.iter().filter(|f| f.module == id).collect() };
+pub fn readme(
+    catalog: &Catalog,
+    record: &SourceRecord,
+    selected: &[&Module],
+    files: &[RenderedFile],
+    answers: &Answers,
+) -> String {
+    let by_module =
+        |id: &str| -> Vec<&RenderedFile> { files.iter().filter(|f| f.module == id).collect() };
     let mut out = String::new();
     out.push_str("# InnerSource kit\n\n");
-    let commit = record.commit.strip_prefix("sha256:").unwrap_or(&record.commit);
+    let commit = record
+        .commit
+        .strip_prefix("sha256:")
+        .unwrap_or(&record.commit);
     let _ = writeln!(
         out,
         "Assembled by ispo from the catalog **{}** {} (`{}`), with {} module{} chosen for the answers below.",
@@ -61,7 +78,9 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
     out.push_str("- Edit any file: your changes are kept when the catalog moves on (`ispo update` merges them).\n");
     out.push_str("- Change an answer in `ispo-answers.toml`, then run `ispo update` to re-render what depends on it.\n");
     out.push_str("- `ispo status` lists every value still to fill in; `ispo explain` shows why each module is in or out.\n");
-    out.push_str("- [SOURCES.md](SOURCES.md) lists the public material the kit builds on, with licences.\n");
+    out.push_str(
+        "- [SOURCES.md](SOURCES.md) lists the public material the kit builds on, with licences.\n",
+    );
 
     out.push_str("\n## Modules by challenge\n");
     let mut placed: Vec<&str> = Vec::new();
@@ -69,7 +88,9 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
         let challenges: Vec<_> = catalog
             .challenges
             .iter()
-            .filter(|c| c.phase == phase && selected.iter().any(|m| m.challenges.first() == Some(&c.id)))
+            .filter(|c| {
+                c.phase == phase && selected.iter().any(|m| m.challenges.first() == Some(&c.id))
+            })
             .collect();
         if challenges.is_empty() {
             continue;
@@ -82,17 +103,27 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
             if let Some(s) = &c.summary {
                 let _ = writeln!(out, "{s}\n");
             }
-            for m in selected.iter().filter(|m| m.challenges.first() == Some(&c.id)) {
+            for m in selected
+                .iter()
+                .filter(|m| m.challenges.first() == Some(&c.id))
+            {
                 let _ = writeln!(out, "{}", module_line(m, &by_module(&m.id), catalog));
                 placed.push(&m.id);
             }
             if !c.links.is_empty() {
-                let links: Vec<String> = c.links.iter().map(|l| format!("[{}]({})", l.title, l.url)).collect();
+                let links: Vec<String> = c
+                    .links
+                    .iter()
+                    .map(|l| format!("[{}]({})", l.title, l.url))
+                    .collect();
                 let _ = writeln!(out, "\nFurther reading: {}.", links.join(", "));
             }
         }
     }
-    let others: Vec<&&Module> = selected.iter().filter(|m| !placed.contains(&m.id.as_str())).collect();
+    let others: Vec<&&Module> = selected
+        .iter()
+        .filter(|m| !placed.contains(&m.id.as_str()))
+        .collect();
     if !others.is_empty() {
         out.push_str("\n### Other modules\n\n");
         for m in others {
@@ -102,7 +133,10 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
 
     out.push_str("\n## Modules by audience\n");
     for a in &catalog.audiences {
-        let ms: Vec<&&Module> = selected.iter().filter(|m| m.audiences.contains(&a.id)).collect();
+        let ms: Vec<&&Module> = selected
+            .iter()
+            .filter(|m| m.audiences.contains(&a.id))
+            .collect();
         if ms.is_empty() {
             continue;
         }
@@ -124,7 +158,10 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
     for f in files {
         if let Ok(text) = std::str::from_utf8(&f.bytes) {
             for found in fill::scan(text) {
-                places.entry(found.id).or_default().push(format!("{}:{}", f.path, found.line));
+                places
+                    .entry(found.id)
+                    .or_default()
+                    .push(format!("{}:{}", f.path, found.line));
             }
         }
     }
@@ -135,14 +172,23 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
         out.push_str("| Fill-in | What it is | Example | Where |\n|---|---|---|---|\n");
         let decls = catalog.all_fills();
         for (id, at) in &places {
-            let (desc, example) = decls
-                .get(id)
-                .map_or(("(not declared by the catalog)".to_string(), String::new()), |d| {
-                    (d.description.clone(), d.example.clone().unwrap_or_default())
-                });
+            let (desc, example) = decls.get(id).map_or(
+                ("(not declared by the catalog)".to_string(), String::new()),
+                |d| (d.description.clone(), d.example.clone().unwrap_or_default()),
+            );
             let shown: Vec<&str> = at.iter().take(3).map(String::as_str).collect();
-            let more = if at.len() > 3 { format!(" and {} more", at.len() - 3) } else { String::new() };
-            let _ = writeln!(out, "| `{id}` | {} | {} | {}{more} |", cell(&desc), cell(&example), shown.join(", "));
+            let more = if at.len() > 3 {
+                format!(" and {} more", at.len() - 3)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| `{id}` | {} | {} | {}{more} |",
+                cell(&desc),
+                cell(&example),
+                shown.join(", ")
+            );
         }
     }
 
@@ -151,7 +197,11 @@ pub fn readme(catalog: &Catalog, record: &SourceRecord, selected: &[&Module], fi
         if let Some(a) = answers.get(&q.id) {
             let shown = match &a {
                 crate::question::Answer::Choice(v) => q.label_of(v).unwrap_or(v).to_string(),
-                crate::question::Answer::Multi(vs) => vs.iter().map(|v| q.label_of(v).unwrap_or(v)).collect::<Vec<_>>().join(", "),
+                crate::question::Answer::Multi(vs) => vs
+                    .iter()
+                    .map(|v| q.label_of(v).unwrap_or(v))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 crate::question::Answer::Text(s) => s.clone(),
                 other => other.to_string(),
             };
@@ -187,6 +237,10 @@ pub fn sources(catalog: &Catalog, selected: &[&Module]) -> String {
     if !any {
         out.push_str("\nThe selected modules name no upstream sources.\n");
     }
-    let _ = writeln!(out, "\nCatalog: {} {}.", catalog.manifest.title, catalog.manifest.version);
+    let _ = writeln!(
+        out,
+        "\nCatalog: {} {}.",
+        catalog.manifest.title, catalog.manifest.version
+    );
     out
 }

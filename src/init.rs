@@ -12,7 +12,9 @@ use crate::config::{AnswerSources, InitConfig};
 use crate::error::{Code, Failure};
 use crate::fill;
 use crate::index;
-use crate::kit::{self, CatalogRecord, FileRecord, FillRecord, KitWrite, SelectionRecord, State, STATE_FORMAT};
+use crate::kit::{
+    self, CatalogRecord, FileRecord, FillRecord, KitWrite, SelectionRecord, State, STATE_FORMAT,
+};
 use crate::output::Reporter;
 use crate::prompt::{Prompter, Terminal};
 use crate::render::{self, RenderedFile};
@@ -64,7 +66,11 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         let what = if cfg.dest.join(kit::STATE_FILE).exists() {
             "already holds an ispo kit; run `ispo update` to refresh it, or".to_string()
         } else {
-            format!("is not empty ({}{});", shown.join(", "), if existing.len() > 5 { ", ..." } else { "" })
+            format!(
+                "is not empty ({}{});",
+                shown.join(", "),
+                if existing.len() > 5 { ", ..." } else { "" }
+            )
         };
         return Err(Failure::Refused(format!(
             "`{}` {what} pass --force to write into it (files ispo generates are overwritten, others are left alone)",
@@ -75,12 +81,20 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     let inputs = gather_inputs(&cfg.answers)?;
     let loaded = source::load(&cfg.catalog, reporter)?;
     let catalog = Catalog::load(loaded.files)?;
-    reporter.debug(format!("catalog {} {} at {}", catalog.manifest.name, catalog.manifest.version, loaded.record.commit));
+    reporter.debug(format!(
+        "catalog {} {} at {}",
+        catalog.manifest.name, catalog.manifest.version, loaded.record.commit
+    ));
     selection::check_overrides(&catalog, &inputs.with, &inputs.without)?;
 
     let mut terminal = cfg.interactive.then(Terminal::new);
     if let Some(p) = terminal.as_mut() {
-        p.note(&format!("{} {}: {} questions about your context.", catalog.manifest.title, catalog.manifest.version, catalog.questions.len()));
+        p.note(&format!(
+            "{} {}: {} questions about your context.",
+            catalog.manifest.title,
+            catalog.manifest.version,
+            catalog.questions.len()
+        ));
     }
     let answers = answers::resolve(
         &catalog,
@@ -90,7 +104,8 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             use_defaults: cfg.answers.defaults,
         },
     )?;
-    let mut selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+    let mut selection =
+        selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     if let Some(p) = terminal.as_mut() {
         selection = review_pick(p, &catalog, &answers, selection)?;
     }
@@ -119,9 +134,15 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         .collect();
     reporter.status(
         "Created",
-        format!("kit in {} with {} modules and {} files", cfg.dest.display(), selected.len(), kit.files.len()),
+        format!(
+            "kit in {} with {} modules and {} files",
+            cfg.dest.display(),
+            selected.len(),
+            kit.files.len()
+        ),
     );
-    let open_ids: std::collections::BTreeSet<&str> = open.iter().map(|(_, f)| f.id.as_str()).collect();
+    let open_ids: std::collections::BTreeSet<&str> =
+        open.iter().map(|(_, f)| f.id.as_str()).collect();
     if !open_ids.is_empty() {
         reporter.note(format!(
             "{} fill-in value(s) to provide later, in {} places: see `ispo status {}` or the kit's README.md",
@@ -164,7 +185,13 @@ pub struct Built {
 }
 
 /// Renders modules and index files and assembles the state. Nothing is written.
-pub fn build(catalog: &Catalog, record: &SourceRecord, answers: &Answers, selection: &Selection, fills: &BTreeMap<String, String>) -> Result<Built> {
+pub fn build(
+    catalog: &Catalog,
+    record: &SourceRecord,
+    answers: &Answers,
+    selection: &Selection,
+    fills: &BTreeMap<String, String>,
+) -> Result<Built> {
     let selected = selection.included(catalog);
     let mut files = render::render(catalog, &selected, answers, fills)?;
     let readme = index::readme(catalog, record, &selected, &files, answers);
@@ -180,7 +207,14 @@ pub fn build(catalog: &Catalog, record: &SourceRecord, answers: &Answers, select
         bytes: sources.into_bytes(),
     });
     let used = used_fills(&selected);
-    let answers_text = answers::answers_file(catalog, answers, fills, &used, &selection.with, &selection.without);
+    let answers_text = answers::answers_file(
+        catalog,
+        answers,
+        fills,
+        &used,
+        &selection.with,
+        &selection.without,
+    );
     let state = State {
         format: STATE_FORMAT,
         ispo_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -204,17 +238,31 @@ pub fn build(catalog: &Catalog, record: &SourceRecord, answers: &Answers, select
             })
             .collect(),
     };
-    Ok(Built { files, answers_text, state })
+    Ok(Built {
+        files,
+        answers_text,
+        state,
+    })
 }
 
 /// Shows the pick with reasons and lets the lead adjust it, grouped by challenge.
-fn review_pick(p: &mut dyn Prompter, catalog: &Catalog, answers: &Answers, mut selection: Selection) -> Result<Selection> {
+fn review_pick(
+    p: &mut dyn Prompter,
+    catalog: &Catalog,
+    answers: &Answers,
+    mut selection: Selection,
+) -> Result<Selection> {
     loop {
         p.note("");
         p.note("Modules picked for your answers:");
         for m in ordered_by_challenge(catalog) {
             let d = selection.decision(&m.id).expect("decided");
-            p.note(&format!("  [{}] {:<28} {}", if d.included { "x" } else { " " }, m.id, d.why()));
+            p.note(&format!(
+                "  [{}] {:<28} {}",
+                if d.included { "x" } else { " " },
+                m.id,
+                d.why()
+            ));
         }
         if !p.confirm("Adjust this pick?", false)? {
             return Ok(selection);
@@ -231,7 +279,10 @@ fn review_pick(p: &mut dyn Prompter, catalog: &Catalog, answers: &Answers, mut s
                 format!("{group} › {} ({})", m.title, m.id)
             })
             .collect();
-        let checked: Vec<bool> = modules.iter().map(|m| selection.decision(&m.id).is_some_and(|d| d.included)).collect();
+        let checked: Vec<bool> = modules
+            .iter()
+            .map(|m| selection.decision(&m.id).is_some_and(|d| d.included))
+            .collect();
         let picked = p.multi_select("Modules in the kit", &items, &checked)?;
         let mut with = selection.with.clone();
         let mut without = selection.without.clone();
@@ -268,7 +319,11 @@ fn ordered_by_challenge(catalog: &Catalog) -> Vec<&Module> {
 }
 
 /// Offers to collect fill-in values now; anything left blank stays a marker.
-fn ask_fills(p: &mut dyn Prompter, used: &[FillDecl], fills: &mut BTreeMap<String, String>) -> Result<()> {
+fn ask_fills(
+    p: &mut dyn Prompter,
+    used: &[FillDecl],
+    fills: &mut BTreeMap<String, String>,
+) -> Result<()> {
     let open: Vec<&FillDecl> = used.iter().filter(|f| !fills.contains_key(&f.id)).collect();
     if open.is_empty() {
         return Ok(());

@@ -95,10 +95,14 @@ impl State {
     pub fn read(kit: &Path) -> Result<State> {
         let path = kit.join(STATE_FILE);
         let text = fs::read_to_string(&path).with_context(|| {
-            format!("`{}` is not an ispo kit (no {STATE_FILE}); create one with `ispo init`", kit.display())
+            format!(
+                "`{}` is not an ispo kit (no {STATE_FILE}); create one with `ispo init`",
+                kit.display()
+            )
         })?;
         let shown = path.display().to_string();
-        let probe: toml::Table = toml::from_str(&text).map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        let probe: toml::Table = toml::from_str(&text)
+            .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
         match probe.get("format").and_then(toml::Value::as_integer) {
             Some(f) if f == i64::from(STATE_FORMAT) => {}
             Some(f) if f > i64::from(STATE_FORMAT) => {
@@ -106,17 +110,31 @@ impl State {
             }
             other => anyhow::bail!("{shown}: unknown state format {other:?}"),
         }
-        let state: State = toml::from_str(&text).map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        let state: State = toml::from_str(&text)
+            .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
         for f in &state.files {
             crate::paths::check(&f.path)
-                .or_else(|e| if crate::paths::RESERVED.contains(&f.path.as_str()) { Ok(()) } else { Err(e) })
-                .map_err(|why| Failure::Refused(format!("{shown}: recorded path `{}` is refused: {why}", f.path)))?;
+                .or_else(|e| {
+                    if crate::paths::RESERVED.contains(&f.path.as_str()) {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|why| {
+                    Failure::Refused(format!(
+                        "{shown}: recorded path `{}` is refused: {why}",
+                        f.path
+                    ))
+                })?;
         }
         Ok(state)
     }
 
     pub fn to_toml(&self) -> String {
-        let mut out = String::from("# ispo kit state: written by ispo, read by `ispo update`. Do not edit by hand.\n");
+        let mut out = String::from(
+            "# ispo kit state: written by ispo, read by `ispo update`. Do not edit by hand.\n",
+        );
         out.push_str(&toml::to_string_pretty(self).expect("state serialises"));
         out
     }
@@ -128,7 +146,9 @@ pub fn non_empty_entries(dir: &Path) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     if !dir.is_dir() {
-        return Err(Failure::Refused(format!("`{}` exists and is not a folder", dir.display())).into());
+        return Err(
+            Failure::Refused(format!("`{}` exists and is not a folder", dir.display())).into(),
+        );
     }
     let mut names: Vec<String> = fs::read_dir(dir)
         .with_context(|| format!("cannot read `{}`", dir.display()))?
@@ -148,7 +168,9 @@ pub fn check_no_symlinks(root: &Path, rel: &str) -> Result<()> {
         current.push(part);
         match fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let target = fs::read_link(&current).map(|t| t.display().to_string()).unwrap_or_else(|_| "?".into());
+                let target = fs::read_link(&current)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_else(|_| "?".into());
                 return Err(Failure::Refused(format!(
                     "`{}` is a symlink (to `{target}`); ispo does not write through symlinks",
                     current.display()
@@ -199,9 +221,11 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     if !dest.exists() {
         let state_path = staging.path().join(STATE_FILE);
         fs::create_dir_all(state_path.parent().expect("has parent"))?;
-        fs::write(&state_path, &state_text).with_context(|| format!("cannot write `{}`", state_path.display()))?;
+        fs::write(&state_path, &state_text)
+            .with_context(|| format!("cannot write `{}`", state_path.display()))?;
         let staged = staging.keep();
-        fs::rename(&staged, dest).with_context(|| format!("cannot move the kit into `{}`", dest.display()))?;
+        fs::rename(&staged, dest)
+            .with_context(|| format!("cannot move the kit into `{}`", dest.display()))?;
         return Ok(());
     }
     for (rel, _) in &entries {
@@ -213,7 +237,8 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
         if let Some(p) = to.parent() {
             fs::create_dir_all(p).with_context(|| format!("cannot create `{}`", p.display()))?;
         }
-        fs::rename(staging.path().join(rel), &to).with_context(|| format!("cannot write `{}`", to.display()))?;
+        fs::rename(staging.path().join(rel), &to)
+            .with_context(|| format!("cannot write `{}`", to.display()))?;
     }
     let tmp = staging.path().join("state.toml");
     fs::write(&tmp, &state_text).context("cannot stage the kit state")?;
@@ -227,6 +252,10 @@ pub fn read_files(kit: &Path, state: &State) -> BTreeMap<String, Vec<u8>> {
     state
         .files
         .iter()
-        .filter_map(|f| fs::read(kit.join(&f.path)).ok().map(|b| (f.path.clone(), b)))
+        .filter_map(|f| {
+            fs::read(kit.join(&f.path))
+                .ok()
+                .map(|b| (f.path.clone(), b))
+        })
         .collect()
 }

@@ -59,6 +59,10 @@ fn lint_command(path: &std::path::Path, reporter: &Reporter) -> Result<Code> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     }
     if !errors.is_empty() {
+        if reporter.json {
+            // The JSON document above already carries the errors.
+            return Ok(Code::Error);
+        }
         return Err(error::Failure::Invalid(errors).into());
     }
     reporter.status(

@@ -18,8 +18,8 @@ use crate::render;
 
 /// Helpers a template may call: Handlebars' own and ispo's.
 pub const HELPERS: &[&str] = &[
-    "if", "unless", "each", "with", "lookup", "log", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "len", "contains",
-    "join", "label", "raw",
+    "if", "unless", "each", "with", "lookup", "log", "eq", "ne", "gt", "gte", "lt", "lte", "and",
+    "or", "not", "len", "contains", "join", "label", "raw",
 ];
 
 /// Values ispo adds to every template context.
@@ -88,7 +88,9 @@ fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut R
 fn param(p: &Parameter, scoped: bool, pos: (usize, usize), refs: &mut Refs) {
     match p {
         Parameter::Name(n) => refs.values.push((n.clone(), pos.0, pos.1, scoped)),
-        Parameter::Path(HbPath::Relative((_, raw))) => refs.values.push((raw.clone(), pos.0, pos.1, scoped)),
+        Parameter::Path(HbPath::Relative((_, raw))) => {
+            refs.values.push((raw.clone(), pos.0, pos.1, scoped))
+        }
         Parameter::Path(HbPath::Local(_)) | Parameter::Literal(_) => {}
         Parameter::Subexpression(s) => element(s.as_element(), scoped, pos, refs),
         _ => {}
@@ -105,19 +107,74 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     let partial_names: BTreeSet<&str> = catalog.partials.iter().map(|p| p.name.as_str()).collect();
     let questions: BTreeSet<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
 
-    // Partials: references and cycles.
+    // Partials: references, values, cycles; the fill-ins each one uses are
+    // checked against every module that includes it.
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut partial_fills: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &catalog.partials {
-        let Ok(text) = catalog.text(&p.path) else { continue };
+        let Ok(text) = catalog.text(&p.path) else {
+            continue;
+        };
         if let Ok(t) = Template::compile(text) {
             let mut refs = Refs::default();
             walk(&t, false, (1, 1), &mut refs);
             check_partials(&p.path, &refs, &partial_names, &mut errors);
-            graph.insert(p.name.clone(), refs.partials.into_iter().map(|r| r.0).collect());
+            check_helpers(&p.path, &refs, &mut errors);
+            let fills = check_values(&p.path, &refs, &questions, None, &mut errors);
+            partial_fills.insert(p.name.clone(), fills);
+            graph.insert(
+                p.name.clone(),
+                refs.partials.into_iter().map(|r| r.0).collect(),
+            );
+        }
+    }
+    // Defaults rendered from earlier answers may only name earlier questions.
+    for (i, q) in catalog.questions.iter().enumerate() {
+        if let Some(crate::question::Default::Template(t)) = &q.default {
+            let earlier: BTreeSet<&str> = catalog.questions[..i]
+                .iter()
+                .map(|q| q.id.as_str())
+                .collect();
+            if let Ok(tpl) = Template::compile(t) {
+                let mut refs = Refs::default();
+                walk(&tpl, false, (1, 1), &mut refs);
+                for (h, _, _) in &refs.helpers {
+                    if !HELPERS[..16].contains(&h.as_str()) {
+                        errors.push(Diagnostic::new(
+                            "questions.toml",
+                            0,
+                            0,
+                            format!(
+                                "the default of `{}` calls `{h}`, which defaults cannot use",
+                                q.id
+                            ),
+                        ));
+                    }
+                }
+                for (v, _, _, scoped) in &refs.values {
+                    let first = v.split(['.', '/']).next().unwrap_or("");
+                    if !scoped && !earlier.contains(first) && !v.starts_with('@') && v != "this" {
+                        errors.push(Diagnostic::new(
+                            "questions.toml",
+                            0,
+                            0,
+                            format!("the default of `{}` uses `{v}`, which is not a question asked before it", q.id),
+                        ));
+                    }
+                }
+            }
         }
     }
     if let Some(cycle) = find_cycle(&graph) {
-        errors.push(Diagnostic::new("partials", 0, 0, format!("partials include each other in a cycle: {}", cycle.join(" -> "))));
+        errors.push(Diagnostic::new(
+            "partials",
+            0,
+            0,
+            format!(
+                "partials include each other in a cycle: {}",
+                cycle.join(" -> ")
+            ),
+        ));
     }
 
     let mut used_fills: BTreeSet<String> = BTreeSet::new();
@@ -127,7 +184,14 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
         for rel in &m.files {
             let path = m.file_path(rel);
             for target in targets_of(m, rel) {
-                check_target(catalog, m, &target.0, target.1, &mut static_targets, &mut errors);
+                check_target(
+                    catalog,
+                    m,
+                    &target.0,
+                    target.1,
+                    &mut static_targets,
+                    &mut errors,
+                );
             }
             if m.is_raw(rel) {
                 continue;
@@ -149,52 +213,69 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
             let mut refs = Refs::default();
             walk(&template, false, (1, 1), &mut refs);
             check_partials(&path, &refs, &partial_names, &mut errors);
-            for (h, line, col) in &refs.helpers {
-                if !HELPERS.contains(&h.as_str()) {
-                    errors.push(Diagnostic::new(&path, *line, *col, format!("unknown helper `{h}` (helpers: {})", HELPERS.join(", "))));
-                }
-            }
-            for (value, line, col, scoped) in &refs.values {
-                let (rooted, v) = match value.strip_prefix("@root.") {
-                    Some(rest) => (true, rest),
-                    None => (false, value.as_str()),
-                };
-                if v.starts_with('@') || v == "this" || v.starts_with("this.") || v.starts_with("../") {
-                    continue;
-                }
-                let mut segs = v.split(['.', '/']);
-                let first = segs.next().unwrap_or("");
-                if first == "fill" && (rooted || !scoped) {
-                    let id = segs.next().unwrap_or("");
-                    used_fills.insert(id.to_string());
-                    if !fills.contains(id) {
+            check_helpers(&path, &refs, &mut errors);
+            used_fills.extend(check_values(
+                &path,
+                &refs,
+                &questions,
+                Some((m, &fills)),
+                &mut errors,
+            ));
+            for (p, line, col) in &refs.partials {
+                for id in partial_fills.get(p).into_iter().flatten() {
+                    used_fills.insert(id.clone());
+                    if !fills.contains(id.as_str()) {
                         errors.push(Diagnostic::new(
                             &path,
                             *line,
                             *col,
-                            format!("fill-in `{id}` is not declared by module {} (add it to `fills` or a [[fill]] in its module.toml)", m.id),
+                            format!("partial `{p}` uses fill-in `{id}`, which module {} does not declare", m.id),
                         ));
                     }
-                } else if (rooted || !scoped) && !questions.contains(first) && !ISPO_VALUES.contains(&first) {
-                    errors.push(Diagnostic::new(&path, *line, *col, format!("`{v}` is not a question, a fill-in or an ispo value")));
                 }
             }
         }
         if m.challenges.is_empty() {
-            warnings.push(Diagnostic::new(&format!("{}/module.toml", m.dir), 0, 0, "the module addresses no challenge, so the kit index cannot place it"));
+            warnings.push(Diagnostic::new(
+                &format!("{}/module.toml", m.dir),
+                0,
+                0,
+                "the module addresses no challenge, so the kit index cannot place it",
+            ));
         }
         if m.files.is_empty() {
-            errors.push(Diagnostic::new(&format!("{}/module.toml", m.dir), 0, 0, "the module has no files under files/"));
+            errors.push(Diagnostic::new(
+                &format!("{}/module.toml", m.dir),
+                0,
+                0,
+                "the module has no files under files/",
+            ));
         }
     }
     for f in catalog.all_fills().keys() {
         if !used_fills.contains(f) {
-            warnings.push(Diagnostic::new("fills.toml", 0, 0, format!("fill-in `{f}` is declared but no template uses it")));
+            let file = match catalog.modules.iter().find(|m| {
+                m.fills.iter().any(|x| &x.id == f) && !catalog.fills.iter().any(|x| &x.id == f)
+            }) {
+                Some(m) => format!("{}/module.toml", m.dir),
+                None => "fills.toml".to_string(),
+            };
+            warnings.push(Diagnostic::new(
+                &file,
+                0,
+                0,
+                format!("fill-in `{f}` is declared but no template uses it"),
+            ));
         }
     }
     for c in &catalog.challenges {
         if !catalog.modules.iter().any(|m| m.challenges.contains(&c.id)) {
-            warnings.push(Diagnostic::new("challenges.toml", 0, 0, format!("challenge {} is addressed by no module", c.id)));
+            warnings.push(Diagnostic::new(
+                "challenges.toml",
+                0,
+                0,
+                format!("challenge {} is addressed by no module", c.id),
+            ));
         }
     }
     (errors, warnings)
@@ -206,7 +287,9 @@ fn targets_of(m: &Module, rel: &str) -> Vec<(String, bool)> {
     if outs.is_empty() {
         vec![(rel.to_string(), m.when.is_some())]
     } else {
-        outs.iter().map(|o| (o.target.clone(), m.when.is_some() || o.when.is_some())).collect()
+        outs.iter()
+            .map(|o| (o.target.clone(), m.when.is_some() || o.when.is_some()))
+            .collect()
     }
 }
 
@@ -220,22 +303,35 @@ fn check_target(
 ) {
     let origin = format!("{}/module.toml", m.dir);
     if target.contains("{{") {
-        for part in target.split('/').filter(|p| p.contains("{{")) {
-            if let Err(e) = Template::compile(part) {
-                errors.push(Diagnostic::new(&origin, 0, 0, format!("output path `{target}`: {}", e.reason())));
-            }
+        if let Err(e) = Template::compile(target) {
+            errors.push(Diagnostic::new(
+                &origin,
+                0,
+                0,
+                format!("output path `{target}`: {}", e.reason()),
+            ));
         }
         return;
     }
     if let Err(why) = paths::check(target) {
-        errors.push(Diagnostic::new(&origin, 0, 0, format!("output path `{target}` is refused: {why}")));
+        errors.push(Diagnostic::new(
+            &origin,
+            0,
+            0,
+            format!("output path `{target}` is refused: {why}"),
+        ));
         return;
     }
     let key = paths::fold(target);
     if let Some((other, other_conditional)) = seen.get(&key) {
         // Two always-present outputs on one path can never both be written.
         if !conditional && !other_conditional {
-            errors.push(Diagnostic::new(&origin, 0, 0, format!("output `{target}` is also written by module {other}")));
+            errors.push(Diagnostic::new(
+                &origin,
+                0,
+                0,
+                format!("output `{target}` is also written by module {other}"),
+            ));
         }
     } else {
         seen.insert(key, (m.id.clone(), conditional));
@@ -243,17 +339,90 @@ fn check_target(
     let _ = catalog;
 }
 
+fn check_helpers(path: &str, refs: &Refs, errors: &mut Vec<Diagnostic>) {
+    for (h, line, col) in &refs.helpers {
+        if !HELPERS.contains(&h.as_str()) {
+            errors.push(Diagnostic::new(
+                path,
+                *line,
+                *col,
+                format!("unknown helper `{h}` (helpers: {})", HELPERS.join(", ")),
+            ));
+        }
+    }
+}
+
+/// Checks the values a template names; returns the fill-ins it uses. With a
+/// module, fill-ins must be declared by it; partials are checked per includer.
+fn check_values(
+    path: &str,
+    refs: &Refs,
+    questions: &BTreeSet<&str>,
+    module: Option<(&Module, &BTreeSet<&str>)>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let mut used = Vec::new();
+    for (value, line, col, scoped) in &refs.values {
+        let (rooted, v) = match value.strip_prefix("@root.") {
+            Some(rest) => (true, rest),
+            None => (false, value.as_str()),
+        };
+        if v.starts_with('@')
+            || v == "this"
+            || v.starts_with("this.")
+            || v.starts_with("../")
+            || (*scoped && !rooted)
+        {
+            continue;
+        }
+        let mut segs = v.split(['.', '/']);
+        let first = segs.next().unwrap_or("");
+        if first == "fill" {
+            let id = segs.next().unwrap_or("");
+            used.push(id.to_string());
+            if let Some((m, fills)) = module {
+                if !fills.contains(id) {
+                    errors.push(Diagnostic::new(
+                        path,
+                        *line,
+                        *col,
+                        format!("fill-in `{id}` is not declared by module {} (add it to `fills` or a [[fill]] in its module.toml)", m.id),
+                    ));
+                }
+            }
+        } else if !questions.contains(first) && !ISPO_VALUES.contains(&first) {
+            errors.push(Diagnostic::new(
+                path,
+                *line,
+                *col,
+                format!("`{v}` is not a question, a fill-in or an ispo value"),
+            ));
+        }
+    }
+    used
+}
+
 fn check_partials(path: &str, refs: &Refs, known: &BTreeSet<&str>, errors: &mut Vec<Diagnostic>) {
     for (p, line, col) in &refs.partials {
         if !known.contains(p.as_str()) {
-            errors.push(Diagnostic::new(path, *line, *col, format!("unknown partial `{p}` (put it in partials/{p}.hbs)")));
+            errors.push(Diagnostic::new(
+                path,
+                *line,
+                *col,
+                format!("unknown partial `{p}` (put it in partials/{p}.hbs)"),
+            ));
         }
     }
 }
 
 /// A cycle in the partial include graph, if any, as a path of names.
 pub fn find_cycle(graph: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
-    fn visit(n: &str, graph: &BTreeMap<String, Vec<String>>, stack: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        graph: &BTreeMap<String, Vec<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
         if let Some(i) = stack.iter().position(|s| s == n) {
             let mut cycle = stack[i..].to_vec();
             cycle.push(n.to_string());
@@ -294,7 +463,10 @@ mod tests {
             ("d".to_string(), vec![]),
         ]);
         assert_eq!(find_cycle(&g).unwrap(), vec!["a", "b", "c", "a"]);
-        let g = BTreeMap::from([("a".to_string(), vec!["b".to_string()]), ("b".to_string(), vec![])]);
+        let g = BTreeMap::from([
+            ("a".to_string(), vec!["b".to_string()]),
+            ("b".to_string(), vec![]),
+        ]);
         assert!(find_cycle(&g).is_none());
     }
 

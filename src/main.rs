@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     // A prompt interrupted with Ctrl-C leaves the cursor hidden unless we restore it.
     let _ = ctrlc::set_handler(|| {
         let _ = console::Term::stderr().show_cursor();
+        eprintln!("interrupted; nothing was written");
         std::process::exit(Code::Interrupted as i32);
     });
     let config = Config::from_args(Arguments::parse());
@@ -21,6 +22,11 @@ fn main() -> ExitCode {
         Ok(code) => code.into(),
         Err(err) => {
             let code = code_for(&err);
+            if code == Code::Interrupted {
+                let _ = console::Term::stderr().show_cursor();
+                eprintln!("interrupted; nothing was written");
+                return code.into();
+            }
             print_error(&err);
             if config.json {
                 let doc = serde_json::json!({

@@ -13,8 +13,8 @@ use unicode_normalization::UnicodeNormalization;
 pub const RESERVED: &[&str] = &["README.md", "SOURCES.md", crate::kit::ANSWERS_FILE];
 
 const WINDOWS_RESERVED: &[&str] = &[
-    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
-    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
 /// Checks one kit-relative path (with `/` separators). Returns why it is unsafe.
@@ -52,7 +52,11 @@ pub fn check(path: &str) -> Result<(), String> {
     if first == ".ispo" {
         return Err("the path goes into ispo's own state folder `.ispo`".into());
     }
-    if components.len() == 1 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(components[0])) {
+    if components.len() == 1
+        && RESERVED
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(components[0]))
+    {
         return Err(format!("`{}` is written by ispo itself", components[0]));
     }
     Ok(())
@@ -72,8 +76,13 @@ fn check_component(c: &str) -> Result<(), String> {
     if c.len() > 255 {
         return Err("is longer than 255 bytes".into());
     }
-    if let Some(bad) = c.chars().find(|ch| ch.is_control() || matches!(ch, '<' | '>' | ':' | '"' | '|' | '?' | '*')) {
-        return Err(format!("contains the character {bad:?}, which is not portable"));
+    if let Some(bad) = c
+        .chars()
+        .find(|ch| ch.is_control() || matches!(ch, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+    {
+        return Err(format!(
+            "contains the character {bad:?}, which is not portable"
+        ));
     }
     if c.ends_with('.') || c.ends_with(' ') {
         return Err("ends with a dot or a space, which Windows drops".into());
@@ -130,7 +139,12 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_paths() {
-        for ok in ["program/CHARTER.md", ".github/workflows/x.yml", "project-template/.gitlab/CODEOWNERS", "a b/c-d_e.md"] {
+        for ok in [
+            "program/CHARTER.md",
+            ".github/workflows/x.yml",
+            "project-template/.gitlab/CODEOWNERS",
+            "a b/c-d_e.md",
+        ] {
             assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
         }
     }
@@ -182,8 +196,14 @@ mod tests {
         ]);
         let problems = collisions(&owners);
         assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("module a") && p.contains("module b")));
-        assert!(problems.iter().any(|p| p.contains("module c") || p.contains("module d")));
-        assert!(problems.iter().any(|p| p.contains("module e") && p.contains("module f")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("module a") && p.contains("module b")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("module c") || p.contains("module d")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("module e") && p.contains("module f")));
     }
 }

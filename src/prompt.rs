@@ -13,10 +13,20 @@ use dialoguer::theme::ColorfulTheme;
 
 pub trait Prompter {
     /// Free text; `validate` is the question's own rule, re-asked until it passes.
-    fn text(&mut self, prompt: &str, default: Option<&str>, validate: &dyn Fn(&str) -> Result<(), String>) -> Result<String>;
+    fn text(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        validate: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String>;
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
-    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool]) -> Result<Vec<usize>>;
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        checked: &[bool],
+    ) -> Result<Vec<usize>>;
     /// Shows a line of context (help text, a heading) before a prompt.
     fn note(&mut self, text: &str);
 }
@@ -48,7 +58,12 @@ impl Default for Terminal {
 }
 
 impl Prompter for Terminal {
-    fn text(&mut self, prompt: &str, default: Option<&str>, validate: &dyn Fn(&str) -> Result<(), String>) -> Result<String> {
+    fn text(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        validate: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String> {
         let mut input = dialoguer::Input::<String>::with_theme(&self.theme)
             .with_prompt(prompt)
             .allow_empty(true)
@@ -56,7 +71,9 @@ impl Prompter for Terminal {
         if let Some(d) = default {
             input = input.default(d.to_string());
         }
-        input.interact_text().context("reading an answer from the terminal")
+        input
+            .interact_text()
+            .context("reading an answer from the terminal")
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
@@ -77,7 +94,12 @@ impl Prompter for Terminal {
             .context("reading an answer from the terminal")
     }
 
-    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool]) -> Result<Vec<usize>> {
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        checked: &[bool],
+    ) -> Result<Vec<usize>> {
         dialoguer::MultiSelect::with_theme(&self.theme)
             .with_prompt(format!("{prompt} (space toggles, enter confirms)"))
             .items(items)
@@ -114,7 +136,12 @@ pub mod scripted {
     }
 
     impl Prompter for Script {
-        fn text(&mut self, prompt: &str, default: Option<&str>, validate: &dyn Fn(&str) -> Result<(), String>) -> Result<String> {
+        fn text(
+            &mut self,
+            prompt: &str,
+            default: Option<&str>,
+            validate: &dyn Fn(&str) -> Result<(), String>,
+        ) -> Result<String> {
             self.asked.push(prompt.to_string());
             loop {
                 let reply = match self.replies.pop_front() {
@@ -142,11 +169,18 @@ pub mod scripted {
                 other => anyhow::bail!("script expected select for {prompt:?}, has {other:?}"),
             }
         }
-        fn multi_select(&mut self, prompt: &str, _items: &[String], _checked: &[bool]) -> Result<Vec<usize>> {
+        fn multi_select(
+            &mut self,
+            prompt: &str,
+            _items: &[String],
+            _checked: &[bool],
+        ) -> Result<Vec<usize>> {
             self.asked.push(prompt.to_string());
             match self.replies.pop_front() {
                 Some(Reply::Multi(v)) => Ok(v),
-                other => anyhow::bail!("script expected multi-select for {prompt:?}, has {other:?}"),
+                other => {
+                    anyhow::bail!("script expected multi-select for {prompt:?}, has {other:?}")
+                }
             }
         }
         fn note(&mut self, _text: &str) {}

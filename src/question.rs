@@ -32,6 +32,17 @@ impl QuestionKind {
         })
     }
 
+    /// "a text", "an integer": for messages.
+    pub fn with_article(self) -> String {
+        let name = self.name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             QuestionKind::Text => "text",
@@ -71,7 +82,9 @@ impl Answer {
             Answer::Text(s) | Answer::Choice(s) => Json::String(s.clone()),
             Answer::Bool(b) => Json::Bool(*b),
             Answer::Int(i) => Json::from(*i),
-            Answer::Multi(items) => Json::Array(items.iter().map(|s| Json::String(s.clone())).collect()),
+            Answer::Multi(items) => {
+                Json::Array(items.iter().map(|s| Json::String(s.clone())).collect())
+            }
         }
     }
 
@@ -80,7 +93,12 @@ impl Answer {
             Answer::Text(s) | Answer::Choice(s) => toml::Value::String(s.clone()),
             Answer::Bool(b) => toml::Value::Boolean(*b),
             Answer::Int(i) => toml::Value::Integer(*i),
-            Answer::Multi(items) => toml::Value::Array(items.iter().map(|s| toml::Value::String(s.clone())).collect()),
+            Answer::Multi(items) => toml::Value::Array(
+                items
+                    .iter()
+                    .map(|s| toml::Value::String(s.clone()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -127,7 +145,10 @@ impl Question {
     }
 
     pub fn label_of(&self, value: &str) -> Option<&str> {
-        self.choices.iter().find(|c| c.value == value).map(|c| c.label.as_str())
+        self.choices
+            .iter()
+            .find(|c| c.value == value)
+            .map(|c| c.label.as_str())
     }
 
     /// Parses a string as typed on the command line or at a prompt.
@@ -171,7 +192,12 @@ impl Question {
                 for item in items {
                     match item {
                         toml::Value::String(s) => out.push(s.clone()),
-                        other => return Err(format!("expected a list of strings, found {} in the list", other.type_str())),
+                        other => {
+                            return Err(format!(
+                                "expected a list of strings, found {} in the list",
+                                other.type_str()
+                            ))
+                        }
                     }
                 }
                 Answer::Multi(out)
@@ -196,7 +222,10 @@ impl Question {
             Answer::Text(s) => {
                 if let Some(re) = &self.pattern {
                     if !re.is_match(s) {
-                        return Err(format!("`{s}` does not match the pattern `{}`", pattern_source(re)));
+                        return Err(format!(
+                            "`{s}` does not match the pattern `{}`",
+                            pattern_source(re)
+                        ));
                     }
                 }
             }
@@ -214,13 +243,19 @@ impl Question {
             }
             Answer::Choice(c) => {
                 if !self.choices.iter().any(|x| &x.value == c) {
-                    return Err(format!("`{c}` is not one of the allowed values: {}", self.choice_values().join(", ")));
+                    return Err(format!(
+                        "`{c}` is not one of the allowed values: {}",
+                        self.choice_values().join(", ")
+                    ));
                 }
             }
             Answer::Multi(items) => {
                 for c in items {
                     if !self.choices.iter().any(|x| &x.value == c) {
-                        return Err(format!("`{c}` is not one of the allowed values: {}", self.choice_values().join(", ")));
+                        return Err(format!(
+                            "`{c}` is not one of the allowed values: {}",
+                            self.choice_values().join(", ")
+                        ));
                     }
                 }
                 let mut seen = std::collections::BTreeSet::new();
@@ -266,7 +301,9 @@ impl Question {
 /// The pattern as the catalog author wrote it, without the anchors ispo adds.
 fn pattern_source(re: &Regex) -> &str {
     let s = re.as_str();
-    s.strip_prefix("^(?:").and_then(|s| s.strip_suffix(")$")).unwrap_or(s)
+    s.strip_prefix("^(?:")
+        .and_then(|s| s.strip_suffix(")$"))
+        .unwrap_or(s)
 }
 
 /// Compiles a text pattern so that it must match the whole answer.
@@ -306,17 +343,37 @@ mod tests {
         assert_eq!(choice.accept_str("a").unwrap(), Answer::Choice("a".into()));
         let err = choice.accept_str("c").unwrap_err();
         assert_eq!(err, "`c` is not one of the allowed values: a, b");
-        assert_eq!(choice.accept_toml(&toml::Value::String("c".into())).unwrap_err(), err);
+        assert_eq!(
+            choice
+                .accept_toml(&toml::Value::String("c".into()))
+                .unwrap_err(),
+            err
+        );
 
         let int = q(QuestionKind::Integer);
         assert_eq!(int.accept_str("1_0").unwrap(), Answer::Int(10));
-        assert!(int.accept_str("11").unwrap_err().contains("above the maximum 10"));
-        assert!(int.accept_toml(&toml::Value::Integer(0)).unwrap_err().contains("below the minimum 1"));
-        assert!(int.accept_toml(&toml::Value::String("3".into())).unwrap_err().contains("expected an integer, found string"));
+        assert!(int
+            .accept_str("11")
+            .unwrap_err()
+            .contains("above the maximum 10"));
+        assert!(int
+            .accept_toml(&toml::Value::Integer(0))
+            .unwrap_err()
+            .contains("below the minimum 1"));
+        assert!(int
+            .accept_toml(&toml::Value::String("3".into()))
+            .unwrap_err()
+            .contains("expected an integer, found string"));
 
         let multi = q(QuestionKind::Multi);
-        assert_eq!(multi.accept_str("a, b").unwrap(), Answer::Multi(vec!["a".into(), "b".into()]));
-        assert!(multi.accept_str("a,a").unwrap_err().contains("listed twice"));
+        assert_eq!(
+            multi.accept_str("a, b").unwrap(),
+            Answer::Multi(vec!["a".into(), "b".into()])
+        );
+        assert!(multi
+            .accept_str("a,a")
+            .unwrap_err()
+            .contains("listed twice"));
         assert!(multi.accept_str("").unwrap_err().contains("at least 1"));
 
         let b = q(QuestionKind::Bool);
@@ -329,6 +386,9 @@ mod tests {
         let mut t = q(QuestionKind::Text);
         t.pattern = Some(compile_pattern("[a-z]+").unwrap());
         assert!(t.accept_str("abc").is_ok());
-        assert_eq!(t.accept_str("abc1").unwrap_err(), "`abc1` does not match the pattern `[a-z]+`");
+        assert_eq!(
+            t.accept_str("abc1").unwrap_err(),
+            "`abc1` does not match the pattern `[a-z]+`"
+        );
     }
 }

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use handlebars::{
-    handlebars_helper, Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason, ScopedJson, TemplateError,
+    handlebars_helper, Context, Handlebars, Helper, HelperDef, RenderContext, RenderError,
+    RenderErrorReason, ScopedJson, TemplateError,
 };
 use serde_json::{json, Map, Value as Json};
 
@@ -34,7 +35,7 @@ pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_OUTPUT_FILES: usize = 10_000;
 pub const MAX_OUTPUT_BYTES: usize = 512 * 1024 * 1024;
 
-handlebars_helper!(contains: |list: Json, item: Json| list.as_array().is_some_and(|a| a.contains(&item)));
+handlebars_helper!(contains: |list: Json, item: Json| list.as_array().is_some_and(|a| a.contains(item)));
 handlebars_helper!(join: |list: Json, sep: str| list
     .as_array()
     .map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect::<Vec<_>>().join(sep))
@@ -57,15 +58,25 @@ impl HelperDef for Label {
             .param(0)
             .and_then(|v| v.value().as_str())
             .ok_or(RenderErrorReason::ParamNotFoundForIndex("label", 0))?;
-        let labels = self
-            .labels
-            .get(q)
-            .ok_or_else(|| RenderErrorReason::Other(format!("label: `{q}` is not a choice question")))?;
-        let name = |v: &Json| v.as_str().map(|s| labels.get(s).cloned().unwrap_or_else(|| s.to_string()));
+        let labels = self.labels.get(q).ok_or_else(|| {
+            RenderErrorReason::Other(format!("label: `{q}` is not a choice question"))
+        })?;
+        let name = |v: &Json| {
+            v.as_str()
+                .map(|s| labels.get(s).cloned().unwrap_or_else(|| s.to_string()))
+        };
         let text = match ctx.data().get(q) {
-            Some(Json::Array(items)) => items.iter().filter_map(name).collect::<Vec<_>>().join(", "),
+            Some(Json::Array(items)) => {
+                items.iter().filter_map(name).collect::<Vec<_>>().join(", ")
+            }
             Some(v) => name(v).unwrap_or_default(),
             None => String::new(),
+        };
+        // Labels are values too: inside an output path they may not add folders.
+        let text = if ctx.data().get(PATH_MODE).is_some() {
+            text.replace(['/', '\\'], &VALUE_SEPARATOR.to_string())
+        } else {
+            text
         };
         Ok(ScopedJson::Derived(Json::String(text)))
     }
@@ -82,7 +93,15 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
         .questions
         .iter()
         .filter(|q| !q.choices.is_empty())
-        .map(|q| (q.id.clone(), q.choices.iter().map(|c| (c.value.clone(), c.label.clone())).collect()))
+        .map(|q| {
+            (
+                q.id.clone(),
+                q.choices
+                    .iter()
+                    .map(|c| (c.value.clone(), c.label.clone()))
+                    .collect(),
+            )
+        })
         .collect();
     hb.register_helper("label", Box::new(Label { labels }));
     let mut diags = Vec::new();
@@ -105,7 +124,12 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
 
 pub fn template_diag(path: &str, e: &TemplateError) -> Diagnostic {
     let (line, column) = e.pos().unwrap_or((0, 0));
-    Diagnostic::new(path, line, column, format!("template error: {}", e.reason()))
+    Diagnostic::new(
+        path,
+        line,
+        column,
+        format!("template error: {}", e.reason()),
+    )
 }
 
 pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
@@ -113,11 +137,20 @@ pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
         RenderErrorReason::MissingVariable(Some(v)) => format!("`{v}` is not defined (not a question, a declared fill-in of this module, or an ispo value)"),
         other => other.to_string(),
     };
-    Diagnostic::new(path, e.line_no.unwrap_or(0), e.column_no.unwrap_or(0), format!("render error: {reason}"))
+    Diagnostic::new(
+        path,
+        e.line_no.unwrap_or(0),
+        e.column_no.unwrap_or(0),
+        format!("render error: {reason}"),
+    )
 }
 
 /// Values every template sees, whatever its module.
-pub fn base_context(catalog: &Catalog, answers: Map<String, Json>, selected: &[&Module]) -> Map<String, Json> {
+pub fn base_context(
+    catalog: &Catalog,
+    answers: Map<String, Json>,
+    selected: &[&Module],
+) -> Map<String, Json> {
     let mut ctx = answers;
     ctx.insert(
         "catalog".into(),
@@ -125,14 +158,23 @@ pub fn base_context(catalog: &Catalog, answers: Map<String, Json>, selected: &[&
     );
     let modules: Map<String, Json> = selected
         .iter()
-        .map(|m| (m.id.clone(), json!({ "title": m.title, "kind": m.kind.name() })))
+        .map(|m| {
+            (
+                m.id.clone(),
+                json!({ "title": m.title, "kind": m.kind.name() }),
+            )
+        })
         .collect();
     ctx.insert("modules".into(), Json::Object(modules));
     ctx
 }
 
 /// The context of one module: the base plus `module` and its `fill` values.
-pub fn module_context(base: &Map<String, Json>, module: &Module, fills: &BTreeMap<String, String>) -> Json {
+pub fn module_context(
+    base: &Map<String, Json>,
+    module: &Module,
+    fills: &BTreeMap<String, String>,
+) -> Json {
     let mut ctx = base.clone();
     ctx.insert(
         "module".into(),
@@ -141,14 +183,23 @@ pub fn module_context(base: &Map<String, Json>, module: &Module, fills: &BTreeMa
     let fill: Map<String, Json> = module
         .fills
         .iter()
-        .map(|f| (f.id.clone(), Json::String(fills.get(&f.id).cloned().unwrap_or_else(|| marker(&f.id)))))
+        .map(|f| {
+            (
+                f.id.clone(),
+                Json::String(fills.get(&f.id).cloned().unwrap_or_else(|| marker(&f.id))),
+            )
+        })
         .collect();
     ctx.insert("fill".into(), Json::Object(fill));
     Json::Object(ctx)
 }
 
 /// Where one source file of a module goes, given the answers.
-pub fn targets(module: &Module, rel: &str, answers: &dyn Fn(&str) -> Option<crate::question::Answer>) -> Vec<String> {
+pub fn targets(
+    module: &Module,
+    rel: &str,
+    answers: &dyn Fn(&str) -> Option<crate::question::Answer>,
+) -> Vec<String> {
     let outputs: Vec<_> = module.outputs.iter().filter(|o| o.source == rel).collect();
     if outputs.is_empty() {
         return vec![rel.to_string()];
@@ -160,24 +211,73 @@ pub fn targets(module: &Module, rel: &str, answers: &dyn Fn(&str) -> Option<crat
         .collect()
 }
 
-/// Renders a templated path one component at a time, so an answer can never
-/// add a separator, then checks the result.
-pub fn render_path(hb: &Handlebars<'_>, template: &str, ctx: &Json, origin: &str) -> Result<String, Diagnostic> {
-    let mut parts = Vec::new();
-    for part in template.split('/') {
-        let rendered = if part.contains("{{") {
-            hb.render_template(part, ctx)
-                .map_err(|e| Diagnostic::new(origin, 0, 0, format!("output path `{template}`: {}", e.reason())))?
-        } else {
-            part.to_string()
-        };
-        if rendered.contains('/') || rendered.contains('\\') {
-            return Err(Diagnostic::new(origin, 0, 0, format!("output path `{template}` renders a component to `{rendered}`, which contains a path separator")));
-        }
-        parts.push(rendered);
+/// Marks separators that come from values, so a rendered path can tell them
+/// from the template's own `/`.
+const VALUE_SEPARATOR: char = '\u{1}';
+/// A context key present only while rendering output paths.
+const PATH_MODE: &str = "__ispo_rendering_a_path";
+
+fn mark_separators(v: &Json) -> Json {
+    let mut marked = mark_values(v);
+    if let Json::Object(map) = &mut marked {
+        map.insert(PATH_MODE.into(), Json::Bool(true));
     }
-    let path = parts.join("/");
-    paths::check(&path).map_err(|why| Diagnostic::new(origin, 0, 0, format!("output path `{template}` renders to `{path}`, which is refused: {why}")))?;
+    marked
+}
+
+fn mark_values(v: &Json) -> Json {
+    match v {
+        Json::String(s) => Json::String(s.replace(['/', '\\'], &VALUE_SEPARATOR.to_string())),
+        Json::Array(items) => Json::Array(items.iter().map(mark_values).collect()),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), mark_values(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Renders a templated output path and checks every component. A value
+/// (answer or fill-in) can never add a path separator: only the template's
+/// own `/` separate folders.
+pub fn render_path(
+    hb: &Handlebars<'_>,
+    template: &str,
+    ctx: &Json,
+    origin: &str,
+) -> Result<String, Diagnostic> {
+    let path = if template.contains("{{") {
+        let rendered = hb
+            .render_template(template, &mark_separators(ctx))
+            .map_err(|e| {
+                Diagnostic::new(
+                    origin,
+                    0,
+                    0,
+                    format!("output path `{template}`: {}", e.reason()),
+                )
+            })?;
+        if rendered.contains(VALUE_SEPARATOR) {
+            return Err(Diagnostic::new(
+                origin,
+                0,
+                0,
+                format!("output path `{template}`: a value used in it contains a path separator (`/` or `\\`)"),
+            ));
+        }
+        rendered
+    } else {
+        template.to_string()
+    };
+    paths::check(&path).map_err(|why| {
+        Diagnostic::new(
+            origin,
+            0,
+            0,
+            format!("output path `{template}` renders to `{path}`, which is refused: {why}"),
+        )
+    })?;
     Ok(path)
 }
 
@@ -199,9 +299,15 @@ pub fn render(
             }
             let path = m.file_path(rel);
             match catalog.text(&path) {
-                Ok(text) if text.len() > MAX_TEMPLATE_BYTES => {
-                    diags.push(Diagnostic::new(&path, 0, 0, format!("template is larger than the {} MiB limit", MAX_TEMPLATE_BYTES / 1024 / 1024)))
-                }
+                Ok(text) if text.len() > MAX_TEMPLATE_BYTES => diags.push(Diagnostic::new(
+                    &path,
+                    0,
+                    0,
+                    format!(
+                        "template is larger than the {} MiB limit",
+                        MAX_TEMPLATE_BYTES / 1024 / 1024
+                    ),
+                )),
                 Ok(text) => {
                     if let Err(e) = hb.register_template_string(&path, text) {
                         diags.push(template_diag(&path, &e));
@@ -223,19 +329,23 @@ pub fn render(
     let mut total = 0usize;
     for m in selected {
         let ctx_json = module_context(&base, m, fills);
-        let ctx = Context::wraps(&ctx_json).map_err(|e| anyhow::anyhow!("building the template context: {e}"))?;
+        let ctx = Context::wraps(&ctx_json)
+            .map_err(|e| anyhow::anyhow!("building the template context: {e}"))?;
         for rel in &m.files {
             let path = m.file_path(rel);
             for target in targets(m, rel, &lookup) {
-                let out_path = match render_path(&hb, &target, &ctx_json, &format!("{}/module.toml", m.dir)) {
-                    Ok(p) => p,
-                    Err(d) => {
-                        refused.push(d.to_string());
-                        continue;
-                    }
-                };
+                let out_path =
+                    match render_path(&hb, &target, &ctx_json, &format!("{}/module.toml", m.dir)) {
+                        Ok(p) => p,
+                        Err(d) => {
+                            refused.push(d.to_string());
+                            continue;
+                        }
+                    };
                 if let Some(other) = owners.get(&out_path) {
-                    diags.push(Diagnostic::new(&path, 0, 0, format!("renders to `{out_path}`, which module {other} also writes")));
+                    refused.push(format!(
+                        "{path}: renders to `{out_path}`, which module {other} also writes"
+                    ));
                     continue;
                 }
                 let bytes = if m.is_raw(rel) {
@@ -260,14 +370,31 @@ pub fn render(
         }
     }
     if files.len() > MAX_OUTPUT_FILES {
-        diags.push(Diagnostic::new("catalog", 0, 0, format!("the kit would have {} files, over the limit of {MAX_OUTPUT_FILES}", files.len())));
+        diags.push(Diagnostic::new(
+            "catalog",
+            0,
+            0,
+            format!(
+                "the kit would have {} files, over the limit of {MAX_OUTPUT_FILES}",
+                files.len()
+            ),
+        ));
     }
     if total > MAX_OUTPUT_BYTES {
-        diags.push(Diagnostic::new("catalog", 0, 0, format!("the kit would be {total} bytes, over the limit of {MAX_OUTPUT_BYTES}")));
+        diags.push(Diagnostic::new(
+            "catalog",
+            0,
+            0,
+            format!("the kit would be {total} bytes, over the limit of {MAX_OUTPUT_BYTES}"),
+        ));
     }
     refused.extend(paths::collisions(&owners));
     if !refused.is_empty() {
-        return Err(Failure::Refused(format!("unsafe output paths, nothing was written:\n  {}", refused.join("\n  "))).into());
+        return Err(Failure::Refused(format!(
+            "unsafe output paths, nothing was written:\n  {}",
+            refused.join("\n  ")
+        ))
+        .into());
     }
     if !diags.is_empty() {
         return Err(Failure::Invalid(diags).into());

@@ -49,7 +49,15 @@ impl Decision {
                         None => format!("`{}` is {}", d.text, d.result),
                     })
                     .collect();
-                format!("{}: {}", if self.included { "condition holds" } else { "condition fails" }, parts.join(", "))
+                format!(
+                    "{}: {}",
+                    if self.included {
+                        "condition holds"
+                    } else {
+                        "condition fails"
+                    },
+                    parts.join(", ")
+                )
             }
         }
     }
@@ -72,7 +80,11 @@ impl Selection {
     }
 
     pub fn ids(&self) -> Vec<String> {
-        self.decisions.iter().filter(|d| d.included).map(|d| d.id.clone()).collect()
+        self.decisions
+            .iter()
+            .filter(|d| d.included)
+            .map(|d| d.id.clone())
+            .collect()
     }
 
     pub fn decision(&self, id: &str) -> Option<&Decision> {
@@ -86,17 +98,28 @@ pub fn check_overrides(catalog: &Catalog, with: &[String], without: &[String]) -
     for (flag, list) in [("--with", with), ("--without", without)] {
         for id in list {
             if !known.contains(&id.as_str()) {
-                return Err(Failure::Usage(format!("{flag} {id}: no such module in this catalog (modules: {})", known.join(", "))).into());
+                return Err(Failure::Usage(format!(
+                    "{flag} {id}: no such module in this catalog (modules: {})",
+                    known.join(", ")
+                ))
+                .into());
             }
         }
     }
     if let Some(both) = with.iter().find(|w| without.contains(w)) {
-        return Err(Failure::Usage(format!("module `{both}` is both in --with and --without")).into());
+        return Err(
+            Failure::Usage(format!("module `{both}` is both in --with and --without")).into(),
+        );
     }
     Ok(())
 }
 
-pub fn select(catalog: &Catalog, answers: &dyn Fn(&str) -> Option<Answer>, with: &[String], without: &[String]) -> Result<Selection> {
+pub fn select(
+    catalog: &Catalog,
+    answers: &dyn Fn(&str) -> Option<Answer>,
+    with: &[String],
+    without: &[String],
+) -> Result<Selection> {
     check_overrides(catalog, with, without)?;
     let mut decisions: Vec<Decision> = catalog
         .modules
@@ -124,11 +147,18 @@ pub fn select(catalog: &Catalog, answers: &dyn Fn(&str) -> Option<Answer>, with:
         .collect();
     // Pull in requirements until nothing changes.
     loop {
-        let included: BTreeSet<String> = decisions.iter().filter(|d| d.included).map(|d| d.id.clone()).collect();
+        let included: BTreeSet<String> = decisions
+            .iter()
+            .filter(|d| d.included)
+            .map(|d| d.id.clone())
+            .collect();
         let mut changed = false;
         for m in catalog.modules.iter().filter(|m| included.contains(&m.id)) {
             for r in &m.requires {
-                let d = decisions.iter_mut().find(|d| &d.id == r).expect("requires checked at load");
+                let d = decisions
+                    .iter_mut()
+                    .find(|d| &d.id == r)
+                    .expect("requires checked at load");
                 if d.included {
                     continue;
                 }

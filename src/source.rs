@@ -70,7 +70,10 @@ pub fn load(req: &CatalogRequest, reporter: &Reporter) -> Result<Loaded> {
     match classify(req.location.as_deref())? {
         Location::Builtin => {
             if req.reference.is_some() {
-                return Err(Failure::Usage("--ref needs --catalog: the built-in catalog has no git history".into()).into());
+                return Err(Failure::Usage(
+                    "--ref needs --catalog: the built-in catalog has no git history".into(),
+                )
+                .into());
             }
             let files = builtin_files(subdir.as_deref());
             Ok(Loaded {
@@ -124,7 +127,10 @@ fn classify(location: Option<&str>) -> Result<Location> {
         return Err(Failure::Usage("--catalog is empty".into()).into());
     }
     if loc.starts_with('-') {
-        return Err(Failure::Refused(format!("catalog location `{loc}` starts with `-`, which git could read as an option")).into());
+        return Err(Failure::Refused(format!(
+            "catalog location `{loc}` starts with `-`, which git could read as an option"
+        ))
+        .into());
     }
     if loc.chars().any(char::is_control) {
         return Err(Failure::Refused("catalog location contains control characters".into()).into());
@@ -165,10 +171,8 @@ fn classify(location: Option<&str>) -> Result<Location> {
 fn is_scp_like(loc: &str) -> bool {
     match loc.split_once(':') {
         Some((host, _)) => {
-            !host.is_empty()
-                && !host.contains('/')
-                && !(host.len() == 1 && host.chars().all(|c| c.is_ascii_alphabetic()))
-                && !Path::new(loc).exists()
+            let drive_letter = host.len() == 1 && host.chars().all(|c| c.is_ascii_alphabetic());
+            !host.is_empty() && !host.contains('/') && !drive_letter && !Path::new(loc).exists()
         }
         None => false,
     }
@@ -181,9 +185,14 @@ pub fn validate_subdir(s: &str) -> Result<String> {
         || s.starts_with('/')
         || s.contains('\\')
         || trimmed.chars().any(char::is_control)
-        || Path::new(trimmed).components().any(|c| !matches!(c, Component::Normal(_)));
+        || Path::new(trimmed)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)));
     if bad {
-        return Err(Failure::Refused(format!("--subdir `{s}` must be a relative folder inside the catalog, without `..`")).into());
+        return Err(Failure::Refused(format!(
+            "--subdir `{s}` must be a relative folder inside the catalog, without `..`"
+        ))
+        .into());
     }
     Ok(trimmed.to_string())
 }
@@ -192,18 +201,29 @@ pub fn validate_subdir(s: &str) -> Result<String> {
 pub fn validate_ref(r: &str) -> Result<()> {
     let bad = r.is_empty()
         || r.starts_with('-')
-        || r.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+        || r.chars().any(|c| {
+            c.is_control()
+                || c.is_whitespace()
+                || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+        })
         || r.contains("..")
         || r.contains("@{")
         || r.ends_with('/')
         || r.ends_with(".lock");
     if bad {
-        return Err(Failure::Refused(format!("`{r}` is not a valid branch, tag or commit id")).into());
+        return Err(
+            Failure::Refused(format!("`{r}` is not a valid branch, tag or commit id")).into(),
+        );
     }
     Ok(())
 }
 
-fn load_path(path: &Path, req: &CatalogRequest, subdir: Option<String>, reporter: &Reporter) -> Result<Loaded> {
+fn load_path(
+    path: &Path,
+    req: &CatalogRequest,
+    subdir: Option<String>,
+    reporter: &Reporter,
+) -> Result<Loaded> {
     if !path.exists() {
         bail!("catalog path `{}` does not exist", path.display());
     }
@@ -216,12 +236,19 @@ fn load_path(path: &Path, req: &CatalogRequest, subdir: Option<String>, reporter
             let inner = abs.strip_prefix(&workdir).unwrap_or(Path::new(""));
             let mut inside = inner.to_string_lossy().replace('\\', "/");
             if let Some(s) = &subdir {
-                inside = if inside.is_empty() { s.clone() } else { format!("{inside}/{s}") };
+                inside = if inside.is_empty() {
+                    s.clone()
+                } else {
+                    format!("{inside}/{s}")
+                };
             }
             let commit = resolve(&repo, req.reference.as_deref(), &abs.display().to_string())?;
             warn_if_dirty(&repo, &inside, reporter);
             let files = read_commit(&repo, commit, &inside)?;
-            reporter.debug(format!("read catalog from git repository {} at {commit}", workdir.display()));
+            reporter.debug(format!(
+                "read catalog from git repository {} at {commit}",
+                workdir.display()
+            ));
             return Ok(Loaded {
                 files,
                 record: SourceRecord {
@@ -234,7 +261,11 @@ fn load_path(path: &Path, req: &CatalogRequest, subdir: Option<String>, reporter
         }
     }
     if req.reference.is_some() {
-        return Err(Failure::Usage(format!("--ref needs a git repository, and `{}` is a plain folder", path.display())).into());
+        return Err(Failure::Usage(format!(
+            "--ref needs a git repository, and `{}` is a plain folder",
+            path.display()
+        ))
+        .into());
     }
     let root = match &subdir {
         Some(s) => abs.join(s),
@@ -279,21 +310,30 @@ pub fn read_dir_tree(root: &Path) -> Result<Files> {
 }
 
 fn walk_dir(root: &Path, dir: &Path, files: &mut Files) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
+    for entry in
+        std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))?
+    {
         let entry = entry?;
         let path = entry.path();
         let ty = entry.file_type()?;
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel == ".git" || rel.starts_with(".git/") {
             continue;
         }
         if ty.is_symlink() {
-            let target = std::fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+            let target = std::fs::read_link(&path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
             return Err(Failure::Refused(format!("catalog file `{rel}` is a symlink (to `{target}`); catalogs may not contain symlinks")).into());
         } else if ty.is_dir() {
             walk_dir(root, &path, files)?;
         } else if ty.is_file() {
-            let bytes = std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?;
             files.insert(rel, bytes);
         }
     }
@@ -303,7 +343,9 @@ fn walk_dir(root: &Path, dir: &Path, files: &mut Files) -> Result<()> {
 /// Resolves a user ref (branch, tag, full or abbreviated commit id), or HEAD.
 fn resolve(repo: &Repository, reference: Option<&str>, source: &str) -> Result<Oid> {
     let Some(r) = reference else {
-        let head = repo.head().with_context(|| format!("catalog `{source}` has no default branch (HEAD)"))?;
+        let head = repo
+            .head()
+            .with_context(|| format!("catalog `{source}` has no default branch (HEAD)"))?;
         return Ok(head.peel_to_commit().context("HEAD is not a commit")?.id());
     };
     let candidates = [
@@ -326,14 +368,21 @@ fn resolve(repo: &Repository, reference: Option<&str>, source: &str) -> Result<O
     }
     let mut known: Vec<String> = Vec::new();
     if let Ok(refs) = repo.references() {
-        for name in refs.flatten().filter_map(|x| x.shorthand().ok().map(str::to_string)) {
+        for name in refs
+            .flatten()
+            .filter_map(|x| x.shorthand().ok().map(str::to_string))
+        {
             known.push(name);
         }
     }
     known.truncate(12);
     bail!(
         "`{r}` is not a branch, tag or commit of catalog `{source}`{}",
-        if known.is_empty() { String::new() } else { format!(" (known: {})", known.join(", ")) }
+        if known.is_empty() {
+            String::new()
+        } else {
+            format!(" (known: {})", known.join(", "))
+        }
     )
 }
 
@@ -343,9 +392,9 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
     let tree = if inside.is_empty() {
         tree
     } else {
-        let entry = tree
-            .get_path(Path::new(inside))
-            .map_err(|_| anyhow::anyhow!("the catalog has no folder `{inside}` at commit {commit}"))?;
+        let entry = tree.get_path(Path::new(inside)).map_err(|_| {
+            anyhow::anyhow!("the catalog has no folder `{inside}` at commit {commit}")
+        })?;
         if entry.kind() != Some(ObjectType::Tree) {
             bail!("`{inside}` is not a folder at commit {commit}");
         }
@@ -353,7 +402,7 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
     };
     let mut files = Files::new();
     let mut refused: Option<String> = None;
-    tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+    let walked = tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
         let name = entry.name().unwrap_or("?");
         let path = format!("{root}{name}");
         match entry.kind() {
@@ -379,10 +428,11 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
             _ => {}
         }
         git2::TreeWalkResult::Ok
-    })?;
+    });
     if let Some(msg) = refused {
         return Err(Failure::Refused(msg).into());
     }
+    walked?;
     Ok(files)
 }
 
@@ -392,7 +442,8 @@ pub fn cache_root() -> Result<PathBuf> {
         return Ok(PathBuf::from(dir));
     }
     use etcetera::BaseStrategy;
-    let strategy = etcetera::choose_base_strategy().context("cannot find a cache directory; set ISPO_CACHE_DIR")?;
+    let strategy = etcetera::choose_base_strategy()
+        .context("cannot find a cache directory; set ISPO_CACHE_DIR")?;
     Ok(strategy.cache_dir().join("ispo"))
 }
 
@@ -409,17 +460,25 @@ pub fn mirror_path(url: &str) -> Result<PathBuf> {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
         .take(40)
         .collect();
-    Ok(cache_root()?.join("catalogs").join(format!("{tail}-{}.git", &hash[..16])))
+    Ok(cache_root()?
+        .join("catalogs")
+        .join(format!("{tail}-{}.git", &hash[..16])))
 }
 
-fn load_url(url: &str, req: &CatalogRequest, subdir: Option<String>, reporter: &Reporter) -> Result<Loaded> {
+fn load_url(
+    url: &str,
+    req: &CatalogRequest,
+    subdir: Option<String>,
+    reporter: &Reporter,
+) -> Result<Loaded> {
     let mirror = mirror_path(url)?;
     let repo = if req.offline {
         if !mirror.join("HEAD").exists() {
             bail!("--offline: there is no cached copy of `{url}` yet; run once without --offline to fetch it");
         }
         reporter.debug(format!("using cached catalog {}", mirror.display()));
-        Repository::open_bare(&mirror).with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
+        Repository::open_bare(&mirror)
+            .with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
     } else {
         fetch(url, &mirror, reporter)?
     };
@@ -440,10 +499,13 @@ fn load_url(url: &str, req: &CatalogRequest, subdir: Option<String>, reporter: &
 fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
     let existed = mirror.join("HEAD").exists();
     let repo = if existed {
-        Repository::open_bare(mirror).with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
+        Repository::open_bare(mirror)
+            .with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
     } else {
-        std::fs::create_dir_all(mirror).with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?;
-        Repository::init_bare(mirror).with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?
+        std::fs::create_dir_all(mirror)
+            .with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?;
+        Repository::init_bare(mirror)
+            .with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?
     };
     set_timeouts();
     let bar = reporter.progress("fetching catalog");
@@ -465,8 +527,17 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
             .proxy_options(proxy)
             .download_tags(AutotagOption::All)
             .prune(FetchPrune::On);
-        let fetched = remote.fetch(&["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], Some(&mut opts), None);
-        fetched.map(|_| remote.default_branch().ok().and_then(|b| b.as_str().ok().map(str::to_string)))
+        let fetched = remote.fetch(
+            &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+            Some(&mut opts),
+            None,
+        );
+        fetched.map(|_| {
+            remote
+                .default_branch()
+                .ok()
+                .and_then(|b| b.as_str().ok().map(str::to_string))
+        })
     };
     bar.finish_and_clear();
     match result {
@@ -483,7 +554,8 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
             } else {
                 ""
             };
-            Err(anyhow::Error::new(e).context(format!("cannot fetch the catalog from `{url}`{hint}")))
+            Err(anyhow::Error::new(e)
+                .context(format!("cannot fetch the catalog from `{url}`{hint}")))
         }
     }
 }
@@ -498,7 +570,8 @@ fn set_timeouts() {
 
 /// Tries each credential source once, so libgit2 never loops on a refusal:
 /// ssh-agent, `ISPO_GIT_TOKEN` (for HTTPS in CI), then git's credential helper.
-fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error> {
+fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error>
+{
     let mut tried_agent = false;
     let mut tried_token = false;
     let mut tried_helper = false;
@@ -515,7 +588,10 @@ fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git
             if !tried_token {
                 tried_token = true;
                 if let Ok(token) = std::env::var("ISPO_GIT_TOKEN") {
-                    return git2::Cred::userpass_plaintext(username.unwrap_or("x-access-token"), &token);
+                    return git2::Cred::userpass_plaintext(
+                        username.unwrap_or("x-access-token"),
+                        &token,
+                    );
                 }
             }
             if !tried_helper {
@@ -544,10 +620,26 @@ mod tests {
     #[test]
     fn classifies_locations() {
         assert_eq!(classify(None).unwrap(), Location::Builtin);
-        assert_eq!(classify(Some("https://example.com/c.git")).unwrap(), Location::Url("https://example.com/c.git".into()));
-        assert_eq!(classify(Some("git@example.com:org/c.git")).unwrap(), Location::Url("git@example.com:org/c.git".into()));
-        assert_eq!(classify(Some("./catalog")).unwrap(), Location::Path("./catalog".into()));
-        for bad in ["ext::sh -c touch% /tmp/x", "fd::3", "-uhttps://x", "gopher://x/y", "https:///x", "ssh://-oProxyCommand=x/y"] {
+        assert_eq!(
+            classify(Some("https://example.com/c.git")).unwrap(),
+            Location::Url("https://example.com/c.git".into())
+        );
+        assert_eq!(
+            classify(Some("git@example.com:org/c.git")).unwrap(),
+            Location::Url("git@example.com:org/c.git".into())
+        );
+        assert_eq!(
+            classify(Some("./catalog")).unwrap(),
+            Location::Path("./catalog".into())
+        );
+        for bad in [
+            "ext::sh -c touch% /tmp/x",
+            "fd::3",
+            "-uhttps://x",
+            "gopher://x/y",
+            "https:///x",
+            "ssh://-oProxyCommand=x/y",
+        ] {
             assert!(classify(Some(bad)).is_err(), "{bad} accepted");
         }
     }

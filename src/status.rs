@@ -15,8 +15,12 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
     let files = kit::read_files(dir, &state);
     let mut open = Vec::new();
     for record in &state.files {
-        let Some(bytes) = files.get(&record.path) else { continue };
-        let Ok(text) = std::str::from_utf8(bytes) else { continue };
+        let Some(bytes) = files.get(&record.path) else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
         for found in fill::scan(text) {
             let description = state
                 .fills
@@ -26,6 +30,7 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
             open.push((record.path.clone(), found, description.to_string()));
         }
     }
+    open.sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
     if reporter.json {
         let doc = json!({
             "schema_version": 1,
@@ -37,7 +42,8 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
         for (path, f, d) in &open {
             println!("{path}:{}: {} — {d}", f.line, f.id);
         }
-        let ids: std::collections::BTreeSet<&str> = open.iter().map(|(_, f, _)| f.id.as_str()).collect();
+        let ids: std::collections::BTreeSet<&str> =
+            open.iter().map(|(_, f, _)| f.id.as_str()).collect();
         if open.is_empty() {
             reporter.note("Nothing left to fill in.");
         } else {
@@ -49,5 +55,9 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
             ));
         }
     }
-    Ok(if check && !open.is_empty() { Code::FillInsRemain } else { Code::Ok })
+    Ok(if check && !open.is_empty() {
+        Code::FillInsRemain
+    } else {
+        Code::Ok
+    })
 }

@@ -1,1 +1,12 @@
+//! One integration test binary; one file per feature (see CONTRIBUTING.md).
 
+mod support;
+
+mod answers;
+mod catalog_source;
+mod explain;
+mod init;
+mod kits;
+mod lint;
+mod prompts;
+mod status;

@@ -1,0 +1,314 @@
+//! Where catalogs come from: git daemon URLs, refs, subfolders, the cache, --offline.
+
+use pretty_assertions::assert_eq;
+
+use crate::support::*;
+
+fn bare_clone(env: &Env, repo: &CatalogRepo, name: &str) {
+    std::fs::create_dir_all(env.path("served")).unwrap();
+    git(
+        &env.path("served"),
+        &["clone", "-q", "--bare", repo.path(), name],
+    );
+}
+
+#[test]
+fn inits_from_a_git_daemon_url_then_works_offline_from_the_cache() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    bare_clone(&env, &repo, "catalog.git");
+    let mut daemon = GitDaemon::start(&env.path("served"));
+    let url = daemon.url("catalog.git");
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        &url,
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .ok();
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(state.contains(&format!("source = \"{url}\"")), "{state}");
+    assert!(
+        state.contains(&format!("commit = \"{}\"", repo.head())),
+        "{state}"
+    );
+    let mirrors: Vec<_> = std::fs::read_dir(env.cache().join("catalogs"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(mirrors.len(), 1, "one bare mirror per URL");
+    assert!(mirrors[0].path().join("HEAD").exists());
+
+    daemon.stop();
+    // The network is gone: a plain run says so and points at --offline ...
+    env.ispo(&[
+        "init",
+        "kit2",
+        "--catalog",
+        &url,
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .code(1)
+    .stderr_has(&format!("cannot fetch the catalog from `{url}`"))
+    .stderr_has("re-run with --offline");
+    assert!(!env.exists("kit2"));
+    // ... and --offline uses the cache.
+    env.ispo(&[
+        "init",
+        "kit2",
+        "--catalog",
+        &url,
+        "--offline",
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .ok();
+    assert_eq!(
+        env.read("kit/program/CHARTER.md"),
+        env.read("kit2/program/CHARTER.md")
+    );
+}
+
+#[test]
+fn offline_without_a_cached_copy_says_what_to_do() {
+    let env = Env::new();
+    env.ispo(&["init", "kit", "--catalog", "https://example.invalid/catalog.git", "--offline", "--defaults"])
+        .code(1)
+        .stderr_has("--offline: there is no cached copy of `https://example.invalid/catalog.git` yet; run once without --offline to fetch it");
+}
+
+#[test]
+fn ref_picks_a_tag_branch_or_commit() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    repo.tag("v1");
+    let v1 = repo.head();
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    git(&repo.dir, &["branch", "next"]);
+    let init = |dest: &str, r: &str| {
+        env.ispo(&[
+            "init",
+            dest,
+            "--catalog",
+            repo.path(),
+            "--ref",
+            r,
+            "--defaults",
+            "--set",
+            "company=Acme",
+        ])
+    };
+    init("a", "v1").ok();
+    assert_eq!(
+        env.read("a/program/PRINCIPLES.md"),
+        "# Principles\n\nOpenness first at Acme.\n"
+    );
+    init("b", "next").ok();
+    assert_eq!(env.read("b/program/PRINCIPLES.md"), "# Principles v2\n");
+    init("c", &v1[..10]).ok();
+    assert!(
+        env.read("c/.ispo/state.toml")
+            .contains(&format!("commit = \"{v1}\"\nref = \"{}\"", &v1[..10]))
+            || env.read("c/.ispo/state.toml").contains(&v1)
+    );
+    init("d", "nope")
+        .code(1)
+        .stderr_has("`nope` is not a branch, tag or commit of catalog");
+    init("e", "--upload-pack=x").code(2);
+    env.ispo(&[
+        "init",
+        "e",
+        "--catalog",
+        repo.path(),
+        "--ref=-x",
+        "--defaults",
+    ])
+    .code(4)
+    .stderr_has("`-x` is not a valid branch");
+    init("e", "a..b")
+        .code(4)
+        .stderr_has("`a..b` is not a valid branch, tag or commit id");
+    assert!(!env.exists("d") && !env.exists("e"));
+}
+
+#[test]
+fn subdir_points_into_a_larger_repository() {
+    let env = Env::new();
+    let files: Vec<(String, &str)> = fixture()
+        .into_iter()
+        .map(|(p, c)| (format!("catalogs/main/{p}"), c))
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+    let repo = CatalogRepo::new(env.path("monorepo"), &refs);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--subdir",
+        "catalogs/main",
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .ok();
+    assert!(env
+        .read("kit/.ispo/state.toml")
+        .contains("subdir = \"catalogs/main\""));
+    env.ispo(&[
+        "init",
+        "kit2",
+        "--catalog",
+        repo.path(),
+        "--subdir",
+        "../x",
+        "--defaults",
+    ])
+    .code(4)
+    .stderr_has("without `..`");
+    env.ispo(&["init", "kit2", "--catalog", repo.path(), "--defaults", "--set", "company=Acme"])
+        .code(1)
+        .stderr_has("catalog.toml: missing: a catalog needs a catalog.toml manifest at its root (is --subdir right?)");
+    env.ispo(&[
+        "init",
+        "kit2",
+        "--catalog",
+        repo.path(),
+        "--subdir",
+        "catalogs/none",
+        "--defaults",
+    ])
+    .code(1)
+    .stderr_has("the catalog has no folder `catalogs/none`");
+}
+
+#[test]
+fn dangerous_catalog_locations_are_refused() {
+    let env = Env::new();
+    for (loc, code, why) in [
+        ("ext::sh -c touch% /tmp/pwned", 4, "remote helper"),
+        ("fd::17", 4, "remote helper"),
+        (
+            "gopher://example.com/x",
+            4,
+            "scheme `gopher://` is not allowed",
+        ),
+        ("https:///x", 2, "has no host"),
+        ("ssh://-oProxyCommand=x/y", 4, "host starting with `-`"),
+    ] {
+        env.ispo(&["init", "kit", "--catalog", loc, "--defaults"])
+            .code(code)
+            .stderr_has(why);
+    }
+    env.ispo(&["init", "kit", "--catalog=-bad", "--defaults"])
+        .code(4)
+        .stderr_has("starts with `-`");
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn a_plain_folder_is_read_from_disk() {
+    let env = Env::new();
+    for (p, c) in fixture() {
+        env.write(&format!("plain/{p}"), c);
+    }
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        "plain",
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .ok();
+    assert!(env
+        .read("kit/.ispo/state.toml")
+        .contains("commit = \"sha256:"));
+    env.ispo(&[
+        "init",
+        "kit2",
+        "--catalog",
+        "plain",
+        "--ref",
+        "main",
+        "--defaults",
+    ])
+    .code(2)
+    .stderr_has("--ref needs a git repository");
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        env.path("plain/modules/charter/files/leak.md"),
+    )
+    .unwrap();
+    env.ispo(&[
+        "init",
+        "kit3",
+        "--catalog",
+        "plain",
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .code(4)
+    .stderr_has("catalog file `modules/charter/files/leak.md` is a symlink");
+    assert!(!env.exists("kit3"));
+}
+
+#[test]
+fn symlinks_and_submodules_in_a_git_catalog_are_refused() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        repo.dir.join("modules/charter/files/leak.md"),
+    )
+    .unwrap();
+    repo.commit(&[], "add symlink");
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .code(4)
+    .stderr_has("catalog file `modules/charter/files/leak.md` is a symlink");
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn a_catalog_needing_a_newer_ispo_or_format_says_so() {
+    let env = Env::new();
+    let mut files = fixture();
+    files[0] = (
+        "catalog.toml",
+        "[catalog]\nname = \"x\"\nversion = \"1\"\nformat = 1\nmin_ispo = \"99.0\"\n",
+    );
+    let repo = CatalogRepo::new(env.path("c1"), &files);
+    env.ispo(&["init", "kit", "--catalog", repo.path(), "--defaults"])
+        .code(1)
+        .stderr_has("catalog.toml:5:12: this catalog needs ispo 99.0 or newer");
+    files[0] = (
+        "catalog.toml",
+        "[catalog]\nname = \"x\"\nversion = \"1\"\nformat = 7\n",
+    );
+    let repo = CatalogRepo::new(env.path("c2"), &files);
+    env.ispo(&["init", "kit", "--catalog", repo.path(), "--defaults"])
+        .code(1)
+        .stderr_has("catalog.toml:4:10: catalog format 7 is not supported");
+}

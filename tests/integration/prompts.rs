@@ -1,0 +1,183 @@
+//! Interactive prompts driven end to end through a real pseudo-terminal.
+
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Expect, Session};
+
+use crate::support::*;
+
+const DOWN: &str = "\x1b[B";
+
+fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::session::OsSession {
+    let mut cmd = env.command(args);
+    cmd.env("TERM", "xterm-256color");
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut session = Session::spawn(cmd).expect("spawn in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    session.get_process_mut().set_window_size(120, 40).unwrap();
+    session
+}
+
+fn exit_code(session: &expectrl::session::OsSession) -> i32 {
+    match session.get_process().wait().unwrap() {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("ispo did not exit normally: {other:?}"),
+    }
+}
+
+#[test]
+fn a_whole_interactive_init() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = spawn(&env, &["init", "kit", "--catalog", repo.path()], &[]);
+    p.expect("As people say it internally.").unwrap();
+    p.expect("Company name?").unwrap();
+    p.send("acme\r").unwrap();
+    p.expect("does not match the pattern").unwrap();
+    p.send("Acme\r").unwrap();
+    p.expect("Where is your code?").unwrap();
+    p.send(DOWN).unwrap();
+    p.send("\r").unwrap();
+    p.expect("How many engineers?").unwrap();
+    p.send("lots\r").unwrap();
+    p.expect("is not a whole number").unwrap();
+    p.send("2500\r").unwrap();
+    p.expect("Regulated?").unwrap();
+    p.send("y").unwrap();
+    p.expect("Who is the kit for?").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Issue tracker?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Who audits code access?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Modules picked for your answers:").unwrap();
+    p.expect("condition holds: `forge in [gitlab]` is true")
+        .unwrap();
+    p.expect("Adjust this pick?").unwrap();
+    p.send("n").unwrap();
+    p.expect("Enter them now?").unwrap();
+    p.send("y").unwrap();
+    p.expect("Email of the ISPO (e.g. ispo@example.com)")
+        .unwrap();
+    p.send("ispo@acme.test\r").unwrap();
+    p.expect("Name of the sponsor").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Created kit in kit").unwrap();
+    assert_eq!(exit_code(&p), 0);
+
+    let answers = env.read("kit/ispo-answers.toml");
+    for line in [
+        "company = \"Acme\"",
+        "forge = \"gitlab\"",
+        "engineers = 2500",
+        "regulated = true",
+        "audiences = [\"devs\", \"execs\"]",
+        "tracker = \"issues\"",
+        "auditor = \"Acme Audit\"",
+        "ispo_email = \"ispo@acme.test\"",
+        "# sponsor = \"\"",
+    ] {
+        assert!(answers.contains(line), "missing {line:?} in\n{answers}");
+    }
+    assert!(env.exists("kit/.gitlab-ci.yml"));
+    assert!(!env.exists("kit/.github"));
+    env.ispo(&["status", "kit"])
+        .ok()
+        .stdout_is("program/CHARTER.md:3: sponsor — Name of the sponsor\n");
+}
+
+#[test]
+fn the_lead_can_adjust_the_pick() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = spawn(
+        &env,
+        &[
+            "init",
+            "kit",
+            "--catalog",
+            repo.path(),
+            "--answers",
+            "/dev/null",
+            "--set",
+            "company=Acme",
+            "--defaults",
+        ],
+        &[],
+    );
+    p.expect("Modules picked for your answers:").unwrap();
+    p.expect("Adjust this pick?").unwrap();
+    p.send("y").unwrap();
+    // Items are grouped by challenge: C1 charter, C1 principles, C2 gitlab-ci, C2 workflows.
+    p.expect("C2 Finding reviewers › Workflows (workflows)")
+        .unwrap();
+    p.send(DOWN).unwrap();
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // gitlab-ci in
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // workflows out
+    p.send("\r").unwrap();
+    p.expect("forced in with --with").unwrap();
+    p.expect("Adjust this pick?").unwrap();
+    p.send("n").unwrap();
+    p.expect("Enter them now?").unwrap();
+    p.send("n").unwrap();
+    p.expect("Created kit in kit").unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(
+        state.contains("with = [\"gitlab-ci\"]\nwithout = [\"workflows\"]"),
+        "{state}"
+    );
+    assert!(env.exists("kit/.gitlab-ci.yml"));
+}
+
+#[test]
+fn ci_in_a_terminal_still_never_prompts() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = spawn(
+        &env,
+        &["init", "kit", "--catalog", repo.path()],
+        &[("CI", "1")],
+    );
+    p.expect("answers are needed, and this session cannot prompt")
+        .unwrap();
+    assert_eq!(exit_code(&p), 5);
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_exits_130_with_the_cursor_restored() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = spawn(
+        &env,
+        &[
+            "init",
+            "kit",
+            "--catalog",
+            repo.path(),
+            "--set",
+            "company=Acme",
+        ],
+        &[],
+    );
+    p.expect("Where is your code?").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\x03").unwrap();
+    let rest = p.expect(expectrl::Eof).unwrap();
+    let rest = String::from_utf8_lossy(rest.get(0).unwrap_or_default()).into_owned();
+    assert!(rest.contains("\x1b[?25h"), "cursor not restored: {rest:?}");
+    assert!(
+        rest.contains("interrupted; nothing was written"),
+        "{rest:?}"
+    );
+    assert_eq!(exit_code(&p), 130);
+    assert!(!env.exists("kit"));
+}

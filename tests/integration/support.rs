@@ -1,0 +1,505 @@
+//! The test harness: an isolated environment per test, real git catalogs built
+//! in temp dirs, a real `git daemon` on 127.0.0.1, and the real binary.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use pretty_assertions::assert_eq;
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ispo");
+
+/// One test's world: a temp dir with its own HOME, cache and git config.
+pub struct Env {
+    pub tmp: TempDir,
+}
+
+/// What a run of ispo produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Run {
+        assert!(
+            self.code == expected,
+            "expected exit code {expected}, got {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> &Run {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr ---\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_is(&self, expected: &str) -> &Run {
+        assert_eq!(self.stdout, expected);
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_is(&self, expected: &str) -> &Run {
+        assert_eq!(self.stderr, expected);
+        self
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let tmp = tempfile::Builder::new()
+            .prefix("ispo-test-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir_all(tmp.path().join("home")).unwrap();
+        Env { tmp }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    pub fn cache(&self) -> PathBuf {
+        self.path("cache")
+    }
+
+    /// The command, isolated from the developer's machine.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(self.tmp.path());
+        isolate(&mut cmd, self.tmp.path());
+        cmd.env("ISPO_CACHE_DIR", self.cache());
+        cmd
+    }
+
+    pub fn ispo(&self, args: &[&str]) -> Run {
+        self.ispo_with(args, &[])
+    }
+
+    pub fn ispo_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null());
+        let out = cmd.output().expect("run ispo");
+        run_of(out)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path(rel).exists()
+    }
+
+    /// Every file under `rel`, as relative path → content (for whole-tree comparisons).
+    pub fn tree(&self, rel: &str) -> BTreeMap<String, String> {
+        tree(&self.path(rel))
+    }
+}
+
+pub fn run_of(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn isolate(cmd: &mut Command, home: &Path) {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GIT_")
+            || k.starts_with("ISPO_")
+            || k == "CI"
+            || k.ends_with("_PROXY")
+            || k.ends_with("_proxy")
+            || k == "NO_COLOR"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home.join("home"))
+        .env("XDG_CACHE_HOME", home.join("home/.cache"))
+        .env("XDG_CONFIG_HOME", home.join("home/.config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
+}
+
+pub fn tree(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(
+                rel,
+                String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+            );
+        }
+    }
+}
+
+/// Runs git with a clean, fixed identity.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.args(args).current_dir(dir);
+    isolate(&mut cmd, dir);
+    cmd.env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
+    let out = cmd.output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A catalog built file by file, then committed as a real git repository.
+pub struct CatalogRepo {
+    pub dir: PathBuf,
+}
+
+impl CatalogRepo {
+    pub fn new(dir: PathBuf, files: &[(&str, &str)]) -> CatalogRepo {
+        std::fs::create_dir_all(&dir).unwrap();
+        git(&dir, &["init", "-q", "-b", "main"]);
+        let repo = CatalogRepo { dir };
+        repo.commit(files, "v1");
+        repo
+    }
+
+    /// Writes files (an empty content deletes the file) and commits.
+    pub fn commit(&self, files: &[(&str, &str)], message: &str) -> String {
+        for (rel, content) in files {
+            let p = self.dir.join(rel);
+            if content.is_empty() {
+                let _ = std::fs::remove_file(&p);
+            } else {
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(&p, content).unwrap();
+            }
+        }
+        git(&self.dir, &["add", "-A"]);
+        git(&self.dir, &["commit", "-q", "-m", message]);
+        self.head()
+    }
+
+    pub fn head(&self) -> String {
+        git(&self.dir, &["rev-parse", "HEAD"])
+    }
+
+    pub fn tag(&self, name: &str) {
+        git(&self.dir, &["tag", name]);
+    }
+
+    pub fn path(&self) -> &str {
+        self.dir.to_str().unwrap()
+    }
+}
+
+/// A real `git daemon`, one `--inetd` process per connection, on 127.0.0.1 and
+/// a port the OS picks, so tests never race for a port.
+pub struct GitDaemon {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl GitDaemon {
+    pub fn start(base: &Path) -> GitDaemon {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let base = base.to_path_buf();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let input = stream.try_clone().unwrap();
+                        let mut cmd = Command::new("git");
+                        cmd.arg("daemon")
+                            .arg("--inetd")
+                            .arg("--export-all")
+                            .arg(format!("--base-path={}", base.display()))
+                            .arg(&base)
+                            .stdin(Stdio::from(std::os::fd::OwnedFd::from(input)))
+                            .stdout(Stdio::from(std::os::fd::OwnedFd::from(stream)))
+                            .stderr(Stdio::null());
+                        isolate(&mut cmd, &base);
+                        let _ = cmd
+                            .spawn()
+                            .map(|mut c| std::thread::spawn(move || c.wait()));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        GitDaemon {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("git://127.0.0.1:{}/{repo}", self.port)
+    }
+
+    /// Stops accepting connections; the port then refuses.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A small catalog that exercises every feature of the format.
+pub fn fixture() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "catalog.toml",
+            r#"[catalog]
+name = "fixture"
+title = "Fixture catalog"
+version = "1.0.0"
+format = 1
+min_ispo = "0.1.0"
+
+[[audience]]
+id = "devs"
+title = "Developers"
+
+[[audience]]
+id = "execs"
+title = "Executives"
+"#,
+        ),
+        (
+            "questions.toml",
+            r#"[[question]]
+id = "company"
+type = "text"
+prompt = "Company name?"
+help = "As people say it internally."
+pattern = "[A-Z][A-Za-z0-9 ]*"
+
+[[question]]
+id = "forge"
+type = "choice"
+prompt = "Where is your code?"
+default = "github"
+choices = [
+  { value = "github", label = "GitHub" },
+  { value = "gitlab", label = "GitLab" },
+  { value = "azure", label = "Azure DevOps" },
+]
+
+[[question]]
+id = "engineers"
+type = "integer"
+prompt = "How many engineers?"
+default = 100
+min = 1
+max = 100000
+
+[[question]]
+id = "regulated"
+type = "bool"
+prompt = "Regulated?"
+default = false
+
+[[question]]
+id = "audiences"
+type = "multi"
+prompt = "Who is the kit for?"
+default = ["devs"]
+choices = [
+  { value = "devs", label = "Developers" },
+  { value = "execs", label = "Executives" },
+]
+min = 1
+
+[[question]]
+id = "tracker"
+type = "choice"
+prompt = "Issue tracker?"
+default = "{{#if (eq forge \"azure\")}}boards{{else}}issues{{/if}}"
+choices = [ { value = "issues" }, { value = "boards" }, { value = "jira" } ]
+
+[[question]]
+id = "auditor"
+type = "text"
+prompt = "Who audits code access?"
+when = "regulated"
+default = "{{company}} Audit"
+"#,
+        ),
+        (
+            "challenges.toml",
+            r#"[[challenge]]
+id = "C1"
+title = "Getting started"
+phase = "begin"
+summary = "Nobody knows where to begin."
+links = [ { title = "Start as an Experiment", url = "https://patterns.innersourcecommons.org/p/start-as-experiment", licence = "CC-BY-SA-4.0" } ]
+
+[[challenge]]
+id = "C2"
+title = "Finding reviewers"
+phase = "adopt"
+"#,
+        ),
+        (
+            "fills.toml",
+            r#"[[fill]]
+id = "ispo_email"
+description = "Email of the ISPO"
+example = "ispo@example.com"
+"#,
+        ),
+        (
+            "partials/footer.hbs",
+            "Questions? Write to {{fill.ispo_email}}.\n",
+        ),
+        (
+            "modules/charter/module.toml",
+            r#"id = "charter"
+title = "Charter"
+summary = "The program charter."
+kind = "doc"
+audiences = ["execs"]
+challenges = ["C1"]
+requires = ["principles"]
+fills = ["ispo_email"]
+
+[[fill]]
+id = "sponsor"
+description = "Name of the sponsor"
+
+[[upstream]]
+title = "InnerSource Patterns"
+url = "https://patterns.innersourcecommons.org/"
+licence = "CC-BY-SA-4.0"
+"#,
+        ),
+        (
+            "modules/charter/files/program/CHARTER.md",
+            "# {{company}} InnerSource charter\n\nSponsor: {{fill.sponsor}}\nForge: {{label \"forge\"}}\nEngineers: {{engineers}}\n{{#if (contains audiences \"execs\")}}\nFor executives too.\n{{/if}}\n{{> footer}}",
+        ),
+        (
+            "modules/principles/module.toml",
+            r#"id = "principles"
+title = "Principles"
+summary = "How we work."
+kind = "doc"
+challenges = ["C1"]
+when = "engineers > 50000"
+"#,
+        ),
+        ("modules/principles/files/program/PRINCIPLES.md", "# Principles\n\nOpenness first at {{company}}.\n"),
+        (
+            "modules/workflows/module.toml",
+            r#"id = "workflows"
+title = "Workflows"
+summary = "CI for GitHub."
+kind = "tooling"
+challenges = ["C2"]
+when = "forge == github"
+conflicts = ["gitlab-ci"]
+raw = ["**/*.yml"]
+fills = ["ispo_email"]
+
+[[output]]
+source = "CODEOWNERS"
+target = "{{#if (eq forge \"github\")}}.github{{else}}docs{{/if}}/CODEOWNERS"
+"#,
+        ),
+        ("modules/workflows/files/.github/workflows/check.yml", "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.sha }}\n"),
+        ("modules/workflows/files/CODEOWNERS", "* @{{fill.ispo_email}}\n"),
+        (
+            "modules/gitlab-ci/module.toml",
+            r#"id = "gitlab-ci"
+title = "GitLab CI"
+summary = "CI for GitLab."
+kind = "tooling"
+challenges = ["C2"]
+when = "forge in [gitlab] or regulated"
+"#,
+        ),
+        ("modules/gitlab-ci/files/.gitlab-ci.yml", "stages: [test]\n# {{company}}\n"),
+    ]
+}
+
+/// The fixture catalog as a git repository under the env's `catalog/`.
+pub fn fixture_repo(env: &Env) -> CatalogRepo {
+    CatalogRepo::new(env.path("catalog"), &fixture())
+}
