@@ -15,6 +15,7 @@ pub mod index;
 pub mod init;
 pub mod kit;
 pub mod lint;
+pub mod merge;
 pub mod output;
 pub mod paths;
 pub mod prompt;
