@@ -26,6 +26,9 @@ pub struct Provided {
     pub value: ProvidedValue,
     /// `answers.toml:3:1` or `--set forge=...`.
     pub origin: Diagnostic,
+    /// Recorded earlier (the kit's own answers file): a value the catalog no
+    /// longer accepts is asked again instead of failing the run.
+    pub soft: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +96,7 @@ impl Inputs {
                         Provided {
                             value: ProvidedValue::Toml(value.into_inner()),
                             origin,
+                            soft: false,
                         },
                     );
                 }
@@ -105,6 +109,7 @@ impl Inputs {
                 Provided {
                     value: ProvidedValue::Toml(value.into_inner()),
                     origin,
+                    soft: false,
                 },
             );
         }
@@ -124,6 +129,7 @@ impl Inputs {
         let provided = Provided {
             value: ProvidedValue::Str(value.to_string()),
             origin: Diagnostic::new(&format!("--set {key}"), 0, 0, ""),
+            soft: false,
         };
         if let Some(fill) = key.strip_prefix("fill.") {
             self.fills.insert(fill.to_string(), provided);
@@ -131,6 +137,14 @@ impl Inputs {
             self.answers.insert(key.to_string(), provided);
         }
         Ok(())
+    }
+
+    /// Marks every value as recorded earlier (see `Provided::soft`).
+    pub fn recorded(mut self) -> Inputs {
+        for p in self.answers.values_mut().chain(self.fills.values_mut()) {
+            p.soft = true;
+        }
+        self
     }
 
     /// Layers `over` on top of `self`: its values win.
@@ -162,6 +176,8 @@ fn located(origin: &Diagnostic, message: String) -> Diagnostic {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answers {
     pub values: Vec<(String, Option<Answer>)>,
+    /// Recorded answers that no longer apply or validate, said once to the user.
+    pub warnings: Vec<String>,
 }
 
 impl Answers {
@@ -196,8 +212,14 @@ pub struct Asking<'a> {
 /// so are all missing answers (exit 5).
 pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Result<Answers> {
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     for (key, provided) in &inputs.answers {
-        if catalog.question(key).is_none() {
+        if catalog.question(key).is_none() && provided.soft {
+            warnings.push(format!(
+                "{}: question `{key}` is no longer in the catalog; its answer is dropped",
+                provided.origin.file
+            ));
+        } else if catalog.question(key).is_none() {
             let known: Vec<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
             problems.push(located(
                 &provided.origin,
@@ -207,7 +229,9 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
     }
     let all_fills = catalog.all_fills();
     for (key, provided) in &inputs.fills {
-        if !all_fills.contains_key(key) {
+        if !all_fills.contains_key(key) && provided.soft {
+            warnings.push(format!("{}: fill-in `{key}` is no longer in the catalog; its value is kept in the answers file", provided.origin.file));
+        } else if !all_fills.contains_key(key) {
             problems.push(located(
                 &provided.origin,
                 format!(
@@ -217,7 +241,10 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             ));
         }
     }
-    let mut answers = Answers::default();
+    let mut answers = Answers {
+        warnings,
+        ..Answers::default()
+    };
     let mut missing = Vec::new();
     for q in &catalog.questions {
         let applies = q.when.as_ref().is_none_or(|w| w.eval(&answers.lookup()));
@@ -231,16 +258,31 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
                 ProvidedValue::Str(s) => q.accept_str(s),
             };
             match accepted {
-                Ok(a) => answers.values.push((q.id.clone(), Some(a))),
+                Ok(a) => {
+                    answers.values.push((q.id.clone(), Some(a)));
+                    continue;
+                }
+                Err(e) if provided.soft => {
+                    answers.warnings.push(
+                        located(
+                            &provided.origin,
+                            format!(
+                                "the recorded answer for `{}` no longer fits the catalog: {e}",
+                                q.id
+                            ),
+                        )
+                        .to_string(),
+                    );
+                }
                 Err(e) => {
                     problems.push(located(
                         &provided.origin,
                         format!("answer for `{}`: {e}", q.id),
                     ));
                     answers.values.push((q.id.clone(), None));
+                    continue;
                 }
             }
-            continue;
         }
         let default = match &q.default {
             None => None,

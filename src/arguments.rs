@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 (documentation, training, tooling), explains the pick and renders them into a kit folder. \
 The kit records enough to be updated later without losing local edits.",
     after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 finished with conflicts, 4 refused for safety, \
-5 input needed but not interactive, 6 fill-ins remain (status --check)."
+5 input needed but not interactive, 6 fill-ins remain (status --check), 10 update available (check --exit-code), 130 interrupted."
 )]
 pub struct Arguments {
     #[command(flatten)]
@@ -50,6 +50,12 @@ pub enum ColorArg {
 pub enum CommandArgs {
     /// Create a kit: ask about your context, pick modules, render them
     Init(InitArgs),
+    /// Bring upstream catalog changes (and edited answers) into a kit, keeping local edits
+    Update(UpdateArgs),
+    /// Show, as a unified diff, what `ispo update` would change
+    Diff(DiffArgs),
+    /// Tell whether the catalog has moved since the kit's commit
+    Check(CheckArgs),
     /// Show which modules are in or out, and the clause that decided each
     Explain(ExplainArgs),
     /// List the fill-in values still open in a kit
@@ -115,6 +121,53 @@ pub struct InitArgs {
     /// Write into a folder that is not empty (files ispo generates are overwritten)
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The kit folder
+    #[arg(default_value = ".", value_name = "KIT")]
+    pub kit: PathBuf,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// Never prompt: new questions take their defaults; fail with exit code 5 for those without
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Show what would happen to each file, write nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Update even if the kit's files have uncommitted changes in git
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Bring back a file you deleted from the kit (kit-relative path; repeatable)
+    #[arg(long, value_name = "PATH")]
+    pub restore: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The kit folder
+    #[arg(default_value = ".", value_name = "KIT")]
+    pub kit: PathBuf,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The kit folder
+    #[arg(default_value = ".", value_name = "KIT")]
+    pub kit: PathBuf,
+    /// Use the cached copy of a remote catalog; never touch the network
+    #[arg(long)]
+    pub offline: bool,
+    /// Exit with code 10 when an update is available
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::arguments::{AnswerArgs, Arguments, CatalogArgs, CatalogCommand, ColorArg, CommandArgs};
 use crate::output::ColorChoice;
 use crate::source::CatalogRequest;
+use crate::update::{Mode, UpdateConfig};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,8 +21,19 @@ pub struct Config {
 pub enum Command {
     Init(InitConfig),
     Explain(ExplainConfig),
-    Status { kit: PathBuf, check: bool },
-    Lint { path: PathBuf },
+    Status {
+        kit: PathBuf,
+        check: bool,
+    },
+    Update(UpdateConfig),
+    Check {
+        kit: PathBuf,
+        offline: bool,
+        exit_code: bool,
+    },
+    Lint {
+        path: PathBuf,
+    },
 }
 
 /// Where answers come from, before any is read.
@@ -100,6 +112,35 @@ impl Config {
             CommandArgs::Status(a) => Command::Status {
                 kit: a.kit,
                 check: a.check,
+            },
+            CommandArgs::Update(a) => Command::Update(UpdateConfig {
+                kit: a.kit,
+                catalog: a.catalog.catalog,
+                reference: a.catalog.reference,
+                subdir: a.catalog.subdir,
+                offline: a.catalog.offline,
+                answers: answer_sources(a.answers),
+                interactive: crate::prompt::may_prompt(a.non_interactive || json || a.dry_run),
+                mode: if a.dry_run { Mode::DryRun } else { Mode::Apply },
+                allow_dirty: a.allow_dirty,
+                restore: a.restore,
+            }),
+            CommandArgs::Diff(a) => Command::Update(UpdateConfig {
+                kit: a.kit,
+                catalog: a.catalog.catalog,
+                reference: a.catalog.reference,
+                subdir: a.catalog.subdir,
+                offline: a.catalog.offline,
+                answers: answer_sources(a.answers),
+                interactive: false,
+                mode: Mode::Diff,
+                allow_dirty: true,
+                restore: Vec::new(),
+            }),
+            CommandArgs::Check(a) => Command::Check {
+                kit: a.kit,
+                offline: a.offline,
+                exit_code: a.exit_code,
             },
             CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint { path: a.path },
         };

@@ -16,6 +16,7 @@ pub enum Code {
     Refused = 4,
     NeedsInput = 5,
     FillInsRemain = 6,
+    UpdateAvailable = 10,
     Interrupted = 130,
 }
 

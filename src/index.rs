@@ -174,7 +174,15 @@ pub fn readme(
         for (id, at) in &places {
             let (desc, example) = decls.get(id).map_or(
                 ("(not declared by the catalog)".to_string(), String::new()),
-                |d| (d.description.clone(), d.example.as_ref().map(|e| format!("`{e}`")).unwrap_or_default()),
+                |d| {
+                    (
+                        d.description.clone(),
+                        d.example
+                            .as_ref()
+                            .map(|e| format!("`{e}`"))
+                            .unwrap_or_default(),
+                    )
+                },
             );
             let shown: Vec<&str> = at.iter().take(3).map(String::as_str).collect();
             let more = if at.len() > 3 {

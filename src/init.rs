@@ -218,6 +218,7 @@ pub fn build(
     let state = State {
         format: STATE_FORMAT,
         ispo_version: env!("CARGO_PKG_VERSION").to_string(),
+        base: "base".to_string(),
         catalog: CatalogRecord {
             name: catalog.manifest.name.clone(),
             version: catalog.manifest.version.clone(),

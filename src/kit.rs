@@ -33,6 +33,11 @@ pub const STATE_FORMAT: u32 = 1;
 pub struct State {
     pub format: u32,
     pub ispo_version: String,
+    /// Folder under `.ispo/` holding the base render of every file. An update
+    /// writes a new one and switches to it by rewriting this state, so a run
+    /// killed half-way always leaves a state whose base is complete.
+    #[serde(default = "default_base")]
+    pub base: String,
     pub catalog: CatalogRecord,
     pub selection: SelectionRecord,
     #[serde(default, rename = "fill")]
@@ -87,6 +92,10 @@ pub struct FileRecord {
     pub sha256: String,
 }
 
+fn default_base() -> String {
+    "base".to_string()
+}
+
 pub fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
@@ -112,6 +121,16 @@ impl State {
         }
         let state: State = toml::from_str(&text)
             .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        if state.base.is_empty()
+            || !state.base.starts_with("base")
+            || state.base.contains(['/', '\\', '.'])
+        {
+            return Err(Failure::Refused(format!(
+                "{shown}: `base = {:?}` is not a base folder name",
+                state.base
+            ))
+            .into());
+        }
         for f in &state.files {
             crate::paths::check(&f.path)
                 .or_else(|e| {
@@ -129,6 +148,22 @@ impl State {
                 })?;
         }
         Ok(state)
+    }
+
+    /// The folder holding this state's base renders.
+    pub fn base_dir(&self, kit: &Path) -> PathBuf {
+        kit.join(STATE_DIR).join(&self.base)
+    }
+
+    /// The stored base render of a file.
+    pub fn read_base(&self, kit: &Path, path: &str) -> Result<Vec<u8>> {
+        let p = self.base_dir(kit).join(path);
+        fs::read(&p).with_context(|| {
+            format!(
+                "the base render `{}` is missing; the kit's .ispo folder is damaged",
+                p.display()
+            )
+        })
     }
 
     pub fn to_toml(&self) -> String {
@@ -245,6 +280,23 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     fs::create_dir_all(dest.join(STATE_DIR))?;
     fs::rename(&tmp, dest.join(STATE_FILE)).context("cannot write the kit state")?;
     Ok(())
+}
+
+/// Reads the kit files at `paths` that exist as regular files (not symlinks).
+pub fn read_files_at<'a>(
+    kit: &Path,
+    paths: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for p in paths {
+        let full = kit.join(p);
+        if fs::symlink_metadata(&full).is_ok_and(|m| m.is_file()) {
+            if let Ok(b) = fs::read(&full) {
+                out.insert(p.clone(), b);
+            }
+        }
+    }
+    out
 }
 
 /// Reads the current content of the kit's tracked files (missing ones are skipped).

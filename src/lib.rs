@@ -24,6 +24,7 @@ pub mod render;
 pub mod selection;
 pub mod source;
 pub mod status;
+pub mod update;
 pub mod version;
 
 use anyhow::Result;
@@ -40,6 +41,12 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Explain(c) => explain::run(c, reporter),
         Command::Status { kit, check } => status::run(kit, *check, reporter),
         Command::Lint { path } => lint_command(path, reporter),
+        Command::Update(c) => update::run(c, reporter),
+        Command::Check {
+            kit,
+            offline,
+            exit_code,
+        } => update::check(kit, *offline, *exit_code, reporter),
     }
 }
 

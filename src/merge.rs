@@ -59,7 +59,9 @@ fn to_crlf(bytes: &[u8]) -> Vec<u8> {
 /// Whether a file still holds unresolved conflict markers (from an earlier
 /// update, or from git): such a file is left alone until the user resolves it.
 pub fn has_conflict_markers(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else { return false };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
     let mut open = false;
     for line in text.lines() {
         if line.starts_with("<<<<<<<") {
@@ -72,7 +74,13 @@ pub fn has_conflict_markers(bytes: &[u8]) -> bool {
 }
 
 /// Merges the three versions. `base_label`/`theirs_label` name the catalog versions.
-pub fn merge(base: &[u8], ours: &[u8], theirs: &[u8], base_label: &str, theirs_label: &str) -> Merged {
+pub fn merge(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    base_label: &str,
+    theirs_label: &str,
+) -> Merged {
     if is_binary(base) || is_binary(ours) || is_binary(theirs) {
         return Merged::Binary;
     }
@@ -103,7 +111,10 @@ fn xdiff(base: &[u8], ours: &[u8], theirs: &[u8], base_label: &str, theirs_label
     let mut t = git2::MergeFileInput::new();
     t.content(theirs);
     let mut opts = git2::MergeFileOptions::new();
-    opts.ancestor_label(base_label).our_label(OURS_LABEL).their_label(theirs_label).style_diff3(true);
+    opts.ancestor_label(base_label)
+        .our_label(OURS_LABEL)
+        .their_label(theirs_label)
+        .style_diff3(true);
     match git2::merge_file(&b, &o, &t, Some(&mut opts)) {
         Ok(r) if r.is_automergeable() => Merged::Clean(r.content().to_vec()),
         // A non-mergeable result must still carry both sides; if libgit2 gave
@@ -119,7 +130,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn m(base: &str, ours: &str, theirs: &str) -> Merged {
-        merge(base.as_bytes(), ours.as_bytes(), theirs.as_bytes(), "base", "catalog")
+        merge(
+            base.as_bytes(),
+            ours.as_bytes(),
+            theirs.as_bytes(),
+            "base",
+            "catalog",
+        )
     }
 
     fn text(r: Merged) -> String {
@@ -134,13 +151,19 @@ mod tests {
         let base = "a\nb\nc\nd\ne\nf\ng\n";
         let ours = "a\nB\nc\nd\ne\nf\ng\n";
         let theirs = "a\nb\nc\nd\ne\nf\nG\n";
-        assert_eq!(m(base, ours, theirs), Merged::Clean(b"a\nB\nc\nd\ne\nf\nG\n".to_vec()));
+        assert_eq!(
+            m(base, ours, theirs),
+            Merged::Clean(b"a\nB\nc\nd\ne\nf\nG\n".to_vec())
+        );
     }
 
     #[test]
     fn overlapping_edits_conflict_with_diff3_markers() {
         let r = text(m("a\nb\nc\n", "a\nmine\nc\n", "a\ntheirs\nc\n"));
-        assert_eq!(r, "a\n<<<<<<< your kit\nmine\n||||||| base\nb\n=======\ntheirs\n>>>>>>> catalog\nc\n");
+        assert_eq!(
+            r,
+            "a\n<<<<<<< your kit\nmine\n||||||| base\nb\n=======\ntheirs\n>>>>>>> catalog\nc\n"
+        );
         assert!(has_conflict_markers(r.as_bytes()));
         assert!(!has_conflict_markers(b"<<<<<<< not closed\n"));
     }
@@ -156,14 +179,23 @@ mod tests {
         let base = "one\ntwo\nthree\nfour\nfive\n";
         let ours = "one\r\nTWO\r\nthree\r\nfour\r\nfive\r\n";
         let theirs = "one\ntwo\nthree\nfour\nFIVE\n";
-        assert_eq!(m(base, ours, theirs), Merged::Clean(b"one\r\nTWO\r\nthree\r\nfour\r\nFIVE\r\n".to_vec()));
+        assert_eq!(
+            m(base, ours, theirs),
+            Merged::Clean(b"one\r\nTWO\r\nthree\r\nfour\r\nFIVE\r\n".to_vec())
+        );
         // Only line endings changed locally: the new render, in the user's line endings.
         let ours = "one\r\ntwo\r\nthree\r\nfour\r\nfive\r\n";
-        assert_eq!(m(base, ours, theirs), Merged::Clean(b"one\r\ntwo\r\nthree\r\nfour\r\nFIVE\r\n".to_vec()));
+        assert_eq!(
+            m(base, ours, theirs),
+            Merged::Clean(b"one\r\ntwo\r\nthree\r\nfour\r\nFIVE\r\n".to_vec())
+        );
     }
 
     fn lines() -> impl Strategy<Value = Vec<String>> {
-        prop::collection::vec(prop::sample::select(vec!["a", "b", "c", "d", "x", "y", ""]).prop_map(String::from), 0..24)
+        prop::collection::vec(
+            prop::sample::select(vec!["a", "b", "c", "d", "x", "y", ""]).prop_map(String::from),
+            0..24,
+        )
     }
 
     #[derive(Debug, Clone)]
@@ -206,7 +238,11 @@ mod tests {
     }
 
     fn join(lines: &[String]) -> Vec<u8> {
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>().into_bytes()
+        lines
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes()
     }
 
     proptest! {

@@ -10,3 +10,5 @@ mod kits;
 mod lint;
 mod prompts;
 mod status;
+mod update;
+mod update_crash;

@@ -1,0 +1,739 @@
+//! `ispo update`, `ispo diff` and `ispo check`: bring upstream catalog changes
+//! into a kit without losing local work.
+//!
+//! Per file, base = the stored pristine render, ours = the file in the kit,
+//! theirs = the new render. Everything is computed in memory first (the plan);
+//! then the new base folder is written beside the old one, kit files are
+//! replaced one by one through temp files and renames, and the state, which
+//! names the base folder, is written last. A run killed at any point leaves
+//! the old state with its complete old base, and running `ispo update` again
+//! converges on the same kit: files already updated match the new render,
+//! files already merged merge again to themselves, and files holding conflict
+//! markers are left for the user.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::answers::{self, Asking, Inputs};
+use crate::catalog::Catalog;
+use crate::config::AnswerSources;
+use crate::error::{Code, Failure};
+use crate::init::{build, catalog_json, gather_inputs};
+use crate::kit::{self, FileRecord, State, ANSWERS_FILE, STATE_DIR, STATE_FILE};
+use crate::merge::{self, Merged};
+use crate::output::Reporter;
+use crate::prompt::{Prompter, Terminal};
+use crate::selection;
+use crate::source::{self, CatalogRequest, SourceRecord, BUILTIN};
+
+/// Suffix of the file that holds the new render when the local file is kept.
+pub const SIDECAR: &str = ".ispo-new";
+
+#[derive(Debug, Clone)]
+pub struct UpdateConfig {
+    pub kit: PathBuf,
+    pub catalog: Option<String>,
+    pub reference: Option<String>,
+    pub subdir: Option<String>,
+    pub offline: bool,
+    pub answers: AnswerSources,
+    pub interactive: bool,
+    pub mode: Mode,
+    pub allow_dirty: bool,
+    pub restore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    DryRun,
+    Diff,
+}
+
+/// What happens to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to do: the file already is what it should be.
+    Unchanged,
+    /// Changed locally, not upstream: the local file stays.
+    KeptLocal,
+    Added(Vec<u8>),
+    Updated(Vec<u8>),
+    Merged(Vec<u8>),
+    /// Merged with conflict markers, written into the file.
+    Conflict(Vec<u8>),
+    /// The local file is kept byte for byte; the new render goes beside it.
+    Sidecar(Vec<u8>),
+    /// The file still holds unresolved conflict markers from before: left alone.
+    Unresolved,
+    /// Deleted by the user earlier: stays deleted.
+    StaysDeleted,
+    Restored(Vec<u8>),
+    /// Gone upstream (or its module no longer applies) and unmodified: deleted.
+    Deleted,
+    /// Gone upstream but modified locally: kept, no longer tracked.
+    KeptOrphan,
+}
+
+impl Action {
+    fn label(&self) -> &'static str {
+        match self {
+            Action::Unchanged => "unchanged",
+            Action::KeptLocal => "kept",
+            Action::Added(_) => "added",
+            Action::Updated(_) => "updated",
+            Action::Merged(_) => "merged",
+            Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved => "conflict",
+            Action::StaysDeleted => "stays deleted",
+            Action::Restored(_) => "restored",
+            Action::Deleted => "deleted",
+            Action::KeptOrphan => "kept (no longer in the kit)",
+        }
+    }
+
+    fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved
+        )
+    }
+
+    /// The content the kit file gets, if it is written.
+    fn content(&self) -> Option<&[u8]> {
+        match self {
+            Action::Added(b)
+            | Action::Updated(b)
+            | Action::Merged(b)
+            | Action::Conflict(b)
+            | Action::Restored(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    pub path: String,
+    pub action: Action,
+    /// The record the new state keeps (None: the file is no longer tracked).
+    pub record: Option<FileRecord>,
+    /// The new base render (None: no longer tracked).
+    pub base: Option<Vec<u8>>,
+}
+
+/// Decides what happens to every file. Pure: reads nothing, writes nothing.
+pub fn plan(
+    old_bases: &BTreeMap<String, Vec<u8>>,
+    ours: &BTreeMap<String, Vec<u8>>,
+    theirs: &[crate::render::RenderedFile],
+    restore: &dyn Fn(&str) -> bool,
+    labels: (&str, &str),
+) -> Vec<FilePlan> {
+    let mut out = Vec::new();
+    let theirs_map: BTreeMap<&str, &crate::render::RenderedFile> =
+        theirs.iter().map(|f| (f.path.as_str(), f)).collect();
+    let paths: BTreeSet<&str> = old_bases
+        .keys()
+        .map(String::as_str)
+        .chain(theirs_map.keys().copied())
+        .collect();
+    for path in paths {
+        let base = old_bases.get(path);
+        let mine = ours.get(path);
+        let Some(new) = theirs_map.get(path) else {
+            // Gone upstream, or its module no longer applies.
+            let action = match (base, mine) {
+                (_, None) => Action::Unchanged,
+                (Some(b), Some(o)) if b == o => Action::Deleted,
+                _ => Action::KeptOrphan,
+            };
+            out.push(FilePlan {
+                path: path.to_string(),
+                action,
+                record: None,
+                base: None,
+            });
+            continue;
+        };
+        let t = &new.bytes;
+        let action = match (base, mine) {
+            (None, None) => Action::Added(t.clone()),
+            (None, Some(o)) if o == t => Action::Unchanged,
+            // A local file ispo never wrote sits where a new one goes.
+            (None, Some(_)) => Action::Sidecar(t.clone()),
+            (Some(_), None) if restore(path) => Action::Restored(t.clone()),
+            (Some(_), None) => Action::StaysDeleted,
+            (Some(b), Some(o)) => {
+                if o == t {
+                    Action::Unchanged
+                } else if o == b {
+                    Action::Updated(t.clone())
+                } else if merge::has_conflict_markers(o) {
+                    Action::Unresolved
+                } else if b == t {
+                    Action::KeptLocal
+                } else {
+                    match merge::merge(b, o, t, labels.0, labels.1) {
+                        Merged::Clean(m) if &m == o => Action::KeptLocal,
+                        Merged::Clean(m) => Action::Merged(m),
+                        Merged::Conflict(m) => Action::Conflict(m),
+                        Merged::Binary => Action::Sidecar(t.clone()),
+                    }
+                }
+            }
+        };
+        out.push(FilePlan {
+            path: path.to_string(),
+            action,
+            record: Some(FileRecord {
+                path: path.to_string(),
+                module: new.module.clone(),
+                sha256: kit::sha256(t),
+            }),
+            base: Some(t.clone()),
+        });
+    }
+    out
+}
+
+/// Holds `.ispo/lock` for the life of the run; the OS releases it if the process dies.
+struct KitLock {
+    _guard: fd_lock::RwLockWriteGuard<'static, fs::File>,
+}
+
+fn lock(kit: &Path) -> Result<KitLock> {
+    let path = kit.join(STATE_DIR).join("lock");
+    kit::check_no_symlinks(kit, &format!("{STATE_DIR}/lock"))?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the kit lock `{}`", path.display()))?;
+    // One lock per run: leaking it gives the guard the life of the process.
+    let lock: &'static mut fd_lock::RwLock<fs::File> =
+        Box::leak(Box::new(fd_lock::RwLock::new(file)));
+    match lock.try_write() {
+        Ok(guard) => Ok(KitLock { _guard: guard }),
+        Err(_) => Err(Failure::Refused(format!(
+            "another ispo update is running on `{}` (it holds {}); wait for it to finish",
+            kit.display(),
+            path.display()
+        ))
+        .into()),
+    }
+}
+
+/// Refuses to touch a kit whose files have uncommitted changes in git.
+fn check_clean(kit: &Path) -> Result<()> {
+    let Ok(repo) = git2::Repository::discover(kit) else {
+        return Ok(());
+    };
+    let Some(workdir) = repo.workdir() else {
+        return Ok(());
+    };
+    let abs_kit = kit.canonicalize()?;
+    let workdir = workdir.canonicalize()?;
+    let Ok(inside) = abs_kit.strip_prefix(&workdir) else {
+        return Ok(());
+    };
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    let spec = inside.to_string_lossy().replace('\\', "/");
+    if !spec.is_empty() {
+        opts.pathspec(&spec);
+    }
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .context("reading the git status of the kit")?;
+    let dirty: Vec<String> = statuses
+        .iter()
+        .filter(|s| !s.status().is_ignored())
+        .filter_map(|s| s.path().ok().map(str::to_string))
+        .filter(|p| !p.ends_with(".ispo/lock"))
+        .collect();
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
+    Err(Failure::Refused(format!(
+        "the kit has uncommitted changes in git ({}{}); commit or stash them first, so the update can be reviewed and undone, or pass --allow-dirty",
+        shown.join(", "),
+        if dirty.len() > 5 { ", ..." } else { "" }
+    ))
+    .into())
+}
+
+fn request(cfg: &UpdateConfig, state: &State) -> CatalogRequest {
+    let rec = &state.catalog.source;
+    let moved = cfg.catalog.is_some();
+    let location = cfg
+        .catalog
+        .clone()
+        .or_else(|| (rec.source != BUILTIN).then(|| rec.source.clone()));
+    CatalogRequest {
+        location: location.filter(|l| l != BUILTIN),
+        reference: cfg
+            .reference
+            .clone()
+            .or_else(|| if moved { None } else { rec.reference.clone() }),
+        subdir: cfg
+            .subdir
+            .clone()
+            .or_else(|| if moved { None } else { rec.subdir.clone() }),
+        offline: cfg.offline,
+    }
+}
+
+fn short(commit: &str) -> &str {
+    let c = commit.strip_prefix("sha256:").unwrap_or(commit);
+    &c[..c.len().min(10)]
+}
+
+pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
+    let state = State::read(&cfg.kit)?;
+    let _lock = if cfg.mode == Mode::Apply {
+        Some(lock(&cfg.kit)?)
+    } else {
+        None
+    };
+    if cfg.mode == Mode::Apply && !cfg.allow_dirty {
+        check_clean(&cfg.kit)?;
+    }
+    let loaded = source::load(&request(cfg, &state), reporter)?;
+    let old = &state.catalog.source;
+    if old.source == loaded.record.source
+        && !old.commit.starts_with("sha256:")
+        && old.commit != loaded.record.commit
+    {
+        if let Some(false) = commit_reachable(&loaded.record, &old.commit) {
+            reporter.warn(format!(
+                "catalog history was rewritten: the kit's commit {} is no longer in the catalog; updating from the stored base renders",
+                short(&old.commit)
+            ));
+        }
+    }
+    let catalog = Catalog::load(loaded.files)?;
+
+    let recorded = Inputs::read_file(&cfg.kit.join(ANSWERS_FILE))?.recorded();
+    let mut recorded = recorded;
+    // The state also records the overrides, for kits whose answers file lost them.
+    for w in &state.selection.with {
+        if !recorded.with.contains(w) && !recorded.without.contains(w) {
+            recorded.with.push(w.clone());
+        }
+    }
+    for w in &state.selection.without {
+        if !recorded.with.contains(w) && !recorded.without.contains(w) {
+            recorded.without.push(w.clone());
+        }
+    }
+    let known: BTreeSet<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+    for list in [&mut recorded.with, &mut recorded.without] {
+        list.retain(|m| {
+            let keep = known.contains(m.as_str());
+            if !keep {
+                reporter.warn(format!(
+                    "module `{m}` is no longer in the catalog; its recorded override is dropped"
+                ));
+            }
+            keep
+        });
+    }
+    let cli = gather_inputs(&cfg.answers)?;
+    let inputs = {
+        let mut merged = recorded.overlay(cli.clone());
+        merged.with.retain(|m| !cli.without.contains(m));
+        merged.without.retain(|m| !cli.with.contains(m));
+        merged
+    };
+    selection::check_overrides(&catalog, &inputs.with, &inputs.without)?;
+    let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
+    // Without a terminal, new questions take their defaults.
+    let use_defaults = cfg.answers.defaults || terminal.is_none();
+    let answers = answers::resolve(
+        &catalog,
+        &inputs,
+        Asking {
+            prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
+            use_defaults,
+        },
+    )?;
+    for w in &answers.warnings {
+        reporter.warn(w);
+    }
+    let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+    let fills = answers::supplied_fills(&inputs)?;
+    let built = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+
+    let mut old_bases = BTreeMap::new();
+    for f in &state.files {
+        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, &f.path)?);
+    }
+    let ours = kit::read_files_at(
+        &cfg.kit,
+        old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
+    );
+    let restore: Vec<String> = cfg
+        .restore
+        .iter()
+        .map(|r| r.trim_start_matches("./").to_string())
+        .collect();
+    for r in &restore {
+        if !old_bases.contains_key(r) {
+            return Err(
+                Failure::Usage(format!("--restore {r}: the kit tracks no such file")).into(),
+            );
+        }
+    }
+    let base_label = format!("base (catalog {})", short(&old.commit));
+    let theirs_label = format!("catalog {}", short(&loaded.record.commit));
+    let plans = plan(
+        &old_bases,
+        &ours,
+        &built.files,
+        &|p| restore.iter().any(|r| r == p),
+        (&base_label, &theirs_label),
+    );
+
+    let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
+    match cfg.mode {
+        Mode::Diff => {
+            print!("{}", diff_text(&plans, &ours));
+            return Ok(if conflicts > 0 {
+                Code::Conflicts
+            } else {
+                Code::Ok
+            });
+        }
+        Mode::DryRun => {
+            report(reporter, &plans, true);
+        }
+        Mode::Apply => {
+            apply(&cfg.kit, &state, &plans, &built)?;
+            report(reporter, &plans, false);
+        }
+    }
+    let counts = counts(&plans);
+    if reporter.json {
+        let doc = json!({
+            "schema_version": 1,
+            "command": if cfg.mode == Mode::DryRun { "update --dry-run" } else { "update" },
+            "kit": cfg.kit.display().to_string(),
+            "from": old.commit,
+            "catalog": catalog_json(&catalog, &loaded.record),
+            "summary": counts,
+            "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| json!({"path": p.path, "action": p.action.label()})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    if conflicts > 0 {
+        reporter.note(format!(
+            "{conflicts} file(s) need your attention: edit the conflict markers (<<<<<<< your kit ... >>>>>>> catalog) or compare each `*{SIDECAR}` file with its original, then delete the markers or the sidecar. Running `ispo update` again leaves files with markers alone."
+        ));
+        return Ok(Code::Conflicts);
+    }
+    Ok(Code::Ok)
+}
+
+fn commit_reachable(record: &SourceRecord, commit: &str) -> Option<bool> {
+    let repo = if record.source.contains("://") || !Path::new(&record.source).exists() {
+        git2::Repository::open_bare(source::mirror_path(&record.source).ok()?).ok()?
+    } else {
+        git2::Repository::discover(&record.source).ok()?
+    };
+    let oid = git2::Oid::from_str(commit).ok()?;
+    let found = repo.find_commit(oid).is_ok();
+    Some(found)
+}
+
+fn counts(plans: &[FilePlan]) -> BTreeMap<&'static str, usize> {
+    let mut c: BTreeMap<&'static str, usize> = [
+        "added",
+        "updated",
+        "merged",
+        "conflicts",
+        "deleted",
+        "kept",
+        "unchanged",
+    ]
+    .into_iter()
+    .map(|k| (k, 0))
+    .collect();
+    for p in plans {
+        let key = match p.action {
+            Action::Added(_) | Action::Restored(_) => "added",
+            Action::Updated(_) => "updated",
+            Action::Merged(_) => "merged",
+            Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved => "conflicts",
+            Action::Deleted => "deleted",
+            Action::KeptLocal | Action::KeptOrphan | Action::StaysDeleted => "kept",
+            Action::Unchanged => "unchanged",
+        };
+        *c.get_mut(key).expect("known key") += 1;
+    }
+    c
+}
+
+fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
+    for p in plans.iter().filter(|p| p.action != Action::Unchanged) {
+        let (done, todo, note) = match &p.action {
+            Action::Added(_) => ("Added", "add", String::new()),
+            Action::Updated(_) => ("Updated", "update", String::new()),
+            Action::Merged(_) => (
+                "Merged",
+                "merge",
+                " (your edits and the catalog's, no conflict)".to_string(),
+            ),
+            Action::Conflict(_) => (
+                "Conflict",
+                "conflict",
+                " (conflict markers written: resolve them)".to_string(),
+            ),
+            Action::Sidecar(_) => (
+                "Conflict",
+                "conflict",
+                format!(" (yours kept as is; new version in {}{SIDECAR})", p.path),
+            ),
+            Action::Unresolved => (
+                "Conflict",
+                "conflict",
+                " (still has conflict markers from before: left alone)".to_string(),
+            ),
+            Action::KeptLocal => (
+                "Kept",
+                "keep",
+                " (your edits; unchanged upstream)".to_string(),
+            ),
+            Action::KeptOrphan => (
+                "Kept",
+                "keep",
+                " (modified locally; no longer part of the kit, so no longer tracked)".to_string(),
+            ),
+            Action::StaysDeleted => (
+                "Kept",
+                "keep",
+                " deleted (you deleted it; --restore brings it back)".to_string(),
+            ),
+            Action::Restored(_) => ("Restored", "restore", String::new()),
+            Action::Deleted => (
+                "Deleted",
+                "delete",
+                " (gone from the catalog or its module no longer applies)".to_string(),
+            ),
+            Action::Unchanged => continue,
+        };
+        if dry {
+            reporter.note(format!("would {todo:<8} {}{note}", p.path));
+        } else {
+            reporter.status(done, format!("{}{note}", p.path));
+        }
+    }
+    let c = counts(plans);
+    reporter.note(format!(
+        "{}{} added, {} updated, {} merged, {} conflicts, {} deleted, {} kept, {} unchanged",
+        if dry {
+            "dry run, nothing written: "
+        } else {
+            ""
+        },
+        c["added"],
+        c["updated"],
+        c["merged"],
+        c["conflicts"],
+        c["deleted"],
+        c["kept"],
+        c["unchanged"]
+    ));
+}
+
+fn diff_text(plans: &[FilePlan], ours: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut out = String::new();
+    for p in plans {
+        let old = ours
+            .get(&p.path)
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        let new = match (&p.action, p.action.content()) {
+            (Action::Deleted, _) => Some(None),
+            (_, Some(b)) => Some(Some(String::from_utf8_lossy(b).into_owned())),
+            _ => None,
+        };
+        let Some(new) = new else { continue };
+        let old_text = old.clone().unwrap_or_default();
+        let new_text = new.clone().unwrap_or_default();
+        let a = if old.is_some() {
+            format!("a/{}", p.path)
+        } else {
+            "/dev/null".into()
+        };
+        let b = if new.is_some() {
+            format!("b/{}", p.path)
+        } else {
+            "/dev/null".into()
+        };
+        let diff = similar::TextDiff::from_lines(&old_text, &new_text);
+        out.push_str(&format!(
+            "{}",
+            diff.unified_diff().context_radius(3).header(&a, &b)
+        ));
+    }
+    for p in plans {
+        if let Action::Sidecar(b) = &p.action {
+            let diff =
+                similar::TextDiff::from_lines("", std::str::from_utf8(b).unwrap_or("(binary)\n"));
+            out.push_str(&format!(
+                "{}",
+                diff.unified_diff()
+                    .header("/dev/null", &format!("b/{}{SIDECAR}", p.path))
+            ));
+        }
+    }
+    out
+}
+
+/// Writes a file through a temp file in the same folder and a rename.
+fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    kit::check_no_symlinks(kit, rel)?;
+    let path = kit.join(rel);
+    let dir = path.parent().expect("kit paths have a parent");
+    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ispo-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all().ok();
+    tmp.persist(&path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}
+
+fn apply(
+    kit_dir: &Path,
+    state: &State,
+    plans: &[FilePlan],
+    built: &crate::init::Built,
+) -> Result<()> {
+    // 1. The new base, complete, in a folder of its own.
+    let mut h = String::new();
+    for p in plans {
+        if let Some(b) = &p.base {
+            h.push_str(&p.path);
+            h.push_str(&kit::sha256(b));
+        }
+    }
+    let base_name = format!("base-{}", &kit::sha256(h.as_bytes())[..12]);
+    let ispo_dir = kit_dir.join(STATE_DIR);
+    let new_base = ispo_dir.join(&base_name);
+    if base_name != state.base {
+        let staging = ispo_dir.join(format!("{base_name}.tmp"));
+        let _ = fs::remove_dir_all(&staging);
+        for p in plans {
+            if let Some(b) = &p.base {
+                let to = staging.join(&p.path);
+                fs::create_dir_all(to.parent().expect("has parent"))?;
+                fs::write(&to, b).with_context(|| format!("cannot write `{}`", to.display()))?;
+            }
+        }
+        fs::create_dir_all(&staging)?;
+        let _ = fs::remove_dir_all(&new_base);
+        fs::rename(&staging, &new_base)
+            .with_context(|| format!("cannot create `{}`", new_base.display()))?;
+    }
+    // 2. Kit files, each atomically.
+    for p in plans {
+        match &p.action {
+            Action::Deleted => {
+                kit::check_no_symlinks(kit_dir, &p.path)?;
+                match fs::remove_file(kit_dir.join(&p.path)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
+                }
+            }
+            Action::Sidecar(b) => write_atomic(kit_dir, &format!("{}{SIDECAR}", p.path), b)?,
+            other => {
+                if let Some(b) = other.content() {
+                    write_atomic(kit_dir, &p.path, b)?;
+                }
+            }
+        }
+    }
+    // 3. The answers file, then the state: the switch to the new base.
+    write_atomic(kit_dir, ANSWERS_FILE, built.answers_text.as_bytes())?;
+    let mut new_state = built.state.clone();
+    new_state.base = if base_name != state.base {
+        base_name.clone()
+    } else {
+        state.base.clone()
+    };
+    new_state.files = plans.iter().filter_map(|p| p.record.clone()).collect();
+    kit::check_no_symlinks(kit_dir, STATE_FILE)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".state-")
+        .tempfile_in(&ispo_dir)?;
+    tmp.write_all(new_state.to_toml().as_bytes())?;
+    tmp.as_file().sync_all().ok();
+    tmp.persist(kit_dir.join(STATE_FILE))
+        .context("cannot write the kit state")?;
+    // 4. Old bases are garbage now.
+    if let Ok(entries) = fs::read_dir(&ispo_dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("base") && name != new_state.base && e.path().is_dir() {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ispo check`: has the catalog moved since the kit's commit?
+pub fn check(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) -> Result<Code> {
+    let state = State::read(kit_dir)?;
+    let cfg = UpdateConfig {
+        kit: kit_dir.to_path_buf(),
+        catalog: None,
+        reference: None,
+        subdir: None,
+        offline,
+        answers: AnswerSources::default(),
+        interactive: false,
+        mode: Mode::DryRun,
+        allow_dirty: true,
+        restore: Vec::new(),
+    };
+    let loaded = source::load(&request(&cfg, &state), reporter)?;
+    let old = &state.catalog.source.commit;
+    let new = &loaded.record.commit;
+    let available = old != new;
+    if reporter.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "schema_version": 1, "command": "check", "kit": kit_dir.display().to_string(),
+                "source": loaded.record.source, "ref": loaded.record.reference,
+                "current": old, "latest": new, "update_available": available,
+            }))?
+        );
+    } else if available {
+        println!(
+            "update available: {} -> {} ({})",
+            short(old),
+            short(new),
+            loaded.record.source
+        );
+    } else {
+        println!("up to date at {} ({})", short(old), loaded.record.source);
+    }
+    Ok(if available && exit_code {
+        Code::UpdateAvailable
+    } else {
+        Code::Ok
+    })
+}

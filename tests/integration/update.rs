@@ -1,0 +1,471 @@
+//! `ispo update`, `ispo diff`, `ispo check`: v1 → init → local edits → v2 → update,
+//! asserting exact file contents for every case of the merge policy.
+
+use pretty_assertions::assert_eq;
+
+use crate::support::*;
+
+/// A v1 catalog, a kit made from it with `--set`s, ready for edits.
+fn setup(extra_files: &[(&'static str, &'static str)], sets: &[&str]) -> (Env, CatalogRepo) {
+    let env = Env::new();
+    let mut files = fixture();
+    files.extend_from_slice(extra_files);
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    let mut args = vec![
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ];
+    for s in sets {
+        args.push("--set");
+        args.push(s);
+    }
+    env.ispo(&args).ok();
+    (env, repo)
+}
+
+#[test]
+fn unchanged_files_follow_the_catalog_and_local_edits_stay() {
+    let (env, repo) = setup(&[], &[]);
+    let edited = env
+        .read("kit/program/CHARTER.md")
+        .replace("Sponsor: ISPO-FILL(sponsor)", "Sponsor: Dana Smith");
+    env.write("kit/program/CHARTER.md", &edited);
+    let v2 = repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles\n\nOpenness first at {{company}}, always.\n",
+        )],
+        "v2",
+    );
+    let run = env.ispo(&["update", "kit"]);
+    run.ok()
+        .stderr_has("Updated program/PRINCIPLES.md")
+        .stderr_has("Kept program/CHARTER.md (your edits; unchanged upstream)")
+        .stderr_has("0 added, 2 updated, 0 merged, 0 conflicts, 0 deleted, 1 kept, 3 unchanged");
+    assert_eq!(
+        env.read("kit/program/PRINCIPLES.md"),
+        "# Principles\n\nOpenness first at Acme, always.\n"
+    );
+    assert_eq!(env.read("kit/program/CHARTER.md"), edited);
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(state.contains(&format!("commit = \"{v2}\"")), "{state}");
+    // The state now names a new, complete base folder; the old one is gone.
+    let base = state
+        .lines()
+        .find(|l| l.starts_with("base = "))
+        .unwrap()
+        .trim_start_matches("base = ")
+        .trim_matches('"')
+        .to_string();
+    assert!(base.starts_with("base-"), "{base}");
+    assert!(!env.exists("kit/.ispo/base"));
+    assert_eq!(
+        env.read(&format!("kit/.ispo/{base}/program/PRINCIPLES.md")),
+        env.read("kit/program/PRINCIPLES.md")
+    );
+    assert!(env
+        .read(&format!("kit/.ispo/{base}/program/CHARTER.md"))
+        .contains("ISPO-FILL(sponsor)"));
+    // A second update has nothing to do.
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("0 added, 0 updated, 0 merged, 0 conflicts, 0 deleted, 1 kept, 5 unchanged");
+}
+
+const LONG: &str = "# {{company}} guide\n\none\ntwo\nthree\nfour\nfive\nsix\nseven\n";
+
+#[test]
+fn both_sides_changed_merge_cleanly_or_leave_clear_conflicts() {
+    let (env, repo) = setup(
+        &[
+            ("modules/charter/files/GUIDE.md", LONG),
+            ("modules/charter/files/OTHER.md", LONG),
+        ],
+        &[],
+    );
+    env.write(
+        "kit/GUIDE.md",
+        "# Acme guide\n\none\ntwo\nthree\nfour\nfive\nsix\nseven, with our note\n",
+    );
+    env.write(
+        "kit/OTHER.md",
+        "# Acme guide\n\nONE (ours)\ntwo\nthree\nfour\nfive\nsix\nseven\n",
+    );
+    let v2 = LONG
+        .replace("# {{company}} guide", "# The {{company}} guide")
+        .replace("one\n", "one (catalog)\n");
+    let head = repo.commit(
+        &[
+            ("modules/charter/files/GUIDE.md", &v2),
+            ("modules/charter/files/OTHER.md", &v2),
+        ],
+        "v2",
+    );
+    let old = git(&repo.dir, &["rev-parse", "HEAD~1"]);
+    env.ispo(&["update", "kit"])
+        .code(3)
+        .stderr_has("Merged GUIDE.md (your edits and the catalog's, no conflict)")
+        .stderr_has("Conflict OTHER.md (conflict markers written: resolve them)")
+        .stderr_has("1 file(s) need your attention");
+    assert_eq!(
+        env.read("kit/GUIDE.md"),
+        "# The Acme guide\n\none (catalog)\ntwo\nthree\nfour\nfive\nsix\nseven, with our note\n"
+    );
+    assert_eq!(
+        env.read("kit/OTHER.md"),
+        format!(
+            "# The Acme guide\n\n<<<<<<< your kit\nONE (ours)\n||||||| base (catalog {})\none\n=======\none (catalog)\n>>>>>>> catalog {}\ntwo\nthree\nfour\nfive\nsix\nseven\n",
+            &old[..10],
+            &head[..10]
+        )
+    );
+    // Until resolved, a re-run leaves the conflicted file alone (no nested markers).
+    let before = env.read("kit/OTHER.md");
+    env.ispo(&["update", "kit"])
+        .code(3)
+        .stderr_has("Conflict OTHER.md (still has conflict markers from before: left alone)");
+    assert_eq!(env.read("kit/OTHER.md"), before);
+    env.write(
+        "kit/OTHER.md",
+        "# The Acme guide\n\nONE (ours, resolved)\ntwo\nthree\nfour\nfive\nsix\nseven\n",
+    );
+    env.ispo(&["update", "kit"]).ok();
+}
+
+#[test]
+fn binary_files_are_kept_and_the_new_version_written_beside() {
+    let mut files = fixture();
+    files.push(("modules/charter/files/logo.bin", "v1\u{0}logo"));
+    let env = Env::new();
+    let charter = "id = \"charter\"\ntitle = \"Charter\"\nsummary = \"s\"\nkind = \"doc\"\nchallenges = [\"C1\"]\nrequires = [\"principles\"]\nfills = [\"ispo_email\"]\nraw = [\"*.bin\"]\n\n[[fill]]\nid = \"sponsor\"\ndescription = \"Name of the sponsor\"\n";
+    files.push(("modules/charter/module.toml", charter));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    std::fs::write(env.path("kit/logo.bin"), b"ours\x00\xffbinary").unwrap();
+    repo.commit(&[("modules/charter/files/logo.bin", "v2\u{0}logo")], "v2");
+    env.ispo(&["update", "kit"])
+        .code(3)
+        .stderr_has("Conflict logo.bin (yours kept as is; new version in logo.bin.ispo-new)");
+    assert_eq!(
+        std::fs::read(env.path("kit/logo.bin")).unwrap(),
+        b"ours\x00\xffbinary"
+    );
+    assert_eq!(
+        std::fs::read(env.path("kit/logo.bin.ispo-new")).unwrap(),
+        b"v2\x00logo"
+    );
+}
+
+#[test]
+fn crlf_files_merge_without_becoming_one_big_conflict() {
+    let (env, repo) = setup(&[("modules/charter/files/GUIDE.md", LONG)], &[]);
+    env.write(
+        "kit/GUIDE.md",
+        "# Acme guide\r\n\r\none\r\ntwo\r\nthree\r\nfour\r\nfive\r\nsix\r\nseven (ours)\r\n",
+    );
+    repo.commit(
+        &[(
+            "modules/charter/files/GUIDE.md",
+            &LONG.replace("one\n", "one (catalog)\n"),
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Merged GUIDE.md");
+    assert_eq!(env.read("kit/GUIDE.md"), "# Acme guide\r\n\r\none (catalog)\r\ntwo\r\nthree\r\nfour\r\nfive\r\nsix\r\nseven (ours)\r\n");
+}
+
+#[test]
+fn deleted_files_stay_deleted_unless_restored() {
+    let (env, repo) = setup(&[], &[]);
+    std::fs::remove_file(env.path("kit/program/PRINCIPLES.md")).unwrap();
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).ok().stderr_has(
+        "Kept program/PRINCIPLES.md deleted (you deleted it; --restore brings it back)",
+    );
+    assert!(!env.exists("kit/program/PRINCIPLES.md"));
+    env.ispo(&["update", "kit"]).ok();
+    assert!(!env.exists("kit/program/PRINCIPLES.md"));
+    env.ispo(&["update", "kit", "--restore", "program/PRINCIPLES.md"])
+        .ok()
+        .stderr_has("Restored program/PRINCIPLES.md");
+    assert_eq!(env.read("kit/program/PRINCIPLES.md"), "# Principles v2\n");
+    env.ispo(&["update", "kit", "--restore", "nope.md"])
+        .code(2)
+        .stderr_has("--restore nope.md: the kit tracks no such file");
+}
+
+#[test]
+fn files_that_leave_the_catalog_go_only_if_unmodified() {
+    let (env, repo) = setup(
+        &[
+            ("modules/charter/files/OLD.md", "old {{company}}\n"),
+            ("modules/charter/files/OLD2.md", "old2\n"),
+        ],
+        &[],
+    );
+    env.write("kit/OLD2.md", "old2, with my notes\n");
+    repo.commit(
+        &[
+            ("modules/charter/files/OLD.md", ""),
+            ("modules/charter/files/OLD2.md", ""),
+        ],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Deleted OLD.md (gone from the catalog or its module no longer applies)")
+        .stderr_has(
+            "Kept OLD2.md (modified locally; no longer part of the kit, so no longer tracked)",
+        );
+    assert!(!env.exists("kit/OLD.md"));
+    assert_eq!(env.read("kit/OLD2.md"), "old2, with my notes\n");
+    assert!(!env.read("kit/.ispo/state.toml").contains("OLD2.md"));
+}
+
+#[test]
+fn editing_the_answers_file_is_how_answers_change() {
+    let (env, _repo) = setup(&[], &[]);
+    env.write("kit/.github/CODEOWNERS", "* @acme/ispo\n");
+    let answers = env
+        .read("kit/ispo-answers.toml")
+        .replace("forge = \"github\"", "forge = \"gitlab\"");
+    env.write("kit/ispo-answers.toml", &answers);
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Added .gitlab-ci.yml")
+        .stderr_has("Deleted .github/workflows/check.yml")
+        .stderr_has("Kept .github/CODEOWNERS (modified locally; no longer part of the kit");
+    assert_eq!(env.read("kit/.gitlab-ci.yml"), "stages: [test]\n# Acme\n");
+    assert!(env.read("kit/program/CHARTER.md").contains("Forge: GitLab"));
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("forge = \"gitlab\""));
+    // A --set for a fill-in replaces its remaining markers; a marker replaced by hand stays as the user wrote it.
+    let charter = env
+        .read("kit/program/CHARTER.md")
+        .replace("ISPO-FILL(sponsor)", "Dana");
+    env.write("kit/program/CHARTER.md", &charter);
+    env.ispo(&["update", "kit", "--set", "fill.ispo_email=ispo@acme.test"])
+        .ok();
+    let charter = env.read("kit/program/CHARTER.md");
+    assert!(charter.contains("Sponsor: Dana\n"), "{charter}");
+    assert!(charter.contains("Write to ispo@acme.test."), "{charter}");
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("ispo_email = \"ispo@acme.test\""));
+}
+
+#[test]
+fn a_local_file_where_a_new_one_goes_is_a_conflict_not_an_overwrite() {
+    let (env, repo) = setup(&[], &[]);
+    env.write("kit/NEW.md", "my own file\n");
+    repo.commit(
+        &[(
+            "modules/charter/files/NEW.md",
+            "catalog file for {{company}}\n",
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .code(3)
+        .stderr_has("Conflict NEW.md (yours kept as is; new version in NEW.md.ispo-new)");
+    assert_eq!(env.read("kit/NEW.md"), "my own file\n");
+    assert_eq!(env.read("kit/NEW.md.ispo-new"), "catalog file for Acme\n");
+}
+
+#[test]
+fn new_questions_take_defaults_or_are_listed() {
+    let (env, repo) = setup(&[], &[]);
+    let questions = format!(
+        "{}\n[[question]]\nid = \"chat\"\ntype = \"choice\"\nprompt = \"Chat tool?\"\ndefault = \"slack\"\nchoices = [{{ value = \"slack\" }}, {{ value = \"teams\" }}]\n",
+        fixture()[1].1
+    );
+    repo.commit(
+        &[
+            ("questions.toml", &questions),
+            (
+                "modules/principles/files/program/PRINCIPLES.md",
+                "Chat: {{chat}}\n",
+            ),
+        ],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/program/PRINCIPLES.md"), "Chat: slack\n");
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("chat = \"slack\""));
+    let questions = format!(
+        "{questions}\n[[question]]\nid = \"portal\"\ntype = \"text\"\nprompt = \"Portal URL?\"\n"
+    );
+    repo.commit(&[("questions.toml", &questions)], "v3");
+    let before = env.tree("kit");
+    env.ispo(&["update", "kit"])
+        .code(5)
+        .stderr_has("  - portal (Portal URL?): --set portal=<text>");
+    assert_eq!(env.tree("kit"), before);
+    env.ispo(&["update", "kit", "--set", "portal=https://portal.example"])
+        .ok();
+}
+
+#[test]
+fn a_recorded_answer_the_catalog_no_longer_accepts_is_replaced_by_its_default() {
+    let (env, repo) = setup(&[], &["forge=azure"]);
+    let questions = fixture()[1]
+        .1
+        .replace("  { value = \"azure\", label = \"Azure DevOps\" },\n", "");
+    repo.commit(&[("questions.toml", &questions)], "v2");
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("kit/ispo-answers.toml:")
+        .stderr_has("the recorded answer for `forge` no longer fits the catalog: `azure` is not one of the allowed values: github, gitlab");
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("forge = \"github\""));
+}
+
+#[test]
+fn dry_run_and_diff_write_nothing_and_check_reports_movement() {
+    let (env, repo) = setup(&[], &[]);
+    env.ispo(&["check", "kit", "--exit-code"])
+        .ok()
+        .stdout_is(&format!(
+            "up to date at {} ({})\n",
+            &repo.head()[..10],
+            std::fs::canonicalize(repo.path()).unwrap().display()
+        ));
+    let old = repo.head();
+    let new = repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    let run = env.ispo(&["check", "kit", "--exit-code", "--json"]);
+    run.code(10);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["update_available"], true);
+    assert_eq!(doc["current"], old);
+    assert_eq!(doc["latest"], new);
+    let before = env.tree("kit");
+    env.ispo(&["update", "kit", "--dry-run"])
+        .ok()
+        .stderr_has("would update   program/PRINCIPLES.md")
+        .stderr_has("dry run, nothing written: 0 added, 2 updated");
+    let run = env.ispo(&["diff", "kit"]);
+    run.ok();
+    assert!(
+        run.stdout.contains("--- a/program/PRINCIPLES.md\n+++ b/program/PRINCIPLES.md\n@@ -1,3 +1 @@\n-# Principles\n-\n-Openness first at Acme.\n+# Principles v2\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.tree("kit"), before);
+    env.ispo(&["update", "kit"]).ok();
+    env.ispo(&["check", "kit", "--exit-code"]).ok();
+}
+
+#[test]
+fn a_dirty_git_work_tree_is_refused_unless_allowed() {
+    let (env, repo) = setup(&[], &[]);
+    git(&env.path("kit"), &["init", "-q"]);
+    git(&env.path("kit"), &["add", "-A"]);
+    git(&env.path("kit"), &["commit", "-qm", "kit"]);
+    env.write("kit/program/CHARTER.md", "edited, not committed\n");
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).code(4).stderr_has(
+        "the kit has uncommitted changes in git (program/CHARTER.md); commit or stash them first",
+    );
+    assert_eq!(
+        env.read("kit/program/PRINCIPLES.md"),
+        "# Principles\n\nOpenness first at Acme.\n"
+    );
+    env.ispo(&["update", "kit", "--allow-dirty"]).ok();
+    assert_eq!(env.read("kit/program/PRINCIPLES.md"), "# Principles v2\n");
+}
+
+#[test]
+fn a_second_update_while_one_runs_is_refused() {
+    let (env, repo) = setup(&[], &[]);
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    let mut holder = std::process::Command::new("flock")
+        .arg("--close")
+        .arg(env.path("kit/.ispo/lock"))
+        .args(["sleep", "30"])
+        .spawn()
+        .expect("flock from util-linux");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("another ispo update is running on `kit`");
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    env.ispo(&["update", "kit"]).ok();
+}
+
+#[test]
+fn rewritten_catalog_history_still_updates_from_the_stored_base() {
+    let (env, repo) = setup(&[], &[]);
+    let edited = env
+        .read("kit/program/CHARTER.md")
+        .replace("Engineers: 100", "Engineers: 100 (roughly)");
+    env.write("kit/program/CHARTER.md", &edited);
+    // Replace the whole history with one new root commit.
+    git(&repo.dir, &["checkout", "-q", "--orphan", "rewritten"]);
+    std::fs::write(
+        repo.dir
+            .join("modules/principles/files/program/PRINCIPLES.md"),
+        "# Principles, rewritten\n",
+    )
+    .unwrap();
+    git(&repo.dir, &["add", "-A"]);
+    git(&repo.dir, &["commit", "-qm", "rewritten"]);
+    git(&repo.dir, &["branch", "-D", "main"]);
+    git(&repo.dir, &["branch", "-m", "main"]);
+    git(&repo.dir, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&repo.dir, &["gc", "-q", "--prune=now"]);
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("catalog history was rewritten");
+    assert_eq!(
+        env.read("kit/program/PRINCIPLES.md"),
+        "# Principles, rewritten\n"
+    );
+    assert_eq!(env.read("kit/program/CHARTER.md"), edited);
+}

@@ -1,0 +1,144 @@
+//! Killing `ispo update` at random moments, then running it again, reaches the
+//! same kit as an uninterrupted run, with every local edit kept.
+
+use std::time::{Duration, Instant};
+
+use pretty_assertions::assert_eq;
+
+use crate::support::*;
+
+const MODULES: usize = 40;
+const FILES: usize = 8;
+
+fn catalog(version: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = fixture()
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with("modules/"))
+        .map(|(p, c)| (p.to_string(), c.to_string()))
+        .collect();
+    for m in 0..MODULES {
+        files.push((
+            format!("modules/m{m:02}/module.toml"),
+            format!("id = \"m{m:02}\"\ntitle = \"Module {m}\"\nsummary = \"s\"\nkind = \"doc\"\nchallenges = [\"C1\"]\n"),
+        ));
+        for f in 0..FILES {
+            let mut body = format!("# {{{{company}}}} module {m} file {f}\n\n");
+            for line in 0..60 {
+                // v2 changes the first section of every file and line 40 of some.
+                let text = if line < 3 || (line == 40 && f % 2 == 0) {
+                    format!("line {line} {version}")
+                } else {
+                    format!("line {line}")
+                };
+                body.push_str(&text);
+                body.push('\n');
+            }
+            files.push((format!("modules/m{m:02}/files/m{m:02}/f{f}.md"), body));
+        }
+    }
+    files
+}
+
+fn write_catalog(repo: &CatalogRepo, files: &[(String, String)]) {
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    repo.commit(&refs, "next");
+}
+
+#[test]
+fn killed_updates_converge_without_losing_edits() {
+    let env = Env::new();
+    let v1 = catalog("v1");
+    let refs: Vec<(&str, &str)> = v1.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = CatalogRepo::new(env.path("catalog"), &refs);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    // Local edits: a line far from the upstream change, and one that conflicts.
+    for m in 0..MODULES {
+        let p = format!("kit/m{m:02}/f1.md");
+        let edited = env
+            .read(&p)
+            .replace("line 50\n", "line 50, edited locally\n");
+        env.write(&p, &edited);
+    }
+    let p = "kit/m00/f3.md";
+    env.write(p, &env.read(p).replace("line 1 v1\n", "line 1 mine\n"));
+    write_catalog(&repo, &catalog("v2"));
+
+    // The reference: the same kit, updated without interruption.
+    copy_dir(&env.path("kit"), &env.path("reference"));
+    let reference_run = env.ispo(&["update", "reference", "-q"]);
+    reference_run.code(3);
+    let reference = env.tree("reference");
+
+    let seed = Instant::now().elapsed().subsec_nanos() as u64 ^ std::process::id() as u64;
+    let mut rng = seed | 1;
+    let mut kills = 0;
+    for _ in 0..12 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = Duration::from_micros(rng % 60_000);
+        let mut child = env
+            .command(&["update", "kit", "-q"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    env.ispo(&["update", "kit", "-q"]).code(3);
+    let mut after = env.tree("kit");
+    after.remove(".ispo/lock");
+    let mut reference = reference;
+    reference.remove(".ispo/lock");
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>(),
+        "seed {seed}, {kills} kills"
+    );
+    for (path, content) in &reference {
+        assert_eq!(
+            &after[path], content,
+            "{path} differs (seed {seed}, {kills} kills)"
+        );
+    }
+    for m in 0..MODULES {
+        assert!(after[&format!("m{m:02}/f1.md")].contains("line 50, edited locally\n"));
+    }
+    assert!(
+        after["m00/f3.md"].contains("<<<<<<< your kit\n")
+            && after["m00/f3.md"].contains("line 1 mine\n")
+    );
+    assert!(
+        kills > 0,
+        "no run was interrupted (seed {seed}): lengthen the kit"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
