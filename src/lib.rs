@@ -22,6 +22,7 @@ pub mod prompt;
 pub mod question;
 pub mod render;
 pub mod selection;
+pub mod skeleton;
 pub mod source;
 pub mod status;
 pub mod update;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use handlebars::template::Template;
 use handlebars::{
     handlebars_helper, Context, Handlebars, Helper, HelperDef, RenderContext, RenderError,
     RenderErrorReason, ScopedJson, TemplateError,
@@ -19,6 +20,7 @@ use crate::catalog::{Catalog, Module};
 use crate::error::{Diagnostic, Failure};
 use crate::fill::marker;
 use crate::paths;
+use crate::skeleton::Chunks;
 
 /// One file of the kit, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,13 +147,67 @@ pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
     )
 }
 
+/// Compiles templates (their skeletons where there is one) on every core.
+fn compile_all(
+    sources: &[(String, &str)],
+    skeletons: &[Option<String>],
+) -> Vec<Result<Template, TemplateError>> {
+    let jobs: Vec<(&String, &str)> = sources
+        .iter()
+        .zip(skeletons)
+        .map(|((path, text), sk)| (path, sk.as_deref().unwrap_or(text)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    if threads == 1 || jobs.len() < 16 {
+        return jobs
+            .iter()
+            .map(|(path, src)| Template::compile_with_name(*src, (*path).clone()))
+            .collect();
+    }
+    let per = jobs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(path, src)| Template::compile_with_name(*src, (*path).clone()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("template compilation does not panic"))
+            .collect()
+    })
+}
+
+fn clean_json(v: Json) -> Json {
+    match v {
+        Json::String(s) if s.contains([crate::skeleton::OPEN, crate::skeleton::CLOSE]) => {
+            Json::String(crate::skeleton::clean_value(&s))
+        }
+        Json::Array(items) => Json::Array(items.into_iter().map(clean_json).collect()),
+        Json::Object(map) => {
+            Json::Object(map.into_iter().map(|(k, v)| (k, clean_json(v))).collect())
+        }
+        other => other,
+    }
+}
+
 /// Values every template sees, whatever its module.
 pub fn base_context(
     catalog: &Catalog,
     answers: Map<String, Json>,
     selected: &[&Module],
 ) -> Map<String, Json> {
-    let mut ctx = answers;
+    let mut ctx: Map<String, Json> = answers
+        .into_iter()
+        .map(|(k, v)| (k, clean_json(v)))
+        .collect();
     ctx.insert(
         "catalog".into(),
         json!({ "name": catalog.manifest.name, "title": catalog.manifest.title, "version": catalog.manifest.version }),
@@ -186,7 +242,11 @@ pub fn module_context(
         .map(|f| {
             (
                 f.id.clone(),
-                Json::String(fills.get(&f.id).cloned().unwrap_or_else(|| marker(&f.id))),
+                Json::String(
+                    fills
+                        .get(&f.id)
+                        .map_or_else(|| marker(&f.id), |v| crate::skeleton::clean_value(v)),
+                ),
             )
         })
         .collect();
@@ -291,7 +351,8 @@ pub fn render(
 ) -> Result<Vec<RenderedFile>> {
     let mut hb = registry(catalog).map_err(Failure::Invalid)?;
     let mut diags = Vec::new();
-    // Register first, so one bad template does not hide the others.
+    // Collect every template first, so one bad template does not hide the others.
+    let mut sources: Vec<(String, &str)> = Vec::new();
     for m in selected {
         for rel in &m.files {
             if m.is_raw(rel) {
@@ -308,13 +369,31 @@ pub fn render(
                         MAX_TEMPLATE_BYTES / 1024 / 1024
                     ),
                 )),
-                Ok(text) => {
-                    if let Err(e) = hb.register_template_string(&path, text) {
-                        diags.push(template_diag(&path, &e));
-                    }
-                }
+                Ok(text) => sources.push((path, text)),
                 Err(d) => diags.push(d),
             }
+        }
+    }
+    let mut chunks = Chunks::default();
+    let skeletons: Vec<Option<String>> = sources
+        .iter()
+        .map(|(_, text)| chunks.skeleton(text))
+        .collect();
+    let compiled = compile_all(&sources, &skeletons);
+    let mut skeletal: BTreeMap<String, &str> = BTreeMap::new();
+    for (((path, text), skeleton), result) in sources.iter().zip(&skeletons).zip(compiled) {
+        match result {
+            Ok(t) => {
+                hb.register_template(path, t);
+                if skeleton.is_some() {
+                    skeletal.insert(path.clone(), text);
+                }
+            }
+            // Report against the original text, whose lines and columns the author knows.
+            Err(e) => diags.push(match Template::compile_with_name(*text, path.clone()) {
+                Err(orig) => template_diag(path, &orig),
+                Ok(_) => template_diag(path, &e),
+            }),
         }
     }
     if !diags.is_empty() {
@@ -352,9 +431,20 @@ pub fn render(
                     catalog.files[&path].clone()
                 } else {
                     match hb.render_with_context(&path, &ctx) {
-                        Ok(s) => s.into_bytes(),
+                        Ok(s) => chunks.restore(s).into_bytes(),
                         Err(e) => {
-                            diags.push(render_diag(&path, &e));
+                            // Re-render the original text so the error points at the author's lines.
+                            let precise = skeletal
+                                .get(&path)
+                                .and_then(|text| {
+                                    Template::compile_with_name(*text, path.clone()).ok()
+                                })
+                                .and_then(|t| {
+                                    let mut exact = hb.clone();
+                                    exact.register_template(&path, t);
+                                    exact.render_with_context(&path, &ctx).err()
+                                });
+                            diags.push(render_diag(&path, precise.as_ref().unwrap_or(&e)));
                             continue;
                         }
                     }
