@@ -192,12 +192,74 @@ impl Catalog {
 
     /// Parses and checks a catalog; every problem is reported at once.
     pub fn load(files: Files) -> Result<Catalog, Failure> {
+        refuse_code(&files)?;
         let mut diags = Vec::new();
         let catalog = load_inner(files, &mut diags);
         match catalog {
             Some(c) if diags.is_empty() => Ok(c),
             _ => Err(Failure::Invalid(diags)),
         }
+    }
+}
+
+/// Keys and folders other template tools use to run code. A catalog is data:
+/// ispo refuses them outright rather than ignoring them, so a catalog author
+/// coming from Copier or cookiecutter learns at once that they will not run.
+const CODE_KEYS: &[&str] = &[
+    "hooks",
+    "hook",
+    "tasks",
+    "_tasks",
+    "commands",
+    "command",
+    "scripts",
+    "script",
+    "run",
+    "exec",
+    "migrations",
+    "_migrations",
+    "pre_gen",
+    "post_gen",
+    "jinja_extensions",
+    "_jinja_extensions",
+];
+
+fn refuse_code(files: &Files) -> Result<(), Failure> {
+    let mut found = Vec::new();
+    for (path, bytes) in files {
+        let module_part = path
+            .strip_prefix("modules/")
+            .and_then(|p| p.split('/').nth(1));
+        if path.starts_with("hooks/") || module_part == Some("hooks") {
+            found.push(format!("`{path}` (a hooks folder)"));
+            continue;
+        }
+        if !path.ends_with(".toml") || module_part == Some("files") {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let Ok(table) = toml::from_str::<toml::Table>(text) else {
+            continue;
+        };
+        let mut keys: Vec<&String> = table.keys().collect();
+        if let Some(toml::Value::Table(inner)) = table.get("catalog") {
+            keys.extend(inner.keys());
+        }
+        for k in keys {
+            if CODE_KEYS.contains(&k.to_ascii_lowercase().as_str()) {
+                found.push(format!("`{k}` in {path}"));
+            }
+        }
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Refused(format!(
+            "this catalog asks to run commands ({}); ispo never runs code from a catalog: a catalog is data (templates and TOML)",
+            found.join(", ")
+        )))
     }
 }
 

@@ -22,6 +22,26 @@ pub const HELPERS: &[&str] = &[
     "or", "not", "len", "contains", "join", "label", "raw",
 ];
 
+/// Stands for a partial whose name is computed at render time.
+const DYNAMIC: &str = "(computed name)";
+
+/// The partials a template includes, by name; an error for computed names,
+/// which could include each other without end and cannot be checked.
+pub fn partial_includes(template: &Template) -> Result<Vec<String>, String> {
+    let mut refs = Refs::default();
+    walk(template, false, (1, 1), &mut refs);
+    let mut out = Vec::new();
+    for (name, line, col) in refs.partials {
+        if name == DYNAMIC {
+            return Err(format!(
+                "{line}:{col}: partials with a computed name (`{{{{> (...)}}}}`) are not supported"
+            ));
+        }
+        out.push(name);
+    }
+    Ok(out)
+}
+
 /// Values ispo adds to every template context.
 const ISPO_VALUES: &[&str] = &["catalog", "modules", "module", "fill"];
 
@@ -66,10 +86,11 @@ fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut R
             }
         }
         TemplateElement::PartialExpression(d) | TemplateElement::PartialBlock(d) => {
-            if let Some(n) = d.name.as_name() {
-                if n != "@partial-block" {
-                    refs.partials.push((n.to_string(), pos.0, pos.1));
-                }
+            match d.name.as_name() {
+                Some("@partial-block") => {}
+                Some(n) => refs.partials.push((n.to_string(), pos.0, pos.1)),
+                // `{{> (expr)}}`: the name is only known at render time.
+                None => refs.partials.push((DYNAMIC.to_string(), pos.0, pos.1)),
             }
             d.params.iter().for_each(|p| param(p, scoped, pos, refs));
             if let Some(t) = &d.template {
@@ -164,17 +185,6 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
                 }
             }
         }
-    }
-    if let Some(cycle) = find_cycle(&graph) {
-        errors.push(Diagnostic::new(
-            "partials",
-            0,
-            0,
-            format!(
-                "partials include each other in a cycle: {}",
-                cycle.join(" -> ")
-            ),
-        ));
     }
 
     let mut used_fills: BTreeSet<String> = BTreeSet::new();

@@ -107,15 +107,36 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
         .collect();
     hb.register_helper("label", Box::new(Label { labels }));
     let mut diags = Vec::new();
+    // Handlebars overflows its stack on partials that include each other, so
+    // the include graph is checked before anything renders.
+    let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &catalog.partials {
         match catalog.text(&p.path) {
-            Ok(text) => {
-                if let Err(e) = hb.register_partial(&p.name, text) {
-                    diags.push(template_diag(&p.path, &e));
+            Ok(text) => match Template::compile_with_name(text, p.path.clone()) {
+                Ok(t) => {
+                    match crate::lint::partial_includes(&t) {
+                        Ok(includes) => {
+                            graph.insert(p.name.clone(), includes);
+                        }
+                        Err(e) => diags.push(Diagnostic::new(&p.path, 0, 0, e)),
+                    }
+                    hb.register_partial(&p.name, text).ok();
                 }
-            }
+                Err(e) => diags.push(template_diag(&p.path, &e)),
+            },
             Err(d) => diags.push(d),
         }
+    }
+    if let Some(cycle) = crate::lint::find_cycle(&graph) {
+        diags.push(Diagnostic::new(
+            "partials",
+            0,
+            0,
+            format!(
+                "partials include each other in a cycle: {}",
+                cycle.join(" -> ")
+            ),
+        ));
     }
     if diags.is_empty() {
         Ok(hb)

@@ -5,6 +5,7 @@ mod support;
 mod answers;
 mod catalog_source;
 mod explain;
+mod hostile;
 mod init;
 mod kits;
 mod lint;
