@@ -469,3 +469,56 @@ fn rewritten_catalog_history_still_updates_from_the_stored_base() {
     );
     assert_eq!(env.read("kit/program/CHARTER.md"), edited);
 }
+
+#[test]
+fn kits_from_before_the_base_folder_was_recorded_still_update() {
+    // State format 1 as first written: no `base = ...` line; the base lived in `.ispo/base`.
+    let (env, repo) = setup(&[], &[]);
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(state.contains("base = \"base\"\n"));
+    env.write(
+        "kit/.ispo/state.toml",
+        &state.replace("base = \"base\"\n", ""),
+    );
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Updated program/PRINCIPLES.md");
+    assert!(env.read("kit/.ispo/state.toml").contains("base = \"base-"));
+}
+
+#[test]
+fn a_state_file_edited_into_nonsense_is_reported_with_its_location() {
+    let (env, _repo) = setup(&[], &[]);
+    let state = env.read("kit/.ispo/state.toml");
+    env.write(
+        "kit/.ispo/state.toml",
+        &state.replace(
+            "path = \"program/CHARTER.md\"",
+            "path = \"../../etc/passwd\"",
+        ),
+    );
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("recorded path `../../etc/passwd` is refused");
+    env.write(
+        "kit/.ispo/state.toml",
+        &state.replace("format = 1", "format = 1\nsurprise = true"),
+    );
+    env.ispo(&["update", "kit"])
+        .code(1)
+        .stderr_has("kit/.ispo/state.toml:3:1: unknown field `surprise`");
+    env.write(
+        "kit/.ispo/state.toml",
+        &state.replace("base = \"base\"", "base = \"../..\""),
+    );
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("is not a base folder name");
+}
