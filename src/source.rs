@@ -560,11 +560,22 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
     }
 }
 
+/// Network timeouts, so an unreachable or stalled server never hangs ispo:
+/// 15 s to connect and 60 s without data by default; `ISPO_NETWORK_TIMEOUT`
+/// (seconds) sets both.
 fn set_timeouts() {
+    let custom = std::env::var("ISPO_NETWORK_TIMEOUT")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .filter(|s| *s > 0);
+    let (connect, idle) = match custom {
+        Some(s) => (s.saturating_mul(1000), s.saturating_mul(1000)),
+        None => (15_000, 60_000),
+    };
     // Safety: plain libgit2 global options, set before any network use and never changed concurrently.
     unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect as i32);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(idle as i32);
     }
 }
 

@@ -312,3 +312,114 @@ fn a_catalog_needing_a_newer_ispo_or_format_says_so() {
         .code(1)
         .stderr_has("catalog.toml:4:10: catalog format 7 is not supported");
 }
+
+/// A server that accepts connections and then behaves badly.
+fn bad_server(behaviour: fn(std::net::TcpStream)) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || behaviour(stream));
+        }
+    });
+    port
+}
+
+#[test]
+fn a_stalled_server_times_out_instead_of_hanging() {
+    let env = Env::new();
+    let port = bad_server(|s| {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(s);
+    });
+    let url = format!("git://127.0.0.1:{port}/catalog.git");
+    let start = std::time::Instant::now();
+    env.ispo_with(
+        &["init", "kit", "--catalog", &url, "--defaults"],
+        &[("ISPO_NETWORK_TIMEOUT", "2")],
+    )
+    .code(1)
+    .stderr_has(&format!("cannot fetch the catalog from `{url}`"));
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn a_connection_cut_mid_fetch_leaves_the_cache_usable() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    std::fs::create_dir_all(env.path("served")).unwrap();
+    git(
+        &env.path("served"),
+        &["clone", "-q", "--bare", repo.path(), "catalog.git"],
+    );
+    let daemon = GitDaemon::start(&env.path("served"));
+    let url = daemon.url("catalog.git");
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        &url,
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    drop(daemon);
+    // Same URL, now served by something that answers with half a packet and hangs up.
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port));
+    let Ok(listener) = listener else { return }; // the port was taken meanwhile: nothing to test
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 512];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"00a4");
+        }
+    });
+    env.ispo_with(
+        &[
+            "init",
+            "kit2",
+            "--catalog",
+            &url,
+            "--defaults",
+            "--set",
+            "company=Acme",
+        ],
+        &[("ISPO_NETWORK_TIMEOUT", "3")],
+    )
+    .code(1)
+    .stderr_has("re-run with --offline");
+    assert!(!env.exists("kit2"));
+    env.ispo(&[
+        "init",
+        "kit2",
+        "--catalog",
+        &url,
+        "--offline",
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    assert_eq!(
+        env.read("kit/program/CHARTER.md"),
+        env.read("kit2/program/CHARTER.md")
+    );
+}
