@@ -109,9 +109,14 @@ impl State {
                 kit.display()
             )
         })?;
-        let shown = path.display().to_string();
-        let probe: toml::Table = toml::from_str(&text)
-            .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        State::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parses and checks a state file's text; `shown` names it in messages.
+    pub fn parse(shown: &str, text: &str) -> Result<State> {
+        let shown = shown.to_string();
+        let probe: toml::Table = toml::from_str(text)
+            .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, text, &e)]))?;
         match probe.get("format").and_then(toml::Value::as_integer) {
             Some(f) if f == i64::from(STATE_FORMAT) => {}
             Some(f) if f > i64::from(STATE_FORMAT) => {
@@ -119,8 +124,8 @@ impl State {
             }
             other => anyhow::bail!("{shown}: unknown state format {other:?}"),
         }
-        let state: State = toml::from_str(&text)
-            .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, &text, &e)]))?;
+        let state: State = toml::from_str(text)
+            .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, text, &e)]))?;
         if state.base.is_empty()
             || !state.base.starts_with("base")
             || state.base.contains(['/', '\\', '.'])

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time (default 60 s each).
+# Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz wants nightly
+# flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+for target in paths toml_loaders merge condition; do
+  echo "--- fuzz $target for ${seconds}s"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" 2>&1 | grep -E "^(Done|==|SUMMARY|artifact_prefix|Test unit written)" || true
+done
