@@ -63,6 +63,11 @@ pub enum CommandArgs {
     /// Commands for catalog authors
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print a shell completion script (e.g. `ispo completions bash > /etc/bash_completion.d/ispo`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]

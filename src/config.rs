@@ -34,6 +34,7 @@ pub enum Command {
     Lint {
         path: PathBuf,
     },
+    Completions(clap_complete::Shell),
 }
 
 /// Where answers come from, before any is read.
@@ -143,6 +144,7 @@ impl Config {
                 exit_code: a.exit_code,
             },
             CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint { path: a.path },
+            CommandArgs::Completions { shell } => Command::Completions(shell),
         };
         Config {
             color: match args.global.color {

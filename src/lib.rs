@@ -43,6 +43,16 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Status { kit, check } => status::run(kit, *check, reporter),
         Command::Lint { path } => lint_command(path, reporter),
         Command::Update(c) => update::run(c, reporter),
+        Command::Completions(shell) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut arguments::Arguments::command(),
+                "ispo",
+                &mut std::io::stdout(),
+            );
+            Ok(Code::Ok)
+        }
         Command::Check {
             kit,
             offline,

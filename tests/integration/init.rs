@@ -408,3 +408,35 @@ fn answers_cannot_steer_output_paths_out_of_the_kit() {
     assert_eq!(env.read("canary.txt"), "keep");
     drop(repo);
 }
+
+#[test]
+fn help_and_completions() {
+    let env = Env::new();
+    let run = env.ispo(&["--help"]);
+    run.ok();
+    for cmd in [
+        "init",
+        "update",
+        "diff",
+        "check",
+        "explain",
+        "status",
+        "catalog",
+        "completions",
+    ] {
+        assert!(
+            run.stdout.contains(&format!("  {cmd} ")),
+            "--help lacks {cmd}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("Exit codes: 0 ok, 1 error, 2 usage"));
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = env.ispo(&["completions", shell]);
+        run.ok();
+        assert!(
+            run.stdout.contains("update"),
+            "{shell} completions lack subcommands"
+        );
+    }
+}
