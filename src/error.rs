@@ -135,9 +135,15 @@ fn diagnostics_message(diags: &[Diagnostic]) -> String {
 pub fn code_for(err: &anyhow::Error) -> Code {
     for cause in err.chain() {
         // Ctrl-C at a prompt arrives as an interrupted read, not as a signal.
-        if cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
+        let interrupted = |e: &std::io::Error| e.kind() == std::io::ErrorKind::Interrupted;
+        let dialoguer_io = match cause.downcast_ref::<dialoguer::Error>() {
+            Some(dialoguer::Error::IO(e)) => interrupted(e),
+            _ => false,
+        };
+        if dialoguer_io
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(interrupted)
         {
             return Code::Interrupted;
         }

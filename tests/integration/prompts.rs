@@ -181,3 +181,43 @@ fn ctrl_c_at_a_prompt_exits_130_with_the_cursor_restored() {
     assert_eq!(exit_code(&p), 130);
     assert!(!env.exists("kit"));
 }
+
+#[test]
+fn update_asks_only_the_new_question() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    let questions = format!("{}\n[[question]]\nid = \"portal\"\ntype = \"text\"\nprompt = \"Where is your project portal?\"\n", fixture()[1].1);
+    repo.commit(
+        &[
+            ("questions.toml", &questions),
+            (
+                "modules/principles/files/program/PRINCIPLES.md",
+                "Portal: {{portal}}\n",
+            ),
+        ],
+        "v2",
+    );
+    let mut p = spawn(&env, &["update", "kit"], &[]);
+    p.expect("Where is your project portal?").unwrap();
+    p.send("https://portal.acme.test\r").unwrap();
+    p.expect("Updated program/PRINCIPLES.md").unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert_eq!(
+        env.read("kit/program/PRINCIPLES.md"),
+        "Portal: https://portal.acme.test\n"
+    );
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("portal = \"https://portal.acme.test\""));
+}
