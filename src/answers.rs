@@ -44,6 +44,8 @@ pub struct Inputs {
     pub fills: BTreeMap<String, Provided>,
     pub with: Vec<String>,
     pub without: Vec<String>,
+    /// Whether the source had a `[modules]` table (an empty one clears overrides).
+    pub has_modules: bool,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +116,7 @@ impl Inputs {
             );
         }
         if let Some(m) = nested.modules {
+            inputs.has_modules = true;
             inputs.with = m.with;
             inputs.without = m.without;
         }

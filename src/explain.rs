@@ -51,15 +51,9 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         }
         let catalog = Catalog::load(loaded.files)?;
         let mut inputs = Inputs::read_file(&kit.join(ANSWERS_FILE))?;
-        for w in &state.selection.with {
-            if !inputs.with.contains(w) && !inputs.without.contains(w) {
-                inputs.with.push(w.clone());
-            }
-        }
-        for w in &state.selection.without {
-            if !inputs.with.contains(w) && !inputs.without.contains(w) {
-                inputs.without.push(w.clone());
-            }
+        if !inputs.has_modules {
+            inputs.with = state.selection.with.clone();
+            inputs.without = state.selection.without.clone();
         }
         let inputs = inputs.overlay(gather_inputs(&cfg.answers)?);
         let answers = answers::resolve(

@@ -117,6 +117,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     }
 
     let kit = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    let _writing = crate::interrupt::Writing::begin();
     kit::write(
         &cfg.dest,
         &KitWrite {

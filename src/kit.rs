@@ -126,6 +126,20 @@ impl State {
         }
         let state: State = toml::from_str(text)
             .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, text, &e)]))?;
+        let commit = &state.catalog.source.commit;
+        let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
+        if !(hex(commit, 40)
+            || hex(commit, 64)
+            || commit.strip_prefix("sha256:").is_some_and(|h| hex(h, 64)))
+        {
+            return Err(Failure::Invalid(vec![crate::error::Diagnostic::new(
+                &shown,
+                0,
+                0,
+                format!("`commit = {commit:?}` is not a commit id"),
+            )])
+            .into());
+        }
         if state.base.is_empty()
             || !state.base.starts_with("base")
             || state.base.contains(['/', '\\', '.'])
@@ -160,15 +174,26 @@ impl State {
         kit.join(STATE_DIR).join(&self.base)
     }
 
-    /// The stored base render of a file.
-    pub fn read_base(&self, kit: &Path, path: &str) -> Result<Vec<u8>> {
-        let p = self.base_dir(kit).join(path);
-        fs::read(&p).with_context(|| {
+    /// The stored base render of a file, checked against its recorded hash;
+    /// a symlink or a changed byte means the `.ispo` folder cannot be trusted.
+    pub fn read_base(&self, kit: &Path, record: &FileRecord) -> Result<Vec<u8>> {
+        let rel = format!("{STATE_DIR}/{}/{}", self.base, record.path);
+        check_no_symlinks(kit, &rel)?;
+        let p = kit.join(&rel);
+        let bytes = fs::read(&p).with_context(|| {
             format!(
                 "the base render `{}` is missing; the kit's .ispo folder is damaged",
                 p.display()
             )
-        })
+        })?;
+        if sha256(&bytes) != record.sha256 {
+            return Err(Failure::Refused(format!(
+                "the base render `{}` does not match the hash recorded in {STATE_FILE}; the kit's .ispo folder was changed by hand",
+                p.display()
+            ))
+            .into());
+        }
+        Ok(bytes)
     }
 
     pub fn to_toml(&self) -> String {
@@ -287,21 +312,34 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Reads the kit files at `paths` that exist as regular files (not symlinks).
+/// Reads the kit files at `paths`. Missing paths are simply absent; a path
+/// that exists but is not a readable regular file is listed as blocked, so
+/// nothing is ever written over something ispo could not look at.
 pub fn read_files_at<'a>(
     kit: &Path,
     paths: impl Iterator<Item = &'a String>,
-) -> BTreeMap<String, Vec<u8>> {
+) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     let mut out = BTreeMap::new();
+    let mut blocked = Vec::new();
     for p in paths {
+        if out.contains_key(p) {
+            continue;
+        }
         let full = kit.join(p);
-        if fs::symlink_metadata(&full).is_ok_and(|m| m.is_file()) {
-            if let Ok(b) = fs::read(&full) {
-                out.insert(p.clone(), b);
-            }
+        match fs::symlink_metadata(&full) {
+            Err(_) => {}
+            Ok(m) if m.is_file() => match fs::read(&full) {
+                Ok(b) => {
+                    out.insert(p.clone(), b);
+                }
+                Err(e) => blocked.push(format!("`{p}` ({e})")),
+            },
+            Ok(m) if m.file_type().is_symlink() => blocked.push(format!("`{p}` (a symlink)")),
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => blocked.push(format!("`{p}` (not a regular file)")),
         }
     }
-    out
+    (out, blocked)
 }
 
 /// Reads the current content of the kit's tracked files (missing ones are skipped).

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod fill;
 pub mod index;
 pub mod init;
+pub mod interrupt;
 pub mod kit;
 pub mod lint;
 pub mod merge;

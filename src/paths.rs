@@ -52,6 +52,13 @@ pub fn check(path: &str) -> Result<(), String> {
     if first == ".ispo" {
         return Err("the path goes into ispo's own state folder `.ispo`".into());
     }
+    if path.ends_with(crate::update::SIDECAR)
+        || components.last().is_some_and(|c| c.contains(".ispo-new-"))
+    {
+        return Err(
+            "`.ispo-new` files are where `ispo update` puts new versions beside yours".into(),
+        );
+    }
     if components.len() == 1
         && RESERVED
             .iter()

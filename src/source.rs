@@ -161,6 +161,19 @@ fn classify(location: Option<&str>) -> Result<Location> {
         ))
         .into())
     } else if is_scp_like(loc) {
+        let host = loc
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .rsplit('@')
+            .next()
+            .unwrap_or("");
+        if host.is_empty() || host.starts_with('-') {
+            return Err(Failure::Refused(format!(
+                "catalog location `{loc}` has an empty host or one starting with `-`"
+            ))
+            .into());
+        }
         Ok(Location::Url(loc.to_string()))
     } else {
         Ok(Location::Path(PathBuf::from(loc)))
@@ -650,6 +663,7 @@ mod tests {
             "gopher://x/y",
             "https:///x",
             "ssh://-oProxyCommand=x/y",
+            "git@-oProxyCommand=x:y",
         ] {
             assert!(classify(Some(bad)).is_err(), "{bad} accepted");
         }

@@ -126,29 +126,58 @@ pub struct FilePlan {
     pub base: Option<Vec<u8>>,
 }
 
+/// Everything `plan` looks at.
+pub struct PlanInput<'a> {
+    /// The stored base render of every tracked file.
+    pub old_bases: &'a BTreeMap<String, Vec<u8>>,
+    /// The kit's current files (regular files only).
+    pub ours: &'a BTreeMap<String, Vec<u8>>,
+    pub theirs: &'a [crate::render::RenderedFile],
+    /// Fill-in values now known: their remaining markers are filled in.
+    pub fills: &'a BTreeMap<String, String>,
+    /// Results an interrupted update already wrote: path → SHA-256.
+    pub done: &'a BTreeMap<String, String>,
+    pub restore: &'a dyn Fn(&str) -> bool,
+    pub labels: (&'a str, &'a str),
+}
+
+/// Replaces the remaining markers of every fill-in that now has a value.
+fn fill_in(bytes: &[u8], fills: &BTreeMap<String, String>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return bytes.to_vec();
+    };
+    if !text.contains("ISPO-FILL(") {
+        return bytes.to_vec();
+    }
+    let mut out = text.to_string();
+    for (id, value) in fills {
+        out = out.replace(&crate::fill::marker(id), value);
+    }
+    out.into_bytes()
+}
+
 /// Decides what happens to every file. Pure: reads nothing, writes nothing.
-pub fn plan(
-    old_bases: &BTreeMap<String, Vec<u8>>,
-    ours: &BTreeMap<String, Vec<u8>>,
-    theirs: &[crate::render::RenderedFile],
-    restore: &dyn Fn(&str) -> bool,
-    labels: (&str, &str),
-) -> Vec<FilePlan> {
+pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
     let mut out = Vec::new();
     let theirs_map: BTreeMap<&str, &crate::render::RenderedFile> =
-        theirs.iter().map(|f| (f.path.as_str(), f)).collect();
-    let paths: BTreeSet<&str> = old_bases
+        input.theirs.iter().map(|f| (f.path.as_str(), f)).collect();
+    // On case-insensitive file systems a case-only rename is one file: never delete it.
+    let theirs_folded: BTreeSet<String> =
+        theirs_map.keys().map(|p| crate::paths::fold(p)).collect();
+    let paths: BTreeSet<&str> = input
+        .old_bases
         .keys()
         .map(String::as_str)
         .chain(theirs_map.keys().copied())
         .collect();
     for path in paths {
-        let base = old_bases.get(path);
-        let mine = ours.get(path);
+        let base = input.old_bases.get(path);
+        let mine = input.ours.get(path);
         let Some(new) = theirs_map.get(path) else {
             // Gone upstream, or its module no longer applies.
             let action = match (base, mine) {
                 (_, None) => Action::Unchanged,
+                _ if theirs_folded.contains(&crate::paths::fold(path)) => Action::Unchanged,
                 (Some(b), Some(o)) if b == o => Action::Deleted,
                 _ => Action::KeptOrphan,
             };
@@ -161,41 +190,63 @@ pub fn plan(
             continue;
         };
         let t = &new.bytes;
+        let already_done = mine.is_some_and(|o| input.done.get(path) == Some(&kit::sha256(o)));
         let action = match (base, mine) {
+            _ if already_done => Action::Unchanged,
             (None, None) => Action::Added(t.clone()),
             (None, Some(o)) if o == t => Action::Unchanged,
             // A local file ispo never wrote sits where a new one goes.
             (None, Some(_)) => Action::Sidecar(t.clone()),
-            (Some(_), None) if restore(path) => Action::Restored(t.clone()),
+            (Some(_), None) if (input.restore)(path) => Action::Restored(t.clone()),
             (Some(_), None) => Action::StaysDeleted,
             (Some(b), Some(o)) => {
                 if o == t {
                     Action::Unchanged
                 } else if o == b {
                     Action::Updated(t.clone())
-                } else if merge::has_conflict_markers(o) {
+                } else if merge::has_conflict_markers(o) && !merge::has_conflict_markers(b) {
                     Action::Unresolved
-                } else if b == t {
-                    Action::KeptLocal
                 } else {
-                    match merge::merge(b, o, t, labels.0, labels.1) {
-                        Merged::Clean(m) if &m == o => Action::KeptLocal,
-                        Merged::Clean(m) => Action::Merged(m),
-                        Merged::Conflict(m) => Action::Conflict(m),
-                        Merged::Binary => Action::Sidecar(t.clone()),
+                    // A value given since the last render fills the markers the
+                    // user left, on both sides of the comparison; markers the
+                    // user replaced by hand are then plain local edits.
+                    let (b2, o2) = (fill_in(b, input.fills), fill_in(o, input.fills));
+                    if &o2 == t {
+                        Action::Updated(t.clone())
+                    } else if &b2 == t {
+                        if &o2 == o {
+                            Action::KeptLocal
+                        } else {
+                            Action::Merged(o2)
+                        }
+                    } else {
+                        match merge::merge(&b2, &o2, t, input.labels.0, input.labels.1) {
+                            Merged::Clean(m) if &m == o => Action::KeptLocal,
+                            Merged::Clean(m) => Action::Merged(m),
+                            Merged::Conflict(m) => Action::Conflict(m),
+                            Merged::Binary => Action::Sidecar(t.clone()),
+                        }
                     }
                 }
             }
         };
+        // While the user has not settled a conflict, the old base stays: the
+        // catalog's change is then still a change next time, never lost.
+        let keep_old = matches!(action, Action::Unresolved | Action::Sidecar(_));
+        let (record_bytes, base_bytes) = match (keep_old, base) {
+            (true, Some(b)) => (b.clone(), Some(b.clone())),
+            (true, None) => (Vec::new(), None),
+            _ => (t.clone(), Some(t.clone())),
+        };
         out.push(FilePlan {
             path: path.to_string(),
-            action,
-            record: Some(FileRecord {
+            record: base_bytes.as_ref().map(|_| FileRecord {
                 path: path.to_string(),
                 module: new.module.clone(),
-                sha256: kit::sha256(t),
+                sha256: kit::sha256(&record_bytes),
             }),
-            base: Some(t.clone()),
+            base: base_bytes,
+            action,
         });
     }
     out
@@ -290,9 +341,13 @@ fn request(cfg: &UpdateConfig, state: &State) -> CatalogRequest {
     }
 }
 
-fn short(commit: &str) -> &str {
-    let c = commit.strip_prefix("sha256:").unwrap_or(commit);
-    &c[..c.len().min(10)]
+fn short(commit: &str) -> String {
+    commit
+        .strip_prefix("sha256:")
+        .unwrap_or(commit)
+        .chars()
+        .take(10)
+        .collect()
 }
 
 pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
@@ -322,16 +377,11 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
 
     let recorded = Inputs::read_file(&cfg.kit.join(ANSWERS_FILE))?.recorded();
     let mut recorded = recorded;
-    // The state also records the overrides, for kits whose answers file lost them.
-    for w in &state.selection.with {
-        if !recorded.with.contains(w) && !recorded.without.contains(w) {
-            recorded.with.push(w.clone());
-        }
-    }
-    for w in &state.selection.without {
-        if !recorded.with.contains(w) && !recorded.without.contains(w) {
-            recorded.without.push(w.clone());
-        }
+    // The answers file is where overrides are edited; the state's copy only
+    // serves a kit whose answers file has no [modules] table at all.
+    if !recorded.has_modules {
+        recorded.with = state.selection.with.clone();
+        recorded.without = state.selection.without.clone();
     }
     let known: BTreeSet<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
     for list in [&mut recorded.with, &mut recorded.without] {
@@ -373,12 +423,19 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
 
     let mut old_bases = BTreeMap::new();
     for f in &state.files {
-        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, &f.path)?);
+        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, f)?);
     }
-    let ours = kit::read_files_at(
+    let (ours, blocked) = kit::read_files_at(
         &cfg.kit,
         old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
     );
+    if !blocked.is_empty() {
+        return Err(Failure::Refused(format!(
+            "ispo cannot read these kit paths, so it will not touch the kit: {}; make each a readable regular file (or move it away) and run `ispo update` again",
+            blocked.join("; ")
+        ))
+        .into());
+    }
     let restore: Vec<String> = cfg
         .restore
         .iter()
@@ -391,15 +448,20 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             );
         }
     }
+    let render_key = render_key(&built.files);
+    let journal = Journal::read(&cfg.kit).filter(|j| j.render == render_key);
+    let done = journal.map(|j| j.done).unwrap_or_default();
     let base_label = format!("base (catalog {})", short(&old.commit));
     let theirs_label = format!("catalog {}", short(&loaded.record.commit));
-    let plans = plan(
-        &old_bases,
-        &ours,
-        &built.files,
-        &|p| restore.iter().any(|r| r == p),
-        (&base_label, &theirs_label),
-    );
+    let plans = plan(&PlanInput {
+        old_bases: &old_bases,
+        ours: &ours,
+        theirs: &built.files,
+        fills: &fills,
+        done: &done,
+        restore: &|p| restore.iter().any(|r| r == p),
+        labels: (&base_label, &theirs_label),
+    });
 
     let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
     match cfg.mode {
@@ -415,7 +477,8 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             report(reporter, &plans, true);
         }
         Mode::Apply => {
-            apply(&cfg.kit, &state, &plans, &built)?;
+            let _writing = crate::interrupt::Writing::begin();
+            apply(&cfg.kit, &state, &plans, &built, &render_key)?;
             report(reporter, &plans, false);
         }
     }
@@ -596,6 +659,94 @@ fn diff_text(plans: &[FilePlan], ours: &BTreeMap<String, Vec<u8>>) -> String {
     out
 }
 
+/// What an update in progress has written, so a re-run after a kill can tell
+/// its own results from local edits: `.ispo/pending.toml`, removed once the
+/// state is written. `render` identifies the new render it belongs to.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    render: String,
+    done: BTreeMap<String, String>,
+}
+
+const JOURNAL: &str = "pending.toml";
+
+impl Journal {
+    fn read(kit_dir: &Path) -> Option<Journal> {
+        let path = kit_dir.join(STATE_DIR).join(JOURNAL);
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        toml::from_str(&fs::read_to_string(path).ok()?).ok()
+    }
+}
+
+/// Identifies one render: every path and its content hash.
+fn render_key(files: &[crate::render::RenderedFile]) -> String {
+    let mut h = String::new();
+    for f in files {
+        h.push_str(&f.path);
+        h.push('\0');
+        h.push_str(&kit::sha256(&f.bytes));
+    }
+    kit::sha256(h.as_bytes())
+}
+
+/// A free name for the new version of `path` beside it: `<path>.ispo-new`,
+/// or `-2`, `-3`... when that exists with other content.
+fn sidecar_path(kit_dir: &Path, path: &str, bytes: &[u8]) -> String {
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            format!("{path}{SIDECAR}")
+        } else {
+            format!("{path}{SIDECAR}-{n}")
+        };
+        match fs::read(kit_dir.join(&candidate)) {
+            Ok(existing) if existing == bytes => return candidate,
+            Ok(_) => continue,
+            Err(_) if fs::symlink_metadata(kit_dir.join(&candidate)).is_ok() => continue,
+            Err(_) => return candidate,
+        }
+    }
+    format!("{path}{SIDECAR}-{}", kit::sha256(bytes))
+}
+
+/// Removes temp files a killed run left behind.
+fn remove_leftovers(dir: &Path, depth: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Ok(ty) = e.file_type() else { continue };
+        if ty.is_file() && (name.starts_with(".ispo-tmp-") || name.starts_with(".state-")) {
+            let _ = fs::remove_file(e.path());
+        } else if ty.is_dir() && !ty.is_symlink() && name != ".git" && depth < 32 {
+            remove_leftovers(&e.path(), depth + 1);
+        }
+    }
+}
+
+/// Every regular file under `dir`, relative to `root`.
+fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Ok(ty) = e.file_type() else { continue };
+        if ty.is_dir() {
+            files_under(root, &e.path(), out);
+        } else {
+            out.push(
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap_or(&e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
+        }
+    }
+}
+
 /// Writes a file through a temp file in the same folder and a rename.
 fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     kit::check_no_symlinks(kit, rel)?;
@@ -608,6 +759,13 @@ fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot write in `{}`", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all().ok();
+    // Keep the file's mode (an executable script stays executable); new files get 0644.
+    let mode = fs::metadata(&path).map(|m| m.permissions()).ok();
+    #[cfg(unix)]
+    let mode = mode.or_else(|| Some(std::os::unix::fs::PermissionsExt::from_mode(0o644)));
+    if let Some(m) = mode {
+        fs::set_permissions(tmp.path(), m).ok();
+    }
     tmp.persist(&path)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     Ok(())
@@ -618,7 +776,37 @@ fn apply(
     state: &State,
     plans: &[FilePlan],
     built: &crate::init::Built,
+    render: &str,
 ) -> Result<()> {
+    let ispo_dir = kit_dir.join(STATE_DIR);
+    remove_leftovers(kit_dir, 0);
+    // 0. Check every path before the first write: no symlinks, and a folder
+    //    may only turn into a file when everything in it goes away.
+    let deleted: BTreeSet<&str> = plans
+        .iter()
+        .filter(|p| p.action == Action::Deleted)
+        .map(|p| p.path.as_str())
+        .collect();
+    for p in plans {
+        let target = match &p.action {
+            Action::Deleted => Some(p.path.clone()),
+            Action::Sidecar(b) => Some(sidecar_path(kit_dir, &p.path, b)),
+            other => other.content().map(|_| p.path.clone()),
+        };
+        let Some(target) = target else { continue };
+        kit::check_no_symlinks(kit_dir, &target)?;
+        let full = kit_dir.join(&target);
+        if full.is_dir() {
+            let mut inside = Vec::new();
+            files_under(kit_dir, &full, &mut inside);
+            if let Some(keep) = inside.iter().find(|f| !deleted.contains(f.as_str())) {
+                return Err(Failure::Refused(format!(
+                    "the catalog now has a file at `{target}`, where the kit has a folder that still holds `{keep}`; move that folder away and run `ispo update` again"
+                ))
+                .into());
+            }
+        }
+    }
     // 1. The new base, complete, in a folder of its own.
     let mut h = String::new();
     for p in plans {
@@ -628,11 +816,11 @@ fn apply(
         }
     }
     let base_name = format!("base-{}", &kit::sha256(h.as_bytes())[..12]);
-    let ispo_dir = kit_dir.join(STATE_DIR);
     let new_base = ispo_dir.join(&base_name);
     if base_name != state.base {
         let staging = ispo_dir.join(format!("{base_name}.tmp"));
         let _ = fs::remove_dir_all(&staging);
+        fs::create_dir_all(&staging)?;
         for p in plans {
             if let Some(b) = &p.base {
                 let to = staging.join(&p.path);
@@ -640,23 +828,34 @@ fn apply(
                 fs::write(&to, b).with_context(|| format!("cannot write `{}`", to.display()))?;
             }
         }
-        fs::create_dir_all(&staging)?;
         let _ = fs::remove_dir_all(&new_base);
         fs::rename(&staging, &new_base)
             .with_context(|| format!("cannot create `{}`", new_base.display()))?;
     }
-    // 2. Kit files, each atomically.
+    // 2. The journal of what is about to be written, then the kit files:
+    //    deletions first (a folder may become a file), each write atomic.
+    let journal = Journal {
+        render: render.to_string(),
+        done: plans
+            .iter()
+            .filter_map(|p| p.action.content().map(|b| (p.path.clone(), kit::sha256(b))))
+            .collect(),
+    };
+    write_atomic(
+        kit_dir,
+        &format!("{STATE_DIR}/{JOURNAL}"),
+        toml::to_string(&journal)?.as_bytes(),
+    )?;
+    for p in plans.iter().filter(|p| p.action == Action::Deleted) {
+        match fs::remove_file(kit_dir.join(&p.path)) {
+            Ok(()) => prune_empty_dirs(kit_dir, &p.path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
+        }
+    }
     for p in plans {
         match &p.action {
-            Action::Deleted => {
-                kit::check_no_symlinks(kit_dir, &p.path)?;
-                match fs::remove_file(kit_dir.join(&p.path)) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
-                }
-            }
-            Action::Sidecar(b) => write_atomic(kit_dir, &format!("{}{SIDECAR}", p.path), b)?,
+            Action::Sidecar(b) => write_atomic(kit_dir, &sidecar_path(kit_dir, &p.path, b), b)?,
             other => {
                 if let Some(b) = other.content() {
                     write_atomic(kit_dir, &p.path, b)?;
@@ -681,7 +880,8 @@ fn apply(
     tmp.as_file().sync_all().ok();
     tmp.persist(kit_dir.join(STATE_FILE))
         .context("cannot write the kit state")?;
-    // 4. Old bases are garbage now.
+    // 4. The journal and old bases are garbage now.
+    let _ = fs::remove_file(ispo_dir.join(JOURNAL));
     if let Ok(entries) = fs::read_dir(&ispo_dir) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -691,6 +891,17 @@ fn apply(
         }
     }
     Ok(())
+}
+
+/// Removes the folders a deletion left empty, up to the kit root.
+fn prune_empty_dirs(kit_dir: &Path, path: &str) {
+    let mut dir = Path::new(path).parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if fs::remove_dir(kit_dir.join(d)).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 /// `ispo check`: has the catalog moved since the kit's commit?

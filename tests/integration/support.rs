@@ -230,6 +230,13 @@ impl CatalogRepo {
             let p = self.dir.join(rel);
             if content.is_empty() {
                 let _ = std::fs::remove_file(&p);
+                let mut dir = p.parent();
+                while let Some(d) = dir.filter(|d| *d != self.dir) {
+                    if std::fs::remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
+                }
             } else {
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
                 std::fs::write(&p, content).unwrap();

@@ -522,3 +522,191 @@ fn a_state_file_edited_into_nonsense_is_reported_with_its_location() {
         .code(4)
         .stderr_has("is not a base folder name");
 }
+
+#[test]
+fn a_conflict_left_unresolved_keeps_the_catalog_change_for_later() {
+    let (env, repo) = setup(&[("modules/charter/files/GUIDE.md", LONG)], &[]);
+    env.write(
+        "kit/GUIDE.md",
+        &env.read("kit/GUIDE.md").replace("one\n", "ONE (ours)\n"),
+    );
+    repo.commit(
+        &[(
+            "modules/charter/files/GUIDE.md",
+            &LONG.replace("one\n", "one (v2)\n"),
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).code(3);
+    // Still unresolved when v3 arrives with a change elsewhere in the file.
+    repo.commit(
+        &[(
+            "modules/charter/files/GUIDE.md",
+            &LONG
+                .replace("one\n", "one (v2)\n")
+                .replace("seven\n", "seven (v3)\n"),
+        )],
+        "v3",
+    );
+    env.ispo(&["update", "kit"])
+        .code(3)
+        .stderr_has("still has conflict markers from before");
+    // Resolved: the next update brings in v3's change, which was never lost.
+    env.write(
+        "kit/GUIDE.md",
+        "# Acme guide\n\nONE (ours, resolved)\ntwo\nthree\nfour\nfive\nsix\nseven\n",
+    );
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(
+        env.read("kit/GUIDE.md"),
+        "# Acme guide\n\nONE (ours, resolved)\ntwo\nthree\nfour\nfive\nsix\nseven (v3)\n"
+    );
+}
+
+#[test]
+fn paths_ispo_cannot_read_are_never_written_over() {
+    let (env, repo) = setup(&[], &[]);
+    std::fs::remove_file(env.path("kit/program/PRINCIPLES.md")).unwrap();
+    std::os::unix::fs::symlink(
+        env.path("elsewhere.md"),
+        env.path("kit/program/PRINCIPLES.md"),
+    )
+    .unwrap();
+    env.write("elsewhere.md", "outside the kit\n");
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    let before = env.tree("");
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("`program/PRINCIPLES.md` (a symlink)");
+    let mut after = env.tree("");
+    after.remove("kit/.ispo/lock");
+    assert_eq!(after, before);
+}
+
+#[test]
+fn a_sidecar_never_overwrites_a_file_of_yours() {
+    let (env, repo) = setup(&[], &[]);
+    env.write("kit/NEW.md", "mine\n");
+    env.write("kit/NEW.md.ispo-new", "also mine\n");
+    repo.commit(
+        &[("modules/charter/files/NEW.md", "from the catalog\n")],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).code(3);
+    assert_eq!(env.read("kit/NEW.md.ispo-new"), "also mine\n");
+    assert_eq!(env.read("kit/NEW.md.ispo-new-2"), "from the catalog\n");
+}
+
+#[test]
+fn a_tampered_base_is_refused() {
+    let (env, repo) = setup(&[], &[]);
+    env.write("kit/program/CHARTER.md", "edited\n");
+    std::fs::remove_file(env.path("kit/.ispo/base/program/CHARTER.md")).unwrap();
+    env.write("secret.txt", "SECRET-TOKEN=hunter2\n");
+    std::os::unix::fs::symlink(
+        env.path("secret.txt"),
+        env.path("kit/.ispo/base/program/CHARTER.md"),
+    )
+    .unwrap();
+    repo.commit(
+        &[("modules/charter/files/program/CHARTER.md", "new charter\n")],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("is a symlink");
+    assert!(!env.read("kit/program/CHARTER.md").contains("hunter2"));
+    std::fs::remove_file(env.path("kit/.ispo/base/program/CHARTER.md")).unwrap();
+    env.write(
+        "kit/.ispo/base/program/CHARTER.md",
+        "SECRET-TOKEN=hunter2\n",
+    );
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("does not match the hash recorded");
+}
+
+#[test]
+fn file_modes_survive_an_update() {
+    use std::os::unix::fs::PermissionsExt;
+    let (env, repo) = setup(&[], &[]);
+    std::fs::set_permissions(
+        env.path("kit/program/PRINCIPLES.md"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    repo.commit(
+        &[
+            (
+                "modules/principles/files/program/PRINCIPLES.md",
+                "# Principles v2\n",
+            ),
+            ("modules/charter/files/ADDED.md", "new\n"),
+        ],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).ok();
+    let mode = |p: &str| std::fs::metadata(env.path(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("kit/program/PRINCIPLES.md"), 0o755);
+    assert_eq!(mode("kit/ADDED.md"), 0o644);
+    assert_eq!(mode("kit/ispo-answers.toml") & 0o600, 0o600);
+    assert_ne!(mode("kit/ispo-answers.toml"), 0o600);
+}
+
+#[test]
+fn overrides_are_removed_by_editing_the_answers_file() {
+    let env2 = Env::new();
+    let repo2 = fixture_repo(&env2);
+    env2.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo2.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "--with",
+        "gitlab-ci",
+        "--without",
+        "workflows",
+        "-q",
+    ])
+    .ok();
+    let answers = env2
+        .read("kit/ispo-answers.toml")
+        .replace("with = [\"gitlab-ci\"]", "with = []")
+        .replace("without = [\"workflows\"]", "without = []");
+    env2.write("kit/ispo-answers.toml", &answers);
+    env2.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Deleted .gitlab-ci.yml")
+        .stderr_has("Added .github/workflows/check.yml");
+    let state = env2.read("kit/.ispo/state.toml");
+    assert!(
+        state.contains("with = []") && state.contains("without = []"),
+        "{state}"
+    );
+}
+
+#[test]
+fn a_folder_that_becomes_a_file_upstream() {
+    let (env, repo) = setup(&[("modules/charter/files/guide/intro.md", "intro\n")], &[]);
+    repo.commit(
+        &[
+            ("modules/charter/files/guide/intro.md", ""),
+            ("modules/charter/files/guide", "now a file\n"),
+        ],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Deleted guide/intro.md")
+        .stderr_has("Added guide");
+    assert_eq!(env.read("kit/guide"), "now a file\n");
+}

@@ -72,6 +72,15 @@ fn killed_updates_converge_without_losing_edits() {
             .replace("line 50\n", "line 50, edited locally\n");
         env.write(&p, &edited);
     }
+    // Edits right next to the upstream change merge cleanly, but only with the
+    // right base: a re-run after a kill must recognise its own results.
+    for m in 0..MODULES {
+        let p = format!("kit/m{m:02}/f2.md");
+        let edited = env
+            .read(&p)
+            .replace("line 3\n", "line 3, next to the change\n");
+        env.write(&p, &edited);
+    }
     let p = "kit/m00/f3.md";
     env.write(p, &env.read(p).replace("line 1 v1\n", "line 1 mine\n"));
     write_catalog(&repo, &catalog("v2"));
@@ -120,7 +129,18 @@ fn killed_updates_converge_without_losing_edits() {
     }
     for m in 0..MODULES {
         assert!(after[&format!("m{m:02}/f1.md")].contains("line 50, edited locally\n"));
+        assert!(after[&format!("m{m:02}/f2.md")].contains("line 3, next to the change\n"));
     }
+    assert!(
+        !after
+            .keys()
+            .any(|p| p.contains(".ispo-tmp-") || p.ends_with("pending.toml")),
+        "leftovers: {:?}",
+        after
+            .keys()
+            .filter(|p| p.contains(".ispo-tmp-") || p.contains("pending"))
+            .collect::<Vec<_>>()
+    );
     assert!(
         after["m00/f3.md"].contains("<<<<<<< your kit\n")
             && after["m00/f3.md"].contains("line 1 mine\n")
