@@ -428,6 +428,18 @@ pub fn supplied_fills(inputs: &Inputs) -> Result<BTreeMap<String, String>> {
     }
 }
 
+/// A TOML key: bare when it can be, quoted otherwise.
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        toml::Value::String(k.to_string()).to_string()
+    }
+}
+
 /// Renders the kit's answers file: every question with its prompt and allowed
 /// values as comments, so editing it by hand is the normal way to change an answer.
 pub fn answers_file(
@@ -486,7 +498,11 @@ pub fn answers_file(
     }
     for (id, v) in fills {
         if !used_fills.iter().any(|f| &f.id == id) {
-            out.push_str(&format!("{id} = {}\n", toml::Value::String(v.clone())));
+            out.push_str(&format!(
+                "{} = {}\n",
+                toml_key(id),
+                toml::Value::String(v.clone())
+            ));
         }
     }
     out.push_str("\n[modules]\n# Modules forced in or out, whatever the answers say.\n");

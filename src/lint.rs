@@ -30,6 +30,11 @@ const DYNAMIC: &str = "(computed name)";
 pub fn partial_includes(template: &Template) -> Result<Vec<String>, String> {
     let mut refs = Refs::default();
     walk(template, false, (1, 1), &mut refs);
+    if let Some((name, line, col)) = refs.decorators.first() {
+        return Err(format!(
+            "{line}:{col}: `{{{{#*{name}}}}}` is not supported: inline partials can include themselves without end; put shared text in partials/"
+        ));
+    }
     let mut out = Vec::new();
     for (name, line, col) in refs.partials {
         if name == DYNAMIC {
@@ -51,6 +56,8 @@ struct Refs {
     values: Vec<(String, usize, usize, bool)>,
     helpers: Vec<(String, usize, usize)>,
     partials: Vec<(String, usize, usize)>,
+    /// `{{#*inline}}` and other decorators.
+    decorators: Vec<(String, usize, usize)>,
 }
 
 fn walk(t: &Template, scoped: bool, at: (usize, usize), refs: &mut Refs) {
@@ -98,6 +105,8 @@ fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut R
             }
         }
         TemplateElement::DecoratorExpression(d) | TemplateElement::DecoratorBlock(d) => {
+            refs.decorators
+                .push((d.name.as_name().unwrap_or("?").to_string(), pos.0, pos.1));
             if let Some(t) = &d.template {
                 walk(t, scoped, pos, refs);
             }
@@ -224,6 +233,14 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
             walk(&template, false, (1, 1), &mut refs);
             check_partials(&path, &refs, &partial_names, &mut errors);
             check_helpers(&path, &refs, &mut errors);
+            for (name, line, col) in &refs.decorators {
+                errors.push(Diagnostic::new(
+                    &path,
+                    *line,
+                    *col,
+                    format!("`{{{{#*{name}}}}}` is not supported; put shared text in partials/"),
+                ));
+            }
             used_fills.extend(check_values(
                 &path,
                 &refs,

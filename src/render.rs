@@ -160,12 +160,21 @@ pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
         RenderErrorReason::MissingVariable(Some(v)) => format!("`{v}` is not defined (not a question, a declared fill-in of this module, or an ispo value)"),
         other => other.to_string(),
     };
-    Diagnostic::new(
-        path,
-        e.line_no.unwrap_or(0),
-        e.column_no.unwrap_or(0),
-        format!("render error: {reason}"),
-    )
+    // An error inside a partial carries the partial's name: point there.
+    match e.template_name.as_deref() {
+        Some(name) if name != path && !name.contains('/') => Diagnostic::new(
+            &format!("partials/{name}.hbs"),
+            e.line_no.unwrap_or(0),
+            e.column_no.unwrap_or(0),
+            format!("render error (included from {path}): {reason}"),
+        ),
+        _ => Diagnostic::new(
+            path,
+            e.line_no.unwrap_or(0),
+            e.column_no.unwrap_or(0),
+            format!("render error: {reason}"),
+        ),
+    }
 }
 
 /// Compiles templates (their skeletons where there is one) on every core.
@@ -396,15 +405,47 @@ pub fn render(
         }
     }
     let mut chunks = Chunks::default();
+    // Partial output lands inside skeleton output; a partial carrying the
+    // placeholder characters itself would be misread, so then nothing is skeletal.
+    let partials_clean = catalog.partials.iter().all(|p| {
+        catalog
+            .text(&p.path)
+            .is_ok_and(|t| !t.contains([crate::skeleton::OPEN, crate::skeleton::CLOSE]))
+    });
     let skeletons: Vec<Option<String>> = sources
         .iter()
-        .map(|(_, text)| chunks.skeleton(text))
+        .map(|(_, text)| {
+            if partials_clean {
+                chunks.skeleton(text)
+            } else {
+                None
+            }
+        })
         .collect();
     let compiled = compile_all(&sources, &skeletons);
     let mut skeletal: BTreeMap<String, &str> = BTreeMap::new();
     for (((path, text), skeleton), result) in sources.iter().zip(&skeletons).zip(compiled) {
         match result {
             Ok(t) => {
+                // Only catalog partials may be included: Handlebars would also
+                // accept any registered template by name, and two templates
+                // including each other would overflow the stack.
+                match crate::lint::partial_includes(&t) {
+                    Err(e) => diags.push(Diagnostic::new(path, 0, 0, e)),
+                    Ok(includes) => {
+                        for name in includes
+                            .iter()
+                            .filter(|n| !catalog.partials.iter().any(|p| &&p.name == n))
+                        {
+                            diags.push(Diagnostic::new(
+                                path,
+                                0,
+                                0,
+                                format!("`{{{{> {name}}}}}` names no partial in partials/"),
+                            ));
+                        }
+                    }
+                }
                 hb.register_template(path, t);
                 if skeleton.is_some() {
                     skeletal.insert(path.clone(), text);
@@ -452,7 +493,8 @@ pub fn render(
                     catalog.files[&path].clone()
                 } else {
                     match hb.render_with_context(&path, &ctx) {
-                        Ok(s) => chunks.restore(s).into_bytes(),
+                        Ok(s) if skeletal.contains_key(&path) => chunks.restore(s).into_bytes(),
+                        Ok(s) => s.into_bytes(),
                         Err(e) => {
                             // Re-render the original text so the error points at the author's lines.
                             let precise = skeletal

@@ -28,13 +28,17 @@ pub struct Chunks {
 impl Chunks {
     /// The skeleton of `src`, or `None` when it must be compiled as it is.
     pub fn skeleton(&mut self, src: &str) -> Option<String> {
-        if src.contains(OPEN)
-            || src.contains(CLOSE)
-            || src.contains("{{{{")
-            || src.contains("\\{{")
-            || src.contains("{{!")
-            || src.contains("{{~")
-            || src.contains("~}}")
+        let unsupported = [
+            "{{{{",
+            "\\{{",
+            "{{!",
+            "{{~",
+            "~}}",
+            "{{#*",
+            "{{#>",
+            "@partial-block",
+        ];
+        if src.contains(OPEN) || src.contains(CLOSE) || unsupported.iter().any(|p| src.contains(p))
         {
             return None;
         }
@@ -47,12 +51,7 @@ impl Chunks {
             };
             self.text(&rest[..open], &mut out);
             let after = &rest[open..];
-            let close = if after.starts_with("{{{") {
-                after.find("}}}").map(|i| i + 3)
-            } else {
-                after.find("}}").map(|i| i + 2)
-            };
-            let Some(close) = close else {
+            let Some(close) = tag_end(after) else {
                 // Unclosed tag: let Handlebars report it on the original.
                 return None;
             };
@@ -79,6 +78,11 @@ impl Chunks {
             }
             _ => self.piece(t, out),
         }
+    }
+
+    /// Whether no placeholder was set aside (then `restore` has nothing to do).
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
     }
 
     fn piece(&mut self, t: &str, out: &mut String) {
@@ -118,6 +122,28 @@ impl Chunks {
     }
 }
 
+/// The length of the tag that starts `s` (at `{{`), up to and including its
+/// closing braces; braces inside quoted strings do not close it.
+fn tag_end(s: &str) -> Option<usize> {
+    let triple = s.starts_with("{{{");
+    let closing = if triple { "}}}" } else { "}}" };
+    let mut quote: Option<char> = None;
+    let mut i = if triple { 3 } else { 2 };
+    while i < s.len() {
+        let rest = &s[i..];
+        let c = rest.chars().next()?;
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if rest.starts_with(closing) => return Some(i + closing.len()),
+            None => {}
+        }
+        i += c.len_utf8();
+    }
+    None
+}
+
 /// Removes the placeholder brackets from a value, so no answer can pull a
 /// catalog chunk into the output.
 pub fn clean_value(s: &str) -> String {
@@ -147,6 +173,14 @@ mod tests {
         let src = "# {{a}} title\n\nA long paragraph of prose that goes on.\nAnd on, for a while.\n  {{#if flag}}\nInside the block, long enough to be a chunk.\nStill inside.\n  {{/if}}\n{{#each items}}\n- item {{this}} with a fairly long trailing text\n  and a second line in the same item\n{{/each}}\nEnd line.\n";
         let (direct, via) = both(src);
         assert_eq!(direct, via);
+        let quoted = "# Title line\n{{#if (eq a \"}} is not the end\")}}\nsome text that is long enough\n{{/if}}\n";
+        let mut chunks = Chunks::default();
+        assert!(chunks
+            .skeleton(quoted)
+            .unwrap()
+            .contains("(eq a \"}} is not the end\")"));
+        let (direct, via) = both(quoted);
+        assert_eq!(direct, via);
         let mut chunks = Chunks::default();
         let skeleton = chunks.skeleton(src).unwrap();
         assert!(skeleton.len() < src.len() * 3 / 4, "{skeleton}");
@@ -156,6 +190,8 @@ mod tests {
     fn bails_out_on_constructs_it_cannot_preserve() {
         let mut c = Chunks::default();
         for src in [
+            "{{#*inline \"p\"}}x{{/inline}}",
+            "{{#> p}}x{{/p}}",
             "a\n\n{{~a}}",
             "{{{{raw}}}}{{x}}{{{{/raw}}}}",
             "\\{{x}}",
@@ -187,6 +223,9 @@ mod tests {
                 "\t",
                 "   \n",
                 "x",
+                "\r\n",
+                "  \r\n",
+                "{{#if (eq a \"}} not the end\")}}yes{{/if}}",
             ]),
             0..8,
         )

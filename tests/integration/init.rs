@@ -440,3 +440,23 @@ fn help_and_completions() {
         );
     }
 }
+
+#[test]
+fn errors_inside_a_partial_point_at_the_partial() {
+    let env = Env::new();
+    let mut files = fixture();
+    files.push(("partials/footer.hbs", "Questions?\n{{nope}}\n"));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .code(1)
+    .stderr_has("partials/footer.hbs:2:")
+    .stderr_has("included from modules/charter/files/program/CHARTER.md");
+}
