@@ -161,9 +161,6 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
     let mut out = Vec::new();
     let theirs_map: BTreeMap<&str, &crate::render::RenderedFile> =
         input.theirs.iter().map(|f| (f.path.as_str(), f)).collect();
-    // On case-insensitive file systems a case-only rename is one file: never delete it.
-    let theirs_folded: BTreeSet<String> =
-        theirs_map.keys().map(|p| crate::paths::fold(p)).collect();
     let paths: BTreeSet<&str> = input
         .old_bases
         .keys()
@@ -177,7 +174,6 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             // Gone upstream, or its module no longer applies.
             let action = match (base, mine) {
                 (_, None) => Action::Unchanged,
-                _ if theirs_folded.contains(&crate::paths::fold(path)) => Action::Unchanged,
                 (Some(b), Some(o)) if b == o => Action::Deleted,
                 _ => Action::KeptOrphan,
             };
@@ -847,6 +843,17 @@ fn apply(
         toml::to_string(&journal)?.as_bytes(),
     )?;
     for p in plans.iter().filter(|p| p.action == Action::Deleted) {
+        // A case-only rename upstream: on a case-insensitive file system the
+        // old and the new name are one file, which must not be deleted.
+        let renamed = plans.iter().any(|q| {
+            q.path != p.path
+                && q.record.is_some()
+                && crate::paths::fold(&q.path) == crate::paths::fold(&p.path)
+                && same_file(&kit_dir.join(&q.path), &kit_dir.join(&p.path))
+        });
+        if renamed {
+            continue;
+        }
         match fs::remove_file(kit_dir.join(&p.path)) {
             Ok(()) => prune_empty_dirs(kit_dir, &p.path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -891,6 +898,23 @@ fn apply(
         }
     }
     Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|x| b.canonicalize().ok() == Some(x))
+    }
 }
 
 /// Removes the folders a deletion left empty, up to the kit root.
