@@ -60,3 +60,85 @@ fn kits_are_not_stale() {
         }
     }
 }
+
+fn selected_modules(kit: &std::path::Path) -> Vec<String> {
+    let state = std::fs::read_to_string(kit.join(".ispo/state.toml")).unwrap();
+    let doc: toml::Table = toml::from_str(&state).unwrap();
+    doc["selection"]["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn examples_cover_every_module_both_ways() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let kits: Vec<Vec<String>> = std::fs::read_dir(root.join("kits"))
+        .unwrap()
+        .flatten()
+        .map(|e| selected_modules(&e.path()))
+        .collect();
+    for entry in std::fs::read_dir(root.join("catalog/modules"))
+        .unwrap()
+        .flatten()
+    {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let meta: toml::Table =
+            toml::from_str(&std::fs::read_to_string(entry.path().join("module.toml")).unwrap())
+                .unwrap();
+        let picked = kits.iter().filter(|k| k.contains(&id)).count();
+        assert!(picked > 0, "module {id} is in no example kit");
+        if meta.contains_key("when") {
+            assert!(
+                picked < kits.len(),
+                "module {id} has a condition but every example selects it"
+            );
+        }
+    }
+}
+
+#[test]
+fn rendered_kits_hold_no_template_leftovers_or_undeclared_fill_ins() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fills: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("catalog/fills.toml")).unwrap()).unwrap();
+    let mut declared: Vec<String> = fills["fill"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    for entry in std::fs::read_dir(root.join("catalog/modules"))
+        .unwrap()
+        .flatten()
+    {
+        let meta: toml::Table =
+            toml::from_str(&std::fs::read_to_string(entry.path().join("module.toml")).unwrap())
+                .unwrap();
+        if let Some(local) = meta.get("fill").and_then(|f| f.as_array()) {
+            declared.extend(local.iter().map(|f| f["id"].as_str().unwrap().to_string()));
+        }
+    }
+    let marker = regex::Regex::new(r"ISPO-FILL\(([^)]*)\)").unwrap();
+    for (path, text) in tree(&root.join("kits")) {
+        if path.contains("/.ispo/") || path.ends_with("/ispo-answers.toml") {
+            continue;
+        }
+        // GitHub Actions expressions are `${{ ... }}`; anything else with `{{` escaped rendering.
+        for (i, _) in text.match_indices("{{") {
+            assert!(
+                i > 0 && text.as_bytes()[i - 1] == b'$',
+                "kits/{path}: unrendered `{{{{` at byte {i}"
+            );
+        }
+        for cap in marker.captures_iter(&text) {
+            assert!(
+                declared.contains(&cap[1].to_string()),
+                "kits/{path}: undeclared fill-in `{}`",
+                &cap[1]
+            );
+        }
+    }
+}
