@@ -626,17 +626,26 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
     Some(catalog)
 }
 
-fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
-    let path = "questions.toml";
-    let Some(text) = read_text(files, path, diags) else {
-        return Vec::new();
-    };
-    let raw: RawQuestions = match parse_toml(path, text) {
-        Ok(r) => r,
+/// Reads and parses an optional catalog file; `None` when it is absent or broken (reported).
+fn read_optional<'a, T: serde::de::DeserializeOwned>(
+    files: &'a Files,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(T, &'a str)> {
+    let text = read_text(files, path, diags)?;
+    match parse_toml(path, text) {
+        Ok(raw) => Some((raw, text)),
         Err(d) => {
             diags.push(d);
-            return Vec::new();
+            None
         }
+    }
+}
+
+fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
+    let path = "questions.toml";
+    let Some((raw, text)) = read_optional::<RawQuestions>(files, path, diags) else {
+        return Vec::new();
     };
     let src = Src { path, text };
     let mut out: Vec<Question> = Vec::new();
@@ -787,15 +796,8 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
 
 fn load_challenges(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Challenge> {
     let path = "challenges.toml";
-    let Some(text) = read_text(files, path, diags) else {
+    let Some((raw, text)) = read_optional::<RawChallenges>(files, path, diags) else {
         return Vec::new();
-    };
-    let raw: RawChallenges = match parse_toml(path, text) {
-        Ok(r) => r,
-        Err(d) => {
-            diags.push(d);
-            return Vec::new();
-        }
     };
     let src = Src { path, text };
     let mut out: Vec<Challenge> = Vec::new();
@@ -883,15 +885,9 @@ fn fill_decls(
 
 fn load_fills(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<FillDecl> {
     let path = "fills.toml";
-    let Some(text) = read_text(files, path, diags) else {
-        return Vec::new();
-    };
-    match parse_toml::<RawFills>(path, text) {
-        Ok(r) => fill_decls(&Src { path, text }, r.fill, diags, &|_| false),
-        Err(d) => {
-            diags.push(d);
-            Vec::new()
-        }
+    match read_optional::<RawFills>(files, path, diags) {
+        Some((raw, text)) => fill_decls(&Src { path, text }, raw.fill, diags, &|_| false),
+        None => Vec::new(),
     }
 }
 

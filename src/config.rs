@@ -86,6 +86,27 @@ fn answer_sources(a: AnswerArgs) -> AnswerSources {
     }
 }
 
+fn update_config(
+    kit: PathBuf,
+    catalog: CatalogArgs,
+    answers: AnswerArgs,
+    mode: Mode,
+    interactive: bool,
+) -> UpdateConfig {
+    UpdateConfig {
+        kit,
+        catalog: catalog.catalog,
+        reference: catalog.reference,
+        subdir: catalog.subdir,
+        offline: catalog.offline,
+        answers: answer_sources(answers),
+        interactive,
+        mode,
+        allow_dirty: false,
+        restore: Vec::new(),
+    }
+}
+
 impl Config {
     pub fn from_args(args: Arguments) -> Config {
         let json = args.global.json;
@@ -114,30 +135,19 @@ impl Config {
                 kit: a.kit,
                 check: a.check,
             },
-            CommandArgs::Update(a) => Command::Update(UpdateConfig {
-                kit: a.kit,
-                catalog: a.catalog.catalog,
-                reference: a.catalog.reference,
-                subdir: a.catalog.subdir,
-                offline: a.catalog.offline,
-                answers: answer_sources(a.answers),
-                interactive: crate::prompt::may_prompt(a.non_interactive || json || a.dry_run),
-                mode: if a.dry_run { Mode::DryRun } else { Mode::Apply },
-                allow_dirty: a.allow_dirty,
-                restore: a.restore,
-            }),
-            CommandArgs::Diff(a) => Command::Update(UpdateConfig {
-                kit: a.kit,
-                catalog: a.catalog.catalog,
-                reference: a.catalog.reference,
-                subdir: a.catalog.subdir,
-                offline: a.catalog.offline,
-                answers: answer_sources(a.answers),
-                interactive: false,
-                mode: Mode::Diff,
-                allow_dirty: true,
-                restore: Vec::new(),
-            }),
+            CommandArgs::Update(a) => {
+                let interactive = crate::prompt::may_prompt(a.non_interactive || json || a.dry_run);
+                let mode = if a.dry_run { Mode::DryRun } else { Mode::Apply };
+                let mut c = update_config(a.kit, a.catalog, a.answers, mode, interactive);
+                c.allow_dirty = a.allow_dirty;
+                c.restore = a.restore;
+                Command::Update(c)
+            }
+            CommandArgs::Diff(a) => {
+                let mut c = update_config(a.kit, a.catalog, a.answers, Mode::Diff, false);
+                c.allow_dirty = true;
+                Command::Update(c)
+            }
             CommandArgs::Check(a) => Command::Check {
                 kit: a.kit,
                 offline: a.offline,
