@@ -151,20 +151,12 @@ impl State {
             .into());
         }
         for f in &state.files {
-            crate::paths::check(&f.path)
-                .or_else(|e| {
-                    if crate::paths::RESERVED.contains(&f.path.as_str()) {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
-                .map_err(|why| {
-                    Failure::Refused(format!(
-                        "{shown}: recorded path `{}` is refused: {why}",
-                        f.path
-                    ))
-                })?;
+            crate::paths::check_tracked(&f.path).map_err(|why| {
+                Failure::Refused(format!(
+                    "{shown}: recorded path `{}` is refused: {why}",
+                    f.path
+                ))
+            })?;
         }
         Ok(state)
     }

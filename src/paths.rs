@@ -104,6 +104,15 @@ fn check_component(c: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a path the kit tracks: like `check`, but ispo's own generated
+/// files (README.md, SOURCES.md) are allowed.
+pub fn check_tracked(path: &str) -> Result<(), String> {
+    if RESERVED.contains(&path) && path != crate::kit::ANSWERS_FILE {
+        return Ok(());
+    }
+    check(path)
+}
+
 /// The key two paths share when they would be the same file on a
 /// case-insensitive or normalising file system.
 pub fn fold(path: &str) -> String {

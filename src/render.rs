@@ -74,6 +74,7 @@ impl HelperDef for Label {
             Some(v) => name(v).unwrap_or_default(),
             None => String::new(),
         };
+        let text = crate::skeleton::clean_value(&text);
         // Labels are values too: inside an output path they may not add folders.
         let text = if ctx.data().get(PATH_MODE).is_some() {
             text.replace(['/', '\\'], &VALUE_SEPARATOR.to_string())
@@ -162,7 +163,7 @@ pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
     };
     // An error inside a partial carries the partial's name: point there.
     match e.template_name.as_deref() {
-        Some(name) if name != path && !name.contains('/') => Diagnostic::new(
+        Some(name) if name != path && !name.starts_with("modules/") => Diagnostic::new(
             &format!("partials/{name}.hbs"),
             e.line_no.unwrap_or(0),
             e.column_no.unwrap_or(0),
@@ -281,7 +282,8 @@ pub fn module_context(
         })
         .collect();
     ctx.insert("fill".into(), Json::Object(fill));
-    Json::Object(ctx)
+    // Catalog text (titles, summaries) could carry placeholder characters too.
+    clean_json(Json::Object(ctx))
 }
 
 /// Where one source file of a module goes, given the answers.

@@ -66,13 +66,17 @@ impl Chunks {
     /// and the nearest newline is blank. A blank piece is kept; a non-blank one
     /// becomes a (non-blank) placeholder; lines not touching a tag go whole.
     fn text(&mut self, t: &str, out: &mut String) {
-        match (t.find('\n'), t.rfind('\n')) {
+        // Handlebars counts a lone `\r` as a line end too.
+        let nl = ['\n', '\r'];
+        match (t.find(nl), t.rfind(nl)) {
             (Some(first), Some(last)) => {
+                // The first line end, `\r\n` taken whole.
+                let end = first + if t[first..].starts_with("\r\n") { 2 } else { 1 };
                 self.piece(&t[..first], out);
-                out.push('\n');
-                if last > first {
-                    self.piece(&t[first + 1..last], out);
-                    out.push('\n');
+                out.push_str(&t[first..end]);
+                if last >= end {
+                    self.piece(&t[end..last], out);
+                    out.push_str(&t[last..last + 1]);
                 }
                 self.piece(&t[last + 1..], out);
             }
@@ -90,10 +94,14 @@ impl Chunks {
             out.push_str(t);
             return;
         }
+        // Trailing spaces and tabs stay: Handlebars indents a partial's lines
+        // by the whitespace just before `{{>`, standalone or not.
+        let body = t.trim_end_matches([' ', '\t']);
         out.push(OPEN);
         out.push_str(&self.chunks.len().to_string());
         out.push(CLOSE);
-        self.chunks.push(t.to_string());
+        self.chunks.push(body.to_string());
+        out.push_str(&t[body.len()..]);
     }
 
     /// Puts the chunks back into a rendered text.
@@ -184,6 +192,25 @@ mod tests {
         let mut chunks = Chunks::default();
         let skeleton = chunks.skeleton(src).unwrap();
         assert!(skeleton.len() < src.len() * 3 / 4, "{skeleton}");
+    }
+
+    #[test]
+    fn partial_indentation_and_lone_carriage_returns_match_handlebars() {
+        let data = json!({"flag": true});
+        for src in [
+            "ab  {{> two}}\nContacts:  {{> two}}\n",
+            "long text here \r{{#if flag}}  \r\nyes\n{{/if}}\n",
+            "x\r\n  {{> two}}\r\nlong trailing text line\r\n",
+        ] {
+            let mut hb = Handlebars::new();
+            hb.register_escape_fn(handlebars::no_escape);
+            hb.register_partial("two", "first\nsecond\n").unwrap();
+            let direct = hb.render_template(src, &data).unwrap();
+            let mut chunks = Chunks::default();
+            let skeleton = chunks.skeleton(src).unwrap_or_else(|| src.to_string());
+            let via = chunks.restore(hb.render_template(&skeleton, &data).unwrap());
+            assert_eq!(direct, via, "{src:?}");
+        }
     }
 
     #[test]

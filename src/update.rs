@@ -124,6 +124,8 @@ pub struct FilePlan {
     pub record: Option<FileRecord>,
     /// The new base render (None: no longer tracked).
     pub base: Option<Vec<u8>>,
+    /// Where a `Sidecar` action writes the new version (set after planning).
+    pub sidecar: Option<String>,
 }
 
 /// Everything `plan` looks at.
@@ -135,8 +137,6 @@ pub struct PlanInput<'a> {
     pub theirs: &'a [crate::render::RenderedFile],
     /// Fill-in values now known: their remaining markers are filled in.
     pub fills: &'a BTreeMap<String, String>,
-    /// Results an interrupted update already wrote: path → SHA-256.
-    pub done: &'a BTreeMap<String, String>,
     pub restore: &'a dyn Fn(&str) -> bool,
     pub labels: (&'a str, &'a str),
 }
@@ -182,13 +182,12 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
                 action,
                 record: None,
                 base: None,
+                sidecar: None,
             });
             continue;
         };
         let t = &new.bytes;
-        let already_done = mine.is_some_and(|o| input.done.get(path) == Some(&kit::sha256(o)));
         let action = match (base, mine) {
-            _ if already_done => Action::Unchanged,
             (None, None) => Action::Added(t.clone()),
             (None, Some(o)) if o == t => Action::Unchanged,
             // A local file ispo never wrote sits where a new one goes.
@@ -227,8 +226,9 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             }
         };
         // While the user has not settled a conflict, the old base stays: the
-        // catalog's change is then still a change next time, never lost.
-        let keep_old = matches!(action, Action::Unresolved | Action::Sidecar(_));
+        // catalog's change is then still a change next time, never lost. A
+        // sidecar delivers the new version itself, so its base moves on.
+        let keep_old = matches!(action, Action::Unresolved);
         let (record_bytes, base_bytes) = match (keep_old, base) {
             (true, Some(b)) => (b.clone(), Some(b.clone())),
             (true, None) => (Vec::new(), None),
@@ -243,6 +243,7 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             }),
             base: base_bytes,
             action,
+            sidecar: None,
         });
     }
     out
@@ -276,6 +277,28 @@ fn lock(kit: &Path) -> Result<KitLock> {
     }
 }
 
+/// Whether a dirty path is only what ispo itself leaves: its state folder,
+/// a temp file, or a file an interrupted update wrote (listed in its journal).
+fn ispo_own(repo_path: &str, kit_prefix: &str, kit: &Path) -> bool {
+    let rel = repo_path
+        .strip_prefix(kit_prefix)
+        .map(|r| r.trim_start_matches('/'))
+        .unwrap_or(repo_path);
+    if rel.starts_with(".ispo/")
+        || rel
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| is_temp_name(n, ".ispo-tmp-"))
+    {
+        return true;
+    }
+    Journal::read(kit).is_some_and(|j| {
+        j.done
+            .get(rel)
+            .is_some_and(|sha| fs::read(kit.join(rel)).is_ok_and(|b| &kit::sha256(&b) == sha))
+    })
+}
+
 /// Refuses to touch a kit whose files have uncommitted changes in git.
 fn check_clean(kit: &Path) -> Result<()> {
     let Ok(repo) = git2::Repository::discover(kit) else {
@@ -302,7 +325,7 @@ fn check_clean(kit: &Path) -> Result<()> {
         .iter()
         .filter(|s| !s.status().is_ignored())
         .filter_map(|s| s.path().ok().map(str::to_string))
-        .filter(|p| !p.ends_with(".ispo/lock"))
+        .filter(|p| !ispo_own(p, &spec, kit))
         .collect();
     if dirty.is_empty() {
         return Ok(());
@@ -347,12 +370,16 @@ fn short(commit: &str) -> String {
 }
 
 pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
-    let state = State::read(&cfg.kit)?;
+    if !crate::init::is_kit(&cfg.kit) {
+        State::read(&cfg.kit)?;
+    }
+    // Lock first, then read: another update may have just switched the state.
     let _lock = if cfg.mode == Mode::Apply {
         Some(lock(&cfg.kit)?)
     } else {
         None
     };
+    let state = State::read(&cfg.kit)?;
     if cfg.mode == Mode::Apply && !cfg.allow_dirty {
         check_clean(&cfg.kit)?;
     }
@@ -444,9 +471,18 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             );
         }
     }
-    let render_key = render_key(&built.files);
-    let journal = Journal::read(&cfg.kit).filter(|j| j.render == render_key);
-    let done = journal.map(|j| j.done).unwrap_or_default();
+    // An update killed after it began writing left a journal: a file that
+    // still holds what it wrote is measured against what it was merged to
+    // (that run's complete new base), not against the older state's base.
+    if let Some(journal) = Journal::read(&cfg.kit) {
+        for (path, sha) in &journal.done {
+            if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
+                if let Some(b) = journal.base_of(&cfg.kit, path) {
+                    old_bases.insert(path.clone(), b);
+                }
+            }
+        }
+    }
     let base_label = format!("base (catalog {})", short(&old.commit));
     let theirs_label = format!("catalog {}", short(&loaded.record.commit));
     let plans = plan(&PlanInput {
@@ -454,11 +490,17 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         ours: &ours,
         theirs: &built.files,
         fills: &fills,
-        done: &done,
         restore: &|p| restore.iter().any(|r| r == p),
         labels: (&base_label, &theirs_label),
     });
 
+    let mut plans = plans;
+    for p in &mut plans {
+        if let Action::Sidecar(b) = &p.action {
+            p.sidecar = Some(sidecar_path(&cfg.kit, &p.path, b));
+        }
+    }
+    preflight(&cfg.kit, &plans)?;
     let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
     match cfg.mode {
         Mode::Diff => {
@@ -474,7 +516,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         }
         Mode::Apply => {
             let _writing = crate::interrupt::Writing::begin();
-            apply(&cfg.kit, &state, &plans, &built, &render_key)?;
+            apply(&cfg.kit, &state, &plans, &built)?;
             report(reporter, &plans, false);
         }
     }
@@ -557,7 +599,10 @@ fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
             Action::Sidecar(_) => (
                 "Conflict",
                 "conflict",
-                format!(" (yours kept as is; new version in {}{SIDECAR})", p.path),
+                format!(
+                    " (yours kept as is; new version in {})",
+                    p.sidecar.as_deref().unwrap_or("?")
+                ),
             ),
             Action::Unresolved => (
                 "Conflict",
@@ -647,8 +692,10 @@ fn diff_text(plans: &[FilePlan], ours: &BTreeMap<String, Vec<u8>>) -> String {
                 similar::TextDiff::from_lines("", std::str::from_utf8(b).unwrap_or("(binary)\n"));
             out.push_str(&format!(
                 "{}",
-                diff.unified_diff()
-                    .header("/dev/null", &format!("b/{}{SIDECAR}", p.path))
+                diff.unified_diff().header(
+                    "/dev/null",
+                    &format!("b/{}", p.sidecar.as_deref().unwrap_or(&p.path))
+                )
             ));
         }
     }
@@ -656,11 +703,13 @@ fn diff_text(plans: &[FilePlan], ours: &BTreeMap<String, Vec<u8>>) -> String {
 }
 
 /// What an update in progress has written, so a re-run after a kill can tell
-/// its own results from local edits: `.ispo/pending.toml`, removed once the
-/// state is written. `render` identifies the new render it belongs to.
+/// its own results from local edits: `.ispo/pending.toml`, written once the
+/// new base folder is complete and removed once the state points at it.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Journal {
-    render: String,
+    /// The new base folder that run wrote (complete before the journal).
+    base: String,
+    /// Kit path → SHA-256 of the content that run wrote there.
     done: BTreeMap<String, String>,
 }
 
@@ -672,19 +721,18 @@ impl Journal {
         if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             return None;
         }
-        toml::from_str(&fs::read_to_string(path).ok()?).ok()
+        let journal: Journal = toml::from_str(&fs::read_to_string(path).ok()?).ok()?;
+        let valid = journal.base.starts_with("base-") && !journal.base.contains(['/', '\\', '.']);
+        valid.then_some(journal)
     }
-}
 
-/// Identifies one render: every path and its content hash.
-fn render_key(files: &[crate::render::RenderedFile]) -> String {
-    let mut h = String::new();
-    for f in files {
-        h.push_str(&f.path);
-        h.push('\0');
-        h.push_str(&kit::sha256(&f.bytes));
+    /// The base that run recorded for `path`, if it is there and safe to read.
+    fn base_of(&self, kit_dir: &Path, path: &str) -> Option<Vec<u8>> {
+        crate::paths::check_tracked(path).ok()?;
+        let rel = format!("{STATE_DIR}/{}/{path}", self.base);
+        kit::check_no_symlinks(kit_dir, &rel).ok()?;
+        fs::read(kit_dir.join(rel)).ok()
     }
-    kit::sha256(h.as_bytes())
 }
 
 /// A free name for the new version of `path` beside it: `<path>.ispo-new`,
@@ -714,12 +762,19 @@ fn remove_leftovers(dir: &Path, depth: usize) {
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Ok(ty) = e.file_type() else { continue };
-        if ty.is_file() && (name.starts_with(".ispo-tmp-") || name.starts_with(".state-")) {
+        let state_tmp = depth == 1 && dir.ends_with(STATE_DIR) && is_temp_name(&name, ".state-");
+        if ty.is_file() && (is_temp_name(&name, ".ispo-tmp-") || state_tmp) {
             let _ = fs::remove_file(e.path());
         } else if ty.is_dir() && !ty.is_symlink() && name != ".git" && depth < 32 {
             remove_leftovers(&e.path(), depth + 1);
         }
     }
+}
+
+/// A temp file ispo made: the prefix and tempfile's six random characters.
+fn is_temp_name(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// Every regular file under `dir`, relative to `root`.
@@ -772,37 +827,9 @@ fn apply(
     state: &State,
     plans: &[FilePlan],
     built: &crate::init::Built,
-    render: &str,
 ) -> Result<()> {
     let ispo_dir = kit_dir.join(STATE_DIR);
     remove_leftovers(kit_dir, 0);
-    // 0. Check every path before the first write: no symlinks, and a folder
-    //    may only turn into a file when everything in it goes away.
-    let deleted: BTreeSet<&str> = plans
-        .iter()
-        .filter(|p| p.action == Action::Deleted)
-        .map(|p| p.path.as_str())
-        .collect();
-    for p in plans {
-        let target = match &p.action {
-            Action::Deleted => Some(p.path.clone()),
-            Action::Sidecar(b) => Some(sidecar_path(kit_dir, &p.path, b)),
-            other => other.content().map(|_| p.path.clone()),
-        };
-        let Some(target) = target else { continue };
-        kit::check_no_symlinks(kit_dir, &target)?;
-        let full = kit_dir.join(&target);
-        if full.is_dir() {
-            let mut inside = Vec::new();
-            files_under(kit_dir, &full, &mut inside);
-            if let Some(keep) = inside.iter().find(|f| !deleted.contains(f.as_str())) {
-                return Err(Failure::Refused(format!(
-                    "the catalog now has a file at `{target}`, where the kit has a folder that still holds `{keep}`; move that folder away and run `ispo update` again"
-                ))
-                .into());
-            }
-        }
-    }
     // 1. The new base, complete, in a folder of its own.
     let mut h = String::new();
     for p in plans {
@@ -831,7 +858,7 @@ fn apply(
     // 2. The journal of what is about to be written, then the kit files:
     //    deletions first (a folder may become a file), each write atomic.
     let journal = Journal {
-        render: render.to_string(),
+        base: base_name.clone(),
         done: plans
             .iter()
             .filter_map(|p| p.action.content().map(|b| (p.path.clone(), kit::sha256(b))))
@@ -860,11 +887,33 @@ fn apply(
             Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
         }
     }
-    for p in plans {
+    let crash_after = std::env::var("ISPO_TEST_CRASH_AFTER_WRITES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok());
+    for (written, p) in plans
+        .iter()
+        .filter(|p| p.action.content().is_some() || matches!(p.action, Action::Sidecar(_)))
+        .enumerate()
+    {
+        // Fault injection for the crash tests: die like a killed process, mid-apply.
+        if crash_after == Some(written) {
+            std::process::abort();
+        }
         match &p.action {
-            Action::Sidecar(b) => write_atomic(kit_dir, &sidecar_path(kit_dir, &p.path, b), b)?,
+            Action::Sidecar(b) => write_atomic(
+                kit_dir,
+                p.sidecar.as_deref().expect("sidecar named after planning"),
+                b,
+            )?,
             other => {
                 if let Some(b) = other.content() {
+                    // Preflight made sure a folder here holds no file any more.
+                    let full = kit_dir.join(&p.path);
+                    if full.is_dir() {
+                        fs::remove_dir_all(&full).with_context(|| {
+                            format!("cannot remove the empty folder `{}`", p.path)
+                        })?;
+                    }
                     write_atomic(kit_dir, &p.path, b)?;
                 }
             }
@@ -879,13 +928,7 @@ fn apply(
         state.base.clone()
     };
     new_state.files = plans.iter().filter_map(|p| p.record.clone()).collect();
-    kit::check_no_symlinks(kit_dir, STATE_FILE)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".state-")
-        .tempfile_in(&ispo_dir)?;
-    tmp.write_all(new_state.to_toml().as_bytes())?;
-    tmp.as_file().sync_all().ok();
-    tmp.persist(kit_dir.join(STATE_FILE))
+    write_atomic(kit_dir, STATE_FILE, new_state.to_toml().as_bytes())
         .context("cannot write the kit state")?;
     // 4. The journal and old bases are garbage now.
     let _ = fs::remove_file(ispo_dir.join(JOURNAL));
@@ -915,6 +958,51 @@ fn same_file(a: &Path, b: &Path) -> bool {
             .ok()
             .is_some_and(|x| b.canonicalize().ok() == Some(x))
     }
+}
+
+/// Checks every path the plan touches before anything is written (also for
+/// a dry run, so it shows the same refusal): no symlinks on the way, no file
+/// standing where a folder is needed, and a folder may only become a file
+/// when everything in it goes away.
+fn preflight(kit_dir: &Path, plans: &[FilePlan]) -> Result<()> {
+    let deleted: BTreeSet<&str> = plans
+        .iter()
+        .filter(|p| p.action == Action::Deleted)
+        .map(|p| p.path.as_str())
+        .collect();
+    for p in plans {
+        let target = match &p.action {
+            Action::Deleted => Some(p.path.clone()),
+            Action::Sidecar(_) => p.sidecar.clone(),
+            other => other.content().map(|_| p.path.clone()),
+        };
+        let Some(target) = target else { continue };
+        kit::check_no_symlinks(kit_dir, &target)?;
+        let mut ancestor = PathBuf::new();
+        let parts: Vec<&str> = target.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            ancestor.push(part);
+            let rel = ancestor.to_string_lossy().replace('\\', "/");
+            if kit_dir.join(&ancestor).is_file() && !deleted.contains(rel.as_str()) {
+                return Err(Failure::Refused(format!(
+                    "the catalog now has a folder at `{rel}`, where the kit has a file you changed; move `{rel}` away and run `ispo update` again"
+                ))
+                .into());
+            }
+        }
+        let full = kit_dir.join(&target);
+        if p.action != Action::Deleted && full.is_dir() {
+            let mut inside = Vec::new();
+            files_under(kit_dir, &full, &mut inside);
+            if let Some(keep) = inside.iter().find(|f| !deleted.contains(f.as_str())) {
+                return Err(Failure::Refused(format!(
+                    "the catalog now has a file at `{target}`, where the kit has a folder that still holds `{keep}`; move that folder away and run `ispo update` again"
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Removes the folders a deletion left empty, up to the kit root.

@@ -710,3 +710,37 @@ fn a_folder_that_becomes_a_file_upstream() {
         .stderr_has("Added guide");
     assert_eq!(env.read("kit/guide"), "now a file\n");
 }
+
+#[test]
+fn a_sidecar_conflict_settles_once_the_sidecar_is_dealt_with() {
+    let (env, repo) = setup(&[], &[]);
+    env.write("kit/NEW.md", "mine\n");
+    repo.commit(
+        &[("modules/charter/files/NEW.md", "from the catalog\n")],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).code(3);
+    std::fs::remove_file(env.path("kit/NEW.md.ispo-new")).unwrap();
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has("Kept NEW.md (your edits; unchanged upstream)");
+    assert!(!env.exists("kit/NEW.md.ispo-new"));
+    assert_eq!(env.read("kit/NEW.md"), "mine\n");
+}
+
+#[test]
+fn files_that_merely_look_like_temp_files_are_left_alone() {
+    let (env, repo) = setup(&[], &[]);
+    env.write("kit/ops/.state-of-play.md", "mine\n");
+    env.write("kit/.ispo-tmp-mine", "mine too\n");
+    repo.commit(
+        &[(
+            "modules/principles/files/program/PRINCIPLES.md",
+            "# Principles v2\n",
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/ops/.state-of-play.md"), "mine\n");
+    assert_eq!(env.read("kit/.ispo-tmp-mine"), "mine too\n");
+}

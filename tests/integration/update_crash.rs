@@ -162,3 +162,111 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_rerun_after_a_kill_and_a_catalog_move_sees_its_own_writes_as_its_own() {
+    let env = Env::new();
+    let base = "# {{company}}\n\nline 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\nline 8\n";
+    let mut files = fixture();
+    files.push(("modules/charter/files/notes/a.md", base));
+    files.push(("modules/charter/files/notes/b.md", base));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    env.write(
+        "kit/notes/a.md",
+        &env.read("kit/notes/a.md")
+            .replace("line 8\n", "line 8, mine\n"),
+    );
+    let v2 = base.replace("line 2\n", "line 2 v2\n");
+    repo.commit(
+        &[
+            ("modules/charter/files/notes/a.md", &v2),
+            ("modules/charter/files/notes/b.md", &v2),
+        ],
+        "v2",
+    );
+    // Dies after the first kit file (README.md) is written, before notes/*.
+    let run = env.ispo_with(
+        &["update", "kit", "-q"],
+        &[("ISPO_TEST_CRASH_AFTER_WRITES", "2")],
+    );
+    assert_ne!(run.code, 0, "the injected crash did not happen: {run:?}");
+    assert!(
+        env.read("kit/notes/a.md").contains("line 2 v2\n"),
+        "the killed run should have merged a.md first"
+    );
+    // The catalog moves on before the user re-runs.
+    let v3 = v2.replace("line 4\n", "line 4 v3\n");
+    repo.commit(
+        &[
+            ("modules/charter/files/notes/a.md", &v3),
+            ("modules/charter/files/notes/b.md", &v3),
+        ],
+        "v3",
+    );
+    env.ispo(&["update", "kit"]).ok().stderr_has("0 conflicts");
+    assert_eq!(
+        env.read("kit/notes/a.md"),
+        "# Acme\n\nline 1\nline 2 v2\nline 3\nline 4 v3\nline 5\nline 6\nline 7\nline 8, mine\n"
+    );
+    assert_eq!(
+        env.read("kit/notes/b.md"),
+        "# Acme\n\nline 1\nline 2 v2\nline 3\nline 4 v3\nline 5\nline 6\nline 7\nline 8\n"
+    );
+    assert!(!env.exists("kit/.ispo/pending.toml"));
+}
+
+#[test]
+fn a_kit_in_git_can_be_updated_again_after_a_kill() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ])
+    .ok();
+    git(&env.path("kit"), &["init", "-q"]);
+    git(&env.path("kit"), &["add", "-A"]);
+    git(&env.path("kit"), &["commit", "-qm", "kit"]);
+    repo.commit(
+        &[
+            (
+                "modules/principles/files/program/PRINCIPLES.md",
+                "# Principles v2\n",
+            ),
+            ("modules/charter/files/program/CHARTER.md", "# Charter v2\n"),
+        ],
+        "v2",
+    );
+    let run = env.ispo_with(
+        &["update", "kit", "-q"],
+        &[("ISPO_TEST_CRASH_AFTER_WRITES", "2")],
+    );
+    assert_ne!(run.code, 0);
+    // What the killed run wrote is its own, not uncommitted work of the user's.
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/program/PRINCIPLES.md"), "# Principles v2\n");
+    assert_eq!(env.read("kit/program/CHARTER.md"), "# Charter v2\n");
+    git(&env.path("kit"), &["add", "-A"]);
+    git(&env.path("kit"), &["commit", "-qm", "updated"]);
+    env.write("kit/program/CHARTER.md", "my uncommitted edit\n");
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("uncommitted changes in git (program/CHARTER.md)");
+}
