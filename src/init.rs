@@ -220,6 +220,7 @@ pub fn build(
         format: STATE_FORMAT,
         ispo_version: env!("CARGO_PKG_VERSION").to_string(),
         base: "base".to_string(),
+        answers_sha256: Some(kit::sha256(answers_text.as_bytes())),
         catalog: CatalogRecord {
             name: catalog.manifest.name.clone(),
             version: catalog.manifest.version.clone(),
@@ -237,6 +238,7 @@ pub fn build(
                 path: f.path.clone(),
                 module: f.module.clone(),
                 sha256: kit::sha256(&f.bytes),
+                stale: false,
             })
             .collect(),
     };

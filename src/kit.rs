@@ -38,6 +38,10 @@ pub struct State {
     /// killed half-way always leaves a state whose base is complete.
     #[serde(default = "default_base")]
     pub base: String,
+    /// SHA-256 of the answers file as ispo wrote it: when neither it nor the
+    /// catalog changed, `ispo update` has nothing to render.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers_sha256: Option<String>,
     pub catalog: CatalogRecord,
     pub selection: SelectionRecord,
     #[serde(default, rename = "fill")]
@@ -90,6 +94,10 @@ pub struct FileRecord {
     pub path: String,
     pub module: String,
     pub sha256: String,
+    /// The base is older than the catalog commit: a conflict was still open,
+    /// so the catalog's change is still to come.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 fn default_base() -> String {

@@ -240,6 +240,7 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
                 path: path.to_string(),
                 module: new.module.clone(),
                 sha256: kit::sha256(&record_bytes),
+                stale: keep_old,
             }),
             base: base_bytes,
             action,
@@ -396,6 +397,21 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             ));
         }
     }
+    if is_noop(cfg, &state, &loaded.record) {
+        reporter.note(format!(
+            "up to date: the catalog is still at {} and ispo-answers.toml is unchanged",
+            short(&loaded.record.commit)
+        ));
+        if reporter.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &json!({"schema_version": 1, "command": "update", "kit": cfg.kit.display().to_string(), "up_to_date": true, "commit": loaded.record.commit})
+                )?
+            );
+        }
+        return Ok(Code::Ok);
+    }
     let catalog = Catalog::load(loaded.files)?;
 
     let recorded = Inputs::read_file(&cfg.kit.join(ANSWERS_FILE))?.recorded();
@@ -540,6 +556,35 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         return Ok(Code::Conflicts);
     }
     Ok(Code::Ok)
+}
+
+/// Nothing to do: same catalog commit, same answers file, same ispo, no
+/// flags that change anything, and no conflict waiting in the kit. Costs the
+/// fetch plus reading the kit, instead of a render.
+fn is_noop(cfg: &UpdateConfig, state: &State, record: &SourceRecord) -> bool {
+    let a = &cfg.answers;
+    let flags = a.file.is_some()
+        || !a.sets.is_empty()
+        || !a.with.is_empty()
+        || !a.without.is_empty()
+        || a.defaults
+        || !cfg.restore.is_empty();
+    if flags
+        || cfg.mode != Mode::Apply
+        || state.ispo_version != env!("CARGO_PKG_VERSION")
+        || record != &state.catalog.source
+    {
+        return false;
+    }
+    let answers = fs::read(cfg.kit.join(ANSWERS_FILE)).ok();
+    if answers.map(|b| kit::sha256(&b)) != state.answers_sha256 || Journal::read(&cfg.kit).is_some()
+    {
+        return false;
+    }
+    state.files.iter().all(|f| {
+        !f.stale
+            && fs::read(cfg.kit.join(&f.path)).map_or(true, |b| !merge::has_conflict_markers(&b))
+    })
 }
 
 fn commit_reachable(record: &SourceRecord, commit: &str) -> Option<bool> {

@@ -75,7 +75,16 @@ fn unchanged_files_follow_the_catalog_and_local_edits_stay() {
     // A second update has nothing to do.
     env.ispo(&["update", "kit"])
         .ok()
-        .stderr_has("0 added, 0 updated, 0 merged, 0 conflicts, 0 deleted, 1 kept, 5 unchanged");
+        .stderr_has("up to date: the catalog is still at");
+    // A changed answer renders again: the local edit and the new value meet.
+    env.ispo(&["update", "kit", "--set", "engineers=150"])
+        .ok()
+        .stderr_has("Merged program/CHARTER.md");
+    let charter = env.read("kit/program/CHARTER.md");
+    assert!(
+        charter.contains("Sponsor: Dana Smith\n") && charter.contains("Engineers: 150\n"),
+        "{charter}"
+    );
 }
 
 const LONG: &str = "# {{company}} guide\n\none\ntwo\nthree\nfour\nfive\nsix\nseven\n";
@@ -721,7 +730,8 @@ fn a_sidecar_conflict_settles_once_the_sidecar_is_dealt_with() {
     );
     env.ispo(&["update", "kit"]).code(3);
     std::fs::remove_file(env.path("kit/NEW.md.ispo-new")).unwrap();
-    env.ispo(&["update", "kit"])
+    env.ispo(&["update", "kit"]).ok();
+    env.ispo(&["update", "kit", "--set", "engineers=150"])
         .ok()
         .stderr_has("Kept NEW.md (your edits; unchanged upstream)");
     assert!(!env.exists("kit/NEW.md.ispo-new"));
