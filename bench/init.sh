@@ -13,9 +13,12 @@
 #   WARMUP     hyperfine --warmup                (default: 3)
 #   BENCH_TMP  where the work folder is created  (default: $TMPDIR or /tmp); the tools'
 #              own temporary files go there too (TMPDIR is set to a folder inside it)
-#   PREPARE    rm: delete the previous output before each run (default)
-#              mv: move it aside instead and delete everything at the end; see README
-#   RESULTS    where results are written         (default: bench/results)
+#   PREPARE    mv: move the previous output aside before each run and delete it all at
+#                  the end (default)
+#              rm: delete it before each run (slow and order-dependent on ext4; see README)
+#   RESULTS    where results are written         (default: bench/results/tmpfs when the work
+#              folder is on tmpfs, else bench/results/disk-$PREPARE; bench/results/tmpfs-rm
+#              for PREPARE=rm on tmpfs)
 #   KEEP=1     keep the work folder
 set -euo pipefail
 
@@ -24,8 +27,7 @@ REPO=$(dirname "$BENCH")
 ISPO_BIN=${ISPO_BIN:-$REPO/target/release/ispo}
 RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-3}
-PREPARE=${PREPARE:-rm}
-RESULTS=${RESULTS:-$BENCH/results}
+PREPARE=${PREPARE:-mv}
 
 die() { echo "init.sh: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is missing ($2)"; }
@@ -41,10 +43,19 @@ need python3 "apt-get install -y python3"
 ISPO_BIN=$(cd "$(dirname "$ISPO_BIN")" && pwd)/$(basename "$ISPO_BIN")
 case "$PREPARE" in rm|mv) ;; *) die "PREPARE must be rm or mv" ;; esac
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/ispo-bench.XXXXXX")
 case "$WORK" in *[[:space:]]*) die "the work folder path must not contain spaces: $WORK" ;; esac
 cleanup() { if [ "${KEEP:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
+FS=$(df -T "$WORK" | awk 'NR==2 {print $2}')
+if [ -z "${RESULTS:-}" ]; then
+  case "$FS/$PREPARE" in
+    tmpfs/mv) RESULTS=$BENCH/results/tmpfs ;;
+    tmpfs/*) RESULTS=$BENCH/results/tmpfs-$PREPARE ;;
+    *) RESULTS=$BENCH/results/disk-$PREPARE ;;
+  esac
+fi
 mkdir -p "$RESULTS" "$WORK/tmp" "$WORK/check" "$WORK/trash"
 # Copier clones the template and cargo-generate stages its copy in the temp
 # folder: keep those writes on the same file system as the outputs.
@@ -149,7 +160,8 @@ python3 "$BENCH/summarize.py" "$RESULTS/init.json" "$RESULTS/rss.tsv" "$RESULTS/
   echo "python: $(python3 --version 2>&1)"
   echo "kernel: $(uname -sr)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
-  echo "work folder file system: $(df -T "$WORK" | awk 'NR==2 {print $2}')"
+  echo "work folder file system: $FS"
+  echo "load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (2 cores; the benchmark itself adds about 1, so much more than that means something else was running)"
   echo "prepare: $PREPARE, runs: $RUNS, warmup: $WARMUP"
 } > "$RESULTS/env.txt"
 section "Environment"
