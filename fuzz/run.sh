@@ -7,5 +7,10 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 for target in paths toml_loaders merge condition; do
   echo "--- fuzz $target for ${seconds}s"
-  RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" 2>&1 | grep -E "^(Done|==|SUMMARY|artifact_prefix|Test unit written)" || true
+  # A crash makes cargo fuzz fail and leaves its input under fuzz/artifacts/.
+  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" >"/tmp/ispo-fuzz-$target.log" 2>&1; then
+    grep -E "^(==|SUMMARY|artifact_prefix|Test unit written|thread)" "/tmp/ispo-fuzz-$target.log" || tail -20 "/tmp/ispo-fuzz-$target.log"
+    exit 1
+  fi
+  grep -E "^Done" "/tmp/ispo-fuzz-$target.log" || true
 done
