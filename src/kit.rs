@@ -342,15 +342,3 @@ pub fn read_files_at<'a>(
     (out, blocked)
 }
 
-/// Reads the current content of the kit's tracked files (missing ones are skipped).
-pub fn read_files(kit: &Path, state: &State) -> BTreeMap<String, Vec<u8>> {
-    state
-        .files
-        .iter()
-        .filter_map(|f| {
-            fs::read(kit.join(&f.path))
-                .ok()
-                .map(|b| (f.path.clone(), b))
-        })
-        .collect()
-}

@@ -12,7 +12,8 @@ use crate::output::Reporter;
 
 pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
     let state = State::read(dir)?;
-    let files = kit::read_files(dir, &state);
+    // Only regular files are read: a symlink in the kit is never followed.
+    let (files, _) = kit::read_files_at(dir, state.files.iter().map(|f| &f.path));
     let mut open = Vec::new();
     for record in &state.files {
         let Some(bytes) = files.get(&record.path) else {
