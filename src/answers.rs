@@ -529,6 +529,128 @@ pub fn answers_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prompt::scripted::{Reply, Script};
+
+    fn catalog() -> Catalog {
+        let mut files = crate::catalog::Files::new();
+        files.insert(
+            "catalog.toml".into(),
+            b"[catalog]\nname = \"t\"\nversion = \"1\"\nformat = 1\n".to_vec(),
+        );
+        files.insert(
+            "questions.toml".into(),
+            br#"[[question]]
+id = "company"
+type = "text"
+prompt = "Company?"
+pattern = "[A-Z].*"
+
+[[question]]
+id = "regulated"
+type = "bool"
+prompt = "Regulated?"
+default = false
+
+[[question]]
+id = "auditor"
+type = "text"
+prompt = "Auditor?"
+when = "regulated"
+default = "{{company}} Audit"
+
+[[question]]
+id = "size"
+type = "integer"
+prompt = "Engineers?"
+default = 10
+min = 1
+"#
+            .to_vec(),
+        );
+        Catalog::load(files).expect("test catalog loads")
+    }
+
+    #[test]
+    fn prompts_reask_until_valid_and_skip_questions_that_do_not_apply() {
+        let c = catalog();
+        let mut script = Script {
+            replies: [
+                Reply::Text("acme".into()),
+                Reply::Text("Acme".into()),
+                Reply::Confirm(false),
+                Reply::Text("0".into()),
+                Reply::Text(String::new()),
+            ]
+            .into(),
+            ..Script::default()
+        };
+        let answers = resolve(
+            &c,
+            &Inputs::default(),
+            Asking {
+                prompter: Some(&mut script),
+                use_defaults: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(script.asked, vec!["Company?", "Regulated?", "Engineers?"]);
+        assert_eq!(
+            script.rejected,
+            vec![
+                "`acme` does not match the pattern `[A-Z].*`",
+                "0 is below the minimum 1"
+            ]
+        );
+        assert_eq!(answers.get("company"), Some(Answer::Text("Acme".into())));
+        assert_eq!(answers.get("auditor"), None);
+        assert_eq!(answers.get("size"), Some(Answer::Int(10)));
+    }
+
+    #[test]
+    fn defaults_render_over_earlier_answers_and_supplied_answers_are_not_asked() {
+        let c = catalog();
+        let mut inputs = Inputs::default();
+        inputs.add_set("company=Acme").unwrap();
+        let mut script = Script {
+            replies: [
+                Reply::Confirm(true),
+                Reply::Text(String::new()),
+                Reply::Text("25".into()),
+            ]
+            .into(),
+            ..Script::default()
+        };
+        let answers = resolve(
+            &c,
+            &inputs,
+            Asking {
+                prompter: Some(&mut script),
+                use_defaults: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(script.asked, vec!["Regulated?", "Auditor?", "Engineers?"]);
+        assert_eq!(
+            answers.get("auditor"),
+            Some(Answer::Text("Acme Audit".into()))
+        );
+        assert_eq!(answers.get("size"), Some(Answer::Int(25)));
+        // With --defaults, only the question without one is asked.
+        let mut script = Script {
+            replies: [Reply::Text("Acme".into())].into(),
+            ..Script::default()
+        };
+        resolve(
+            &c,
+            &Inputs::default(),
+            Asking {
+                prompter: Some(&mut script),
+                use_defaults: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(script.asked, vec!["Company?"]);
+    }
 
     #[test]
     fn answers_file_keys_carry_their_line() {

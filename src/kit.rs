@@ -341,4 +341,3 @@ pub fn read_files_at<'a>(
     }
     (out, blocked)
 }
-
