@@ -567,6 +567,10 @@ min = 1
 "#
             .to_vec(),
         );
+        files.insert(
+            "modules/m/module.toml".into(),
+            b"id = \"m\"\ntitle = \"M\"\nsummary = \"s\"\nkind = \"doc\"\n".to_vec(),
+        );
         Catalog::load(files).expect("test catalog loads")
     }
 

@@ -226,6 +226,7 @@ const CODE_KEYS: &[&str] = &[
 
 fn refuse_code(files: &Files) -> Result<(), Failure> {
     let mut found = Vec::new();
+    let mut controls = Vec::new();
     for (path, bytes) in files {
         let module_part = path
             .strip_prefix("modules/")
@@ -252,6 +253,15 @@ fn refuse_code(files: &Files) -> Result<(), Failure> {
                 found.push(format!("`{k}` in {path}"));
             }
         }
+        for (key, value) in &table {
+            find_controls(path, key, value, &mut controls);
+        }
+    }
+    if !controls.is_empty() {
+        return Err(Failure::Refused(format!(
+            "catalog text holds characters that control a terminal, which ispo prints: {}; remove them (a catalog's titles, prompts and help are plain text)",
+            controls.join(", ")
+        )));
     }
     if found.is_empty() {
         Ok(())
@@ -260,6 +270,29 @@ fn refuse_code(files: &Files) -> Result<(), Failure> {
             "this catalog asks to run commands ({}); ispo never runs code from a catalog: a catalog is data (templates and TOML)",
             found.join(", ")
         )))
+    }
+}
+
+/// Escape sequences and bidirectional overrides in text ispo shows (titles,
+/// prompts, help, summaries) could rewrite or disguise what the user reads.
+fn find_controls(path: &str, key: &str, value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => {
+            if let Some(c) = s.chars().find(|c| crate::output::is_terminal_control(*c)) {
+                out.push(format!("`{key}` in {path} (U+{:04X})", c as u32));
+            }
+        }
+        toml::Value::Array(items) => {
+            for item in items {
+                find_controls(path, key, item, out);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (k, v) in table {
+                find_controls(path, &format!("{key}.{k}"), v, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -899,6 +932,14 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
                 dirs.insert(dir);
             }
         }
+    }
+    if dirs.is_empty() {
+        diags.push(Diagnostic::new(
+            "modules/",
+            0,
+            0,
+            "the catalog has no modules: each module is a folder `modules/<id>/` with a module.toml",
+        ));
     }
     let shapes = |q: &str| catalog.shape(q);
     let mut modules = Vec::new();

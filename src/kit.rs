@@ -130,7 +130,12 @@ impl State {
             Some(f) if f > i64::from(STATE_FORMAT) => {
                 anyhow::bail!("{shown}: this kit was written by a newer ispo (state format {f}); upgrade ispo to use it")
             }
-            other => anyhow::bail!("{shown}: unknown state format {other:?}"),
+            Some(f) => anyhow::bail!(
+                "{shown}: `format = {f}` is not a state format ispo knows; restore the file from version control, or re-create the kit with `ispo init --force`"
+            ),
+            None => anyhow::bail!(
+                "{shown}: no top-level `format` key, so this is not a state file ispo wrote; restore it from version control, or re-create the kit with `ispo init --force`"
+            ),
         }
         let state: State = toml::from_str(text)
             .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, text, &e)]))?;
@@ -321,8 +326,9 @@ pub fn read_files_at<'a>(
 ) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     let mut out = BTreeMap::new();
     let mut blocked = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for p in paths {
-        if out.contains_key(p) {
+        if !seen.insert(p) {
             continue;
         }
         let full = kit.join(p);
@@ -334,7 +340,12 @@ pub fn read_files_at<'a>(
                 }
                 Err(e) => blocked.push(format!("`{p}` ({e})")),
             },
-            Ok(m) if m.file_type().is_symlink() => blocked.push(format!("`{p}` (a symlink)")),
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&full)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_else(|_| "?".into());
+                blocked.push(format!("`{p}` (a symlink to `{target}`)"))
+            }
             Ok(m) if m.is_dir() => {}
             Ok(_) => blocked.push(format!("`{p}` (not a regular file)")),
         }

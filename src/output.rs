@@ -56,18 +56,26 @@ impl Reporter {
     /// `   Created  program/CHARTER.md`, cargo style.
     pub fn status(&self, label: &str, message: impl Display) {
         if !self.quiet {
-            eprintln!("{:>12} {message}", style(label).green().bold());
+            eprintln!(
+                "{:>12} {}",
+                style(label).green().bold(),
+                printable(&message.to_string())
+            );
         }
     }
 
     pub fn note(&self, message: impl Display) {
         if !self.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", printable(&message.to_string()));
         }
     }
 
     pub fn warn(&self, message: impl Display) {
-        eprintln!("{} {message}", style("warning:").yellow().bold());
+        eprintln!(
+            "{} {}",
+            style("warning:").yellow().bold(),
+            printable(&message.to_string())
+        );
     }
 
     pub fn debug(&self, message: impl Display) {
@@ -93,6 +101,32 @@ impl Reporter {
     }
 }
 
+/// Characters that steer a terminal rather than print: C0/C1 controls other
+/// than newline and tab (escape sequences start with them) and the Unicode
+/// bidirectional overrides that reorder what is shown.
+pub fn is_terminal_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text safe to print: terminal controls are shown escaped (`\u{1b}`), so a
+/// hostile file name or value in a message cannot drive the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_terminal_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if is_terminal_control(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// The one place errors are printed.
 pub fn print_error(err: &anyhow::Error) {
     let mut text = format!("{err}");
@@ -102,5 +136,5 @@ pub fn print_error(err: &anyhow::Error) {
             text.push_str(&format!("\n  caused by: {cause}"));
         }
     }
-    eprintln!("{} {text}", style("error:").red().bold());
+    eprintln!("{} {}", style("error:").red().bold(), printable(&text));
 }

@@ -592,7 +592,7 @@ fn paths_ispo_cannot_read_are_never_written_over() {
     let before = env.tree("");
     env.ispo(&["update", "kit"])
         .code(4)
-        .stderr_has("`program/PRINCIPLES.md` (a symlink)");
+        .stderr_has("`program/PRINCIPLES.md` (a symlink to `");
     let mut after = env.tree("");
     after.remove("kit/.ispo/lock");
     assert_eq!(after, before);
