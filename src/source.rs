@@ -139,8 +139,17 @@ fn classify(location: Option<&str>) -> Result<Location> {
         let scheme_lc = scheme.to_ascii_lowercase();
         match scheme_lc.as_str() {
             "https" | "http" | "ssh" | "git" => {
-                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-                let host = host.rsplit('@').next().unwrap_or("");
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+                if let Some((userinfo, host)) = authority.rsplit_once('@') {
+                    if let Some((user, _)) = userinfo.split_once(':') {
+                        let shown = format!("{scheme}://{user}:***@{host}");
+                        return Err(Failure::Refused(format!(
+                            "catalog URL `{shown}/...` has a password in it, which ispo would record in the kit and its cache; remove it and set the token in ISPO_GIT_TOKEN (the user name may stay in the URL), or use a git credential helper"
+                        ))
+                        .into());
+                    }
+                }
+                let host = authority.rsplit('@').next().unwrap_or("");
                 if host.is_empty() {
                     return Err(Failure::Usage(format!("catalog URL `{loc}` has no host")).into());
                 }
@@ -521,6 +530,13 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
             .with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?
     };
     set_timeouts();
+    let git_config = git2::Config::open_default().ok();
+    trust_configured_authorities(git_config.as_ref(), reporter)?;
+    if url.to_ascii_lowercase().starts_with("http://") && proxy_configured(git_config.as_ref()) {
+        reporter.warn(
+            "a proxy is set, but plain http:// catalog URLs are fetched without the proxy (a libgit2 limitation); use an https:// URL to go through it",
+        );
+    }
     let bar = reporter.progress("fetching catalog");
     let result = {
         let mut remote = repo.remote_anonymous(url)?;
@@ -562,15 +578,65 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
             Ok(repo)
         }
         Err(e) => {
-            let hint = if existed {
-                "\na cached copy exists: re-run with --offline to use it"
-            } else {
-                ""
-            };
+            let mut hint = String::new();
+            if e.class() == git2::ErrorClass::Ssl || e.code() == git2::ErrorCode::Certificate {
+                hint.push_str("\nthe server's TLS certificate is not trusted on this machine; if your company uses its own certificate authority, point git's http.sslCAInfo (or SSL_CERT_FILE) at its bundle");
+            }
+            if existed && repo.references().is_ok_and(|mut r| r.next().is_some()) {
+                hint.push_str("\na cached copy exists: re-run with --offline to use it");
+            }
             Err(anyhow::Error::new(e)
                 .context(format!("cannot fetch the catalog from `{url}`{hint}")))
         }
     }
+}
+
+/// Extra certificate authorities, as git reads them: `GIT_SSL_CAINFO` /
+/// `http.sslCAInfo` (a bundle) and `GIT_SSL_CAPATH` / `http.sslCAPath` (a
+/// folder). Companies with their own authority or a TLS-inspecting proxy set
+/// these once for git; ispo follows them. They add to the system's store.
+fn trust_configured_authorities(config: Option<&git2::Config>, reporter: &Reporter) -> Result<()> {
+    let setting = |env: &str, key: &str| {
+        std::env::var_os(env)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| config.and_then(|c| c.get_path(key).ok()))
+    };
+    if let Some(file) = setting("GIT_SSL_CAINFO", "http.sslCAInfo") {
+        reporter.debug(format!(
+            "trusting certificate authorities in {}",
+            file.display()
+        ));
+        // Safety: a libgit2 global option, set before any network use on this thread.
+        unsafe { git2::opts::set_ssl_cert_file(&file) }.with_context(|| {
+            format!(
+                "cannot use the certificate bundle {} (http.sslCAInfo)",
+                file.display()
+            )
+        })?;
+    }
+    if let Some(dir) = setting("GIT_SSL_CAPATH", "http.sslCAPath") {
+        reporter.debug(format!(
+            "trusting certificate authorities in {}",
+            dir.display()
+        ));
+        // Safety: as above.
+        unsafe { git2::opts::set_ssl_cert_dir(&dir) }.with_context(|| {
+            format!(
+                "cannot use the certificate folder {} (http.sslCAPath)",
+                dir.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether git config or the environment names an HTTP proxy.
+fn proxy_configured(config: Option<&git2::Config>) -> bool {
+    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
+        || config.is_some_and(|c| c.get_string("http.proxy").is_ok_and(|p| !p.is_empty()))
 }
 
 /// Network timeouts, so an unreachable or stalled server never hangs ispo:

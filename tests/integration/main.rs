@@ -1,5 +1,6 @@
 //! One integration test binary; one file per feature (see CONTRIBUTING.md).
 
+mod git_http;
 mod support;
 
 mod answers;
@@ -9,6 +10,7 @@ mod hostile;
 mod init;
 mod kits;
 mod lint;
+mod network;
 mod prompts;
 mod status;
 mod update;
