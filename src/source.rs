@@ -579,7 +579,10 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
         }
         Err(e) => {
             let mut hint = String::new();
-            if e.class() == git2::ErrorClass::Ssl || e.code() == git2::ErrorCode::Certificate {
+            if e.class() == git2::ErrorClass::Ssh && e.code() == git2::ErrorCode::Certificate {
+                hint.push_str("\nthe server's ssh host key is not in ~/.ssh/known_hosts, or differs from the key recorded there; check the key with the server's administrators, then add it (for example `ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts`)");
+            } else if e.class() == git2::ErrorClass::Ssl || e.code() == git2::ErrorCode::Certificate
+            {
                 hint.push_str("\nthe server's TLS certificate is not trusted on this machine; if your company uses its own certificate authority, point git's http.sslCAInfo (or SSL_CERT_FILE) at its bundle");
             }
             if existed && repo.references().is_ok_and(|mut r| r.next().is_some()) {
@@ -659,10 +662,20 @@ fn set_timeouts() {
 }
 
 /// Tries each credential source once, so libgit2 never loops on a refusal:
-/// ssh-agent, `ISPO_GIT_TOKEN` (for HTTPS in CI), then git's credential helper.
+/// ssh-agent, then `~/.ssh/id_ed25519`, `id_ecdsa` and `id_rsa` (for ssh);
+/// `ISPO_GIT_TOKEN` (for HTTPS in CI), then git's credential helper.
 fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error>
 {
     let mut tried_agent = false;
+    let mut key_files: Vec<PathBuf> = std::env::var_os("HOME")
+        .map(|home| {
+            ["id_rsa", "id_ecdsa", "id_ed25519"]
+                .iter()
+                .map(|name| Path::new(&home).join(".ssh").join(name))
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
     let mut tried_token = false;
     let mut tried_helper = false;
     let mut tried_default = false;
@@ -670,9 +683,16 @@ fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git
         if allowed.contains(CredentialType::USERNAME) {
             return git2::Cred::username(username.unwrap_or("git"));
         }
-        if allowed.contains(CredentialType::SSH_KEY) && !tried_agent {
-            tried_agent = true;
-            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        if allowed.contains(CredentialType::SSH_KEY) {
+            if !tried_agent {
+                tried_agent = true;
+                return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+            }
+            // Then the default key files, as ssh itself would (without a
+            // passphrase: ispo never asks for one; load such keys in an agent).
+            if let Some(key) = key_files.pop() {
+                return git2::Cred::ssh_key(username.unwrap_or("git"), None, &key, None);
+            }
         }
         if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
             if !tried_token {
@@ -698,7 +718,7 @@ fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git
             return git2::Cred::default();
         }
         Err(git2::Error::from_str(
-            "authentication failed (tried ssh-agent, ISPO_GIT_TOKEN and git's credential helper)",
+            "authentication failed (tried ssh-agent, the keys in ~/.ssh without a passphrase, ISPO_GIT_TOKEN and git's credential helper)",
         ))
     }
 }

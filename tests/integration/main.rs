@@ -1,6 +1,7 @@
 //! One integration test binary; one file per feature (see CONTRIBUTING.md).
 
 mod git_http;
+mod git_ssh;
 mod support;
 
 mod answers;

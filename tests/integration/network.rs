@@ -2,6 +2,7 @@
 //! verification, and secrets never printed or stored.
 
 use crate::git_http::{GitHttp, Options, Proxy, Seen};
+use crate::git_ssh::{Agent, SshServer};
 use crate::support::*;
 
 const TOKEN: &str = "tok-7f3a9c1e-secret";
@@ -100,7 +101,7 @@ fn without_credentials_the_fetch_fails_at_once_and_says_what_was_tried() {
     run.code(1)
         .stderr_has("cannot fetch the catalog from `")
         .stderr_has(
-            "authentication failed (tried ssh-agent, ISPO_GIT_TOKEN and git's credential helper)",
+            "authentication failed (tried ssh-agent, the keys in ~/.ssh without a passphrase, ISPO_GIT_TOKEN and git's credential helper)",
         );
     assert!(!env.exists("kit"));
     // Each credential source is tried once: no retry loop against the server.
@@ -330,4 +331,99 @@ fn a_proxy_set_for_a_plain_http_url_draws_a_warning() {
     )
     .ok()
     .stderr_has("plain http:// catalog URLs are fetched without the proxy");
+}
+
+/// The fixture as a bare repository served by a real sshd; returns the
+/// server, the repository URL and an agent holding the user's key.
+fn serve_ssh(env: &Env) -> (SshServer, String, Agent) {
+    let repo = fixture_repo(env);
+    git(
+        env.path("").as_path(),
+        &["clone", "-q", "--bare", repo.path(), "srv/catalog.git"],
+    );
+    let server = SshServer::start(&env.path("sshd"));
+    let agent = Agent::start(&env.path("sshd"), &env.path("sshd/user_key"));
+    let url = server.url(&env.path("srv/catalog.git"));
+    (server, url, agent)
+}
+
+fn trust_host(env: &Env, line: &str) {
+    env.write("home/.ssh/known_hosts", line);
+}
+
+#[test]
+fn ssh_uses_the_agent_and_checks_known_hosts() {
+    let env = Env::new();
+    let (server, url, agent) = serve_ssh(&env);
+    trust_host(&env, &server.known_hosts_line);
+    let sock = agent.socket.to_str().unwrap().to_string();
+    init(&env, &url, &[("SSH_AUTH_SOCK", &sock)]).ok();
+    assert!(env.exists("kit/program/CHARTER.md"));
+    env.ispo_with(&["update", "kit"], &[("SSH_AUTH_SOCK", &sock)])
+        .ok();
+}
+
+#[test]
+fn ssh_without_a_usable_key_fails_and_says_what_was_tried() {
+    let env = Env::new();
+    let (server, url, _agent) = serve_ssh(&env);
+    trust_host(&env, &server.known_hosts_line);
+    init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")])
+        .code(1)
+        .stderr_has("cannot fetch the catalog from `ssh://")
+        .stderr_has("authentication failed (tried ssh-agent, the keys in ~/.ssh without a passphrase, ISPO_GIT_TOKEN and git's credential helper)");
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn ssh_to_a_host_whose_key_changed_is_refused() {
+    let env = Env::new();
+    let (server, url, agent) = serve_ssh(&env);
+    // known_hosts names another key for this host: a man in the middle, or
+    // a rebuilt server; either way nothing may be fetched.
+    std::fs::create_dir_all(env.path("other")).unwrap();
+    std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(env.path("other/key"))
+        .status()
+        .unwrap();
+    let other = env.read("other/key.pub");
+    let mut parts = other.split_whitespace();
+    trust_host(
+        &env,
+        &format!(
+            "[127.0.0.1]:{} {} {}\n",
+            server.port,
+            parts.next().unwrap(),
+            parts.next().unwrap()
+        ),
+    );
+    let sock = agent.socket.to_str().unwrap().to_string();
+    init(&env, &url, &[("SSH_AUTH_SOCK", &sock)])
+        .code(1)
+        .stderr_has(
+            "ssh host key is not in ~/.ssh/known_hosts, or differs from the key recorded there",
+        );
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn ssh_to_an_unknown_host_is_refused() {
+    let env = Env::new();
+    let (_server, url, agent) = serve_ssh(&env);
+    let sock = agent.socket.to_str().unwrap().to_string();
+    init(&env, &url, &[("SSH_AUTH_SOCK", &sock)])
+        .code(1)
+        .stderr_has("ssh host key is not in ~/.ssh/known_hosts")
+        .stderr_has("ssh-keyscan");
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn ssh_without_an_agent_uses_the_default_key_file() {
+    let env = Env::new();
+    let (server, url, _agent) = serve_ssh(&env);
+    trust_host(&env, &server.known_hosts_line);
+    std::fs::copy(env.path("sshd/user_key"), env.path("home/.ssh/id_ed25519")).unwrap();
+    init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]).ok();
 }

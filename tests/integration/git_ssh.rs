@@ -1,0 +1,141 @@
+//! Harness: a real OpenSSH server on 127.0.0.1 (from Debian's
+//! openssh-server, which `.ci/run` installs), serving git for the current
+//! user with a key made per test, and a real ssh-agent holding that key.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct SshServer {
+    pub port: u16,
+    /// `[127.0.0.1]:port ssh-ed25519 AAAA...`, for a known_hosts file.
+    pub known_hosts_line: String,
+    pub user: String,
+    sshd: Child,
+}
+
+pub struct Agent {
+    pub socket: PathBuf,
+    child: Child,
+}
+
+const SSHD: &str = "/usr/sbin/sshd";
+
+fn keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ispo-test", "-f"])
+        .arg(path)
+        .status()
+        .expect("ssh-keygen runs (package openssh-client)");
+    assert!(status.success());
+}
+
+impl SshServer {
+    /// Starts sshd on a free port; `dir` holds its keys and config, and the
+    /// user key the clients use is `dir/user_key`.
+    pub fn start(dir: &Path) -> SshServer {
+        assert!(
+            Path::new(SSHD).exists(),
+            "{SSHD} is missing: install Debian's openssh-server (.ci/run does)"
+        );
+        std::fs::create_dir_all(dir).unwrap();
+        keygen(&dir.join("host_key"));
+        keygen(&dir.join("user_key"));
+        std::fs::copy(dir.join("user_key.pub"), dir.join("authorized_keys")).unwrap();
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
+            .unwrap()
+            .trim()
+            .to_string();
+        let config = format!(
+            "ListenAddress 127.0.0.1:{port}\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\nPidFile {dir}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel ERROR\n",
+            dir = dir.display()
+        );
+        std::fs::write(dir.join("sshd_config"), config).unwrap();
+        std::fs::create_dir_all("/run/sshd").ok();
+        let sshd = Command::new(SSHD)
+            .arg("-D")
+            .arg("-e")
+            .arg("-f")
+            .arg(dir.join("sshd_config"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sshd starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "sshd did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let public = std::fs::read_to_string(dir.join("host_key.pub")).unwrap();
+        let mut parts = public.split_whitespace();
+        let known_hosts_line = format!(
+            "[127.0.0.1]:{port} {} {}\n",
+            parts.next().unwrap(),
+            parts.next().unwrap()
+        );
+        SshServer {
+            port,
+            known_hosts_line,
+            user,
+            sshd,
+        }
+    }
+
+    /// An ssh:// URL for a repository given by absolute path.
+    pub fn url(&self, repo: &Path) -> String {
+        format!(
+            "ssh://{}@127.0.0.1:{}{}",
+            self.user,
+            self.port,
+            repo.display()
+        )
+    }
+}
+
+impl Drop for SshServer {
+    fn drop(&mut self) {
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+    }
+}
+
+impl Agent {
+    /// A fresh ssh-agent on its own socket, holding `key`.
+    pub fn start(dir: &Path, key: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ssh-agent starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "ssh-agent did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let status = Command::new("ssh-add")
+            .arg("-q")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &socket)
+            .status()
+            .unwrap();
+        assert!(status.success(), "ssh-add failed");
+        Agent { socket, child }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
