@@ -225,7 +225,7 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
             let template = match Template::compile_with_name(text, path.clone()) {
                 Ok(t) => t,
                 Err(e) => {
-                    errors.push(render::template_diag(&path, &e));
+                    errors.push(render::template_diag(&path, text, &e));
                     continue;
                 }
             };

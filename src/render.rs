@@ -123,7 +123,7 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
                     }
                     hb.register_partial(&p.name, text).ok();
                 }
-                Err(e) => diags.push(template_diag(&p.path, &e)),
+                Err(e) => diags.push(template_diag(&p.path, text, &e)),
             },
             Err(d) => diags.push(d),
         }
@@ -146,7 +146,13 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
     }
 }
 
-pub fn template_diag(path: &str, e: &TemplateError) -> Diagnostic {
+/// A compile error, located in `source`. Handlebars' parser reports an
+/// unbalanced block as a list of expected tokens at the end of the file, so
+/// blocks are matched here first and named in plain words.
+pub fn template_diag(path: &str, source: &str, e: &TemplateError) -> Diagnostic {
+    if let Some((line, column, message)) = unbalanced_block(source) {
+        return Diagnostic::new(path, line, column, format!("template error: {message}"));
+    }
     let (line, column) = e.pos().unwrap_or((0, 0));
     Diagnostic::new(
         path,
@@ -154,6 +160,72 @@ pub fn template_diag(path: &str, e: &TemplateError) -> Diagnostic {
         column,
         format!("template error: {}", e.reason()),
     )
+}
+
+/// The first block that is closed by the wrong tag, closed without being
+/// opened, or never closed, as (line, column, message). Templates with raw
+/// blocks or escaped tags are left to Handlebars.
+fn unbalanced_block(src: &str) -> Option<(usize, usize, String)> {
+    if src.contains("{{{{") || src.contains("\\{{") {
+        return None;
+    }
+    let position = |offset: usize| {
+        let before = &src[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+        (line, column)
+    };
+    let mut open: Vec<(String, usize)> = Vec::new();
+    let mut at = 0;
+    while let Some(found) = src[at..].find("{{") {
+        let start = at + found;
+        let len = crate::skeleton::tag_end(&src[start..])?;
+        let inner = src[start + 2..start + len - 2]
+            .trim_matches(['~', '{', '}'])
+            .trim_start();
+        at = start + len;
+        if inner.starts_with('!') {
+            continue;
+        }
+        let name_of = |s: &str| {
+            s.trim_start_matches(['>', '*'])
+                .trim_start()
+                .split(|c: char| c.is_whitespace() || c == '~' || c == ')')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        if let Some(rest) = inner.strip_prefix('#').or_else(|| inner.strip_prefix('^')) {
+            open.push((name_of(rest), start));
+        } else if let Some(rest) = inner.strip_prefix('/') {
+            let name = name_of(rest);
+            let (line, column) = position(start);
+            match open.pop() {
+                Some((opened, _)) if opened == name => {}
+                Some((opened, from)) => {
+                    let (l, c) = position(from);
+                    return Some((line, column, format!("`{{{{/{name}}}}}` closes the `{{{{#{opened}}}}}` block opened at {l}:{c}; close that with `{{{{/{opened}}}}}` first")));
+                }
+                None => {
+                    return Some((
+                        line,
+                        column,
+                        format!("`{{{{/{name}}}}}` closes a block that was never opened"),
+                    ));
+                }
+            }
+        }
+    }
+    open.pop().map(|(name, from)| {
+        let (line, column) = position(from);
+        (
+            line,
+            column,
+            format!(
+                "the `{{{{#{name}}}}}` block opened here is never closed; add `{{{{/{name}}}}}`"
+            ),
+        )
+    })
 }
 
 pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
@@ -455,8 +527,8 @@ pub fn render(
             }
             // Report against the original text, whose lines and columns the author knows.
             Err(e) => diags.push(match Template::compile_with_name(*text, path.clone()) {
-                Err(orig) => template_diag(path, &orig),
-                Ok(_) => template_diag(path, &e),
+                Err(orig) => template_diag(path, text, &orig),
+                Ok(_) => template_diag(path, text, &e),
             }),
         }
     }
@@ -555,4 +627,51 @@ pub fn render(
         return Err(Failure::Invalid(diags).into());
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::unbalanced_block;
+
+    #[test]
+    fn names_the_unclosed_the_crossed_and_the_stray_block() {
+        assert_eq!(
+            unbalanced_block("# T\n\n{{#if a}}\ntext\n"),
+            Some((
+                3,
+                1,
+                "the `{{#if}}` block opened here is never closed; add `{{/if}}`".into()
+            ))
+        );
+        assert_eq!(
+            unbalanced_block("{{#each xs}}\n  {{#if a}}x{{/each}}"),
+            Some((
+                2,
+                13,
+                "`{{/each}}` closes the `{{#if}}` block opened at 2:3; close that with `{{/if}}` first"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            unbalanced_block("x {{/unless}}"),
+            Some((
+                1,
+                3,
+                "`{{/unless}}` closes a block that was never opened".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn balanced_templates_pass() {
+        for ok in [
+            "{{#if a}}x{{else}}y{{/if}}",
+            "{{~#each xs as |x|~}}{{x}}{{~/each~}}",
+            "{{^if a}}none{{/if}} {{! {{#if}} in a comment }}",
+            "{{#if (eq a \"}}\")}}q{{/if}}",
+            "{{#> layout}}body{{/layout}}",
+        ] {
+            assert_eq!(unbalanced_block(ok), None, "{ok}");
+        }
+    }
 }

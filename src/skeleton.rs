@@ -132,7 +132,7 @@ impl Chunks {
 
 /// The length of the tag that starts `s` (at `{{`), up to and including its
 /// closing braces; braces inside quoted strings do not close it.
-fn tag_end(s: &str) -> Option<usize> {
+pub fn tag_end(s: &str) -> Option<usize> {
     let triple = s.starts_with("{{{");
     let closing = if triple { "}}}" } else { "}}" };
     let mut quote: Option<char> = None;

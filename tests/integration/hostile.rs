@@ -374,6 +374,7 @@ cases!(
     state_malformed,
     state_newer_format,
     state_nonsense,
+    template_crossed_blocks,
     template_deep_nesting,
     template_syntax_error,
     template_too_large,
