@@ -25,6 +25,7 @@ pub mod render;
 pub mod selection;
 pub mod skeleton;
 pub mod source;
+pub mod ssh_config;
 pub mod status;
 pub mod update;
 pub mod version;

@@ -539,7 +539,13 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
     }
     let bar = reporter.progress("fetching catalog");
     let result = {
-        let mut remote = repo.remote_anonymous(url)?;
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let resolved = crate::ssh_config::resolve(url, home.as_deref())?;
+        let fetch_url = resolved.as_ref().map_or(url, |r| r.url.as_str());
+        if fetch_url != url {
+            reporter.debug(format!("~/.ssh/config: fetching {url} from {fetch_url}"));
+        }
+        let mut remote = repo.remote_anonymous(fetch_url)?;
         let mut callbacks = git2::RemoteCallbacks::new();
         let progress_bar = bar.clone();
         callbacks.transfer_progress(move |p| {
@@ -548,7 +554,7 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
             progress_bar.set_message(format!("{} KiB", p.received_bytes() / 1024));
             true
         });
-        callbacks.credentials(credentials());
+        callbacks.credentials(credentials(resolved.map(|r| r.identity_files)));
         let mut proxy = git2::ProxyOptions::new();
         proxy.auto();
         let mut opts = FetchOptions::new();
@@ -662,20 +668,29 @@ fn set_timeouts() {
 }
 
 /// Tries each credential source once, so libgit2 never loops on a refusal:
-/// ssh-agent, then `~/.ssh/id_ed25519`, `id_ecdsa` and `id_rsa` (for ssh);
+/// ssh-agent, then the key files `~/.ssh/config` names (`ssh -G`) or else
+/// `~/.ssh/id_ed25519`, `id_ecdsa` and `id_rsa` (for ssh);
 /// `ISPO_GIT_TOKEN` (for HTTPS in CI), then git's credential helper.
-fn credentials() -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error>
-{
+fn credentials(
+    identity_files: Option<Vec<PathBuf>>,
+) -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error> {
     let mut tried_agent = false;
-    let mut key_files: Vec<PathBuf> = std::env::var_os("HOME")
-        .map(|home| {
-            ["id_rsa", "id_ecdsa", "id_ed25519"]
-                .iter()
-                .map(|name| Path::new(&home).join(".ssh").join(name))
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
+    // Tried from the end: the first choice goes last.
+    let mut key_files: Vec<PathBuf> = match identity_files {
+        Some(mut files) => {
+            files.reverse();
+            files
+        }
+        None => std::env::var_os("HOME")
+            .map(|home| {
+                ["id_rsa", "id_ecdsa", "id_ed25519"]
+                    .iter()
+                    .map(|name| Path::new(&home).join(".ssh").join(name))
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     let mut tried_token = false;
     let mut tried_helper = false;
     let mut tried_default = false;

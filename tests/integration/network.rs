@@ -427,3 +427,40 @@ fn ssh_without_an_agent_uses_the_default_key_file() {
     std::fs::copy(env.path("sshd/user_key"), env.path("home/.ssh/id_ed25519")).unwrap();
     init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]).ok();
 }
+
+#[test]
+fn ssh_follows_a_host_alias_from_ssh_config_and_records_the_url_as_given() {
+    let env = Env::new();
+    let (server, _url, _agent) = serve_ssh(&env);
+    trust_host(&env, &server.known_hosts_line);
+    std::fs::copy(env.path("sshd/user_key"), env.path("home/.ssh/work_key")).unwrap();
+    env.write(
+        "home/.ssh/config",
+        &format!(
+            "Host catalog-host\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  IdentityFile ~/.ssh/work_key\n  IdentitiesOnly yes\n",
+            server.port, server.user
+        ),
+    );
+    let url = format!("catalog-host:{}", env.path("srv/catalog.git").display());
+    init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]).ok();
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(state.contains(&format!("source = \"{url}\"")), "{state}");
+    env.ispo_with(
+        &["update", "kit"],
+        &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")],
+    )
+    .ok();
+}
+
+#[test]
+fn ssh_config_routing_through_a_jump_host_is_refused_plainly() {
+    let env = Env::new();
+    env.write(
+        "home/.ssh/config",
+        "Host catalog-host\n  HostName git.internal\n  ProxyJump bastion.internal\n",
+    );
+    init(&env, "catalog-host:org/catalog.git", &[])
+        .code(1)
+        .stderr_has("sends `catalog-host` through ProxyJump (bastion.internal), which ispo's ssh library (libssh2) cannot follow");
+    assert!(!env.exists("kit"));
+}
