@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-for target in paths toml_loaders merge condition; do
+for target in paths toml_loaders merge condition templates; do
   echo "--- fuzz $target for ${seconds}s"
   # A crash makes cargo fuzz fail and leaves its input under fuzz/artifacts/.
   if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" >"/tmp/ispo-fuzz-$target.log" 2>&1; then
