@@ -4,6 +4,7 @@
 //! question/answers (prompt) → selection → render → index → kit.
 
 pub mod answers;
+pub mod answers_edit;
 pub mod arguments;
 pub mod catalog;
 pub mod condition;

@@ -458,7 +458,12 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     }
     let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     let fills = answers::supplied_fills(&inputs)?;
-    let built = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    let mut built = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    // The answers file is the user's too: their comments and layout stay.
+    if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
+        built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);
+        built.state.answers_sha256 = Some(kit::sha256(built.answers_text.as_bytes()));
+    }
 
     let mut old_bases = BTreeMap::new();
     for f in &state.files {

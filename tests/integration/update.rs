@@ -289,6 +289,38 @@ fn editing_the_answers_file_is_how_answers_change() {
 }
 
 #[test]
+fn the_answers_file_keeps_the_users_comments_and_layout() {
+    let (env, repo) = setup(&[], &[]);
+    let original = env.read("kit/ispo-answers.toml");
+    let edited = original
+        .replace(
+            "forge = \"github\"",
+            "# Decided by the platform team, 2026-03 (ADR-7).\nforge = \"github\"  # not GitLab yet",
+        )
+        .replace("engineers = 100", "engineers = 60000");
+    assert_ne!(edited, original);
+    env.write("kit/ispo-answers.toml", &edited);
+    let questions = format!(
+        "{}\n[[question]]\nid = \"chat\"\ntype = \"choice\"\nprompt = \"Chat tool?\"\ndefault = \"slack\"\nchoices = [{{ value = \"slack\" }}, {{ value = \"teams\" }}]\n",
+        fixture()[1].1
+    );
+    repo.commit(&[("questions.toml", &questions)], "v2");
+    env.ispo(&["update", "kit"]).ok();
+    // The edited answer took effect (principles needs more than 50000 engineers)...
+    assert!(env.exists("kit/program/PRINCIPLES.md"));
+    // ...the file is the user's, plus the new question with its prompt.
+    let expected = edited.replacen(
+        "\n# Who audits code access?",
+        "\n# Chat tool?\n# one of: slack, teams\nchat = \"slack\"\n\n# Who audits code access?",
+        1,
+    );
+    assert_eq!(env.read("kit/ispo-answers.toml"), expected);
+    // Unchanged since: the next update is a no-op and leaves it alone.
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/ispo-answers.toml"), expected);
+}
+
+#[test]
 fn a_local_file_where_a_new_one_goes_is_a_conflict_not_an_overwrite() {
     let (env, repo) = setup(&[], &[]);
     env.write("kit/NEW.md", "my own file\n");
