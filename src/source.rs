@@ -531,7 +531,9 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
     };
     set_timeouts();
     let git_config = git2::Config::open_default().ok();
-    trust_configured_authorities(git_config.as_ref(), reporter)?;
+    if url.to_ascii_lowercase().starts_with("https://") {
+        trust_configured_authorities(git_config.as_ref(), reporter)?;
+    }
     if url.to_ascii_lowercase().starts_with("http://") && proxy_configured(git_config.as_ref()) {
         reporter.warn(
             "a proxy is set, but plain http:// catalog URLs are fetched without the proxy (a libgit2 limitation); use an https:// URL to go through it",
@@ -611,7 +613,13 @@ fn trust_configured_authorities(config: Option<&git2::Config>, reporter: &Report
             .map(PathBuf::from)
             .or_else(|| config.and_then(|c| c.get_path(key).ok()))
     };
-    if let Some(file) = setting("GIT_SSL_CAINFO", "http.sslCAInfo") {
+    // libgit2 has loaded OpenSSL's default bundle already (SSL_CERT_FILE, or
+    // the one openssl-probe found); loading it again costs ~15 ms for nothing.
+    let default_bundle =
+        std::env::var_os("SSL_CERT_FILE").and_then(|f| std::fs::canonicalize(f).ok());
+    let extra = setting("GIT_SSL_CAINFO", "http.sslCAInfo")
+        .filter(|f| default_bundle.is_none() || std::fs::canonicalize(f).ok() != default_bundle);
+    if let Some(file) = extra {
         reporter.debug(format!(
             "trusting certificate authorities in {}",
             file.display()
