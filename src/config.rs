@@ -73,6 +73,7 @@ fn catalog_request(a: CatalogArgs) -> CatalogRequest {
         reference: a.reference,
         subdir: a.subdir,
         offline: a.offline,
+        interactive: false,
     }
 }
 
@@ -111,13 +112,19 @@ impl Config {
     pub fn from_args(args: Arguments) -> Config {
         let json = args.global.json;
         let command = match args.command {
-            CommandArgs::Init(a) => Command::Init(InitConfig {
-                dest: a.dest,
-                catalog: catalog_request(a.catalog),
-                answers: answer_sources(a.answers),
-                interactive: crate::prompt::may_prompt(a.non_interactive || json),
-                force: a.force,
-            }),
+            CommandArgs::Init(a) => {
+                let interactive = crate::prompt::may_prompt(a.non_interactive || json);
+                Command::Init(InitConfig {
+                    dest: a.dest,
+                    catalog: CatalogRequest {
+                        interactive,
+                        ..catalog_request(a.catalog)
+                    },
+                    answers: answer_sources(a.answers),
+                    interactive,
+                    force: a.force,
+                })
+            }
             CommandArgs::Explain(a) => {
                 let explicit = a.catalog.catalog.is_some()
                     || a.answers.answers.is_some()

@@ -31,6 +31,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             reference: git.then(|| rec.commit.clone()),
             subdir: rec.subdir.clone(),
             offline: cfg.catalog.offline || git,
+            interactive: false,
         };
         let loaded = match source::load(&req, reporter) {
             Ok(l) => l,

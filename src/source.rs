@@ -10,7 +10,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use git2::{AutotagOption, CredentialType, FetchOptions, FetchPrune, ObjectType, Oid, Repository};
+use git2::{ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -33,6 +33,8 @@ pub struct CatalogRequest {
     pub reference: Option<String>,
     pub subdir: Option<String>,
     pub offline: bool,
+    /// Whether git may ask for credentials or an ssh passphrase on the terminal.
+    pub interactive: bool,
 }
 
 /// What the kit records about its catalog.
@@ -365,6 +367,14 @@ fn walk_dir(root: &Path, dir: &Path, files: &mut Files) -> Result<()> {
 /// Resolves a user ref (branch, tag, full or abbreviated commit id), or HEAD.
 fn resolve(repo: &Repository, reference: Option<&str>, source: &str) -> Result<Oid> {
     let Some(r) = reference else {
+        // A mirror keeps the remote's HEAD commit apart; a local repository
+        // has its own HEAD.
+        if let Ok(head) = repo.find_reference(crate::fetch::REMOTE_HEAD) {
+            return Ok(head
+                .peel_to_commit()
+                .context("the remote HEAD is not a commit")?
+                .id());
+        }
         let head = repo
             .head()
             .with_context(|| format!("catalog `{source}` has no default branch (HEAD)"))?;
@@ -502,7 +512,7 @@ fn load_url(
         Repository::open_bare(&mirror)
             .with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
     } else {
-        fetch(url, &mirror, reporter)?
+        fetch(url, &mirror, req.interactive, reporter)?
     };
     let commit = resolve(&repo, req.reference.as_deref(), url)?;
     let files = read_commit(&repo, commit, subdir.as_deref().unwrap_or(""))?;
@@ -518,7 +528,7 @@ fn load_url(
 }
 
 /// Brings the bare mirror up to date with every branch and tag of `url`.
-fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
+fn fetch(url: &str, mirror: &Path, prompts: bool, reporter: &Reporter) -> Result<Repository> {
     let existed = mirror.join("HEAD").exists();
     let repo = if existed {
         Repository::open_bare(mirror)
@@ -529,221 +539,14 @@ fn fetch(url: &str, mirror: &Path, reporter: &Reporter) -> Result<Repository> {
         Repository::init_bare(mirror)
             .with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?
     };
-    set_timeouts();
-    let git_config = git2::Config::open_default().ok();
-    if url.to_ascii_lowercase().starts_with("https://") {
-        trust_configured_authorities(git_config.as_ref(), reporter)?;
-    }
-    if url.to_ascii_lowercase().starts_with("http://") && proxy_configured(git_config.as_ref()) {
-        reporter.warn(
-            "a proxy is set, but plain http:// catalog URLs are fetched without the proxy (a libgit2 limitation); use an https:// URL to go through it",
-        );
-    }
-    let bar = reporter.progress("fetching catalog");
-    let result = {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let resolved = crate::ssh_config::resolve(url, home.as_deref())?;
-        let fetch_url = resolved.as_ref().map_or(url, |r| r.url.as_str());
-        if fetch_url != url {
-            reporter.debug(format!("~/.ssh/config: fetching {url} from {fetch_url}"));
-        }
-        let mut remote = repo.remote_anonymous(fetch_url)?;
-        let mut callbacks = git2::RemoteCallbacks::new();
-        let progress_bar = bar.clone();
-        callbacks.transfer_progress(move |p| {
-            progress_bar.set_length(p.total_objects() as u64);
-            progress_bar.set_position(p.received_objects() as u64);
-            progress_bar.set_message(format!("{} KiB", p.received_bytes() / 1024));
-            true
-        });
-        callbacks.credentials(credentials(resolved.map(|r| r.identity_files)));
-        let mut proxy = git2::ProxyOptions::new();
-        proxy.auto();
-        let mut opts = FetchOptions::new();
-        opts.remote_callbacks(callbacks)
-            .proxy_options(proxy)
-            .download_tags(AutotagOption::All)
-            .prune(FetchPrune::On);
-        let fetched = remote.fetch(
-            &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
-            Some(&mut opts),
-            None,
-        );
-        fetched.map(|_| {
-            remote
-                .default_branch()
-                .ok()
-                .and_then(|b| b.as_str().ok().map(str::to_string))
-        })
+    let cached = existed && repo.references().is_ok_and(|mut r| r.next().is_some());
+    let request = crate::fetch::Fetch {
+        url,
+        mirror,
+        prompts,
     };
-    bar.finish_and_clear();
-    match result {
-        Ok(default_branch) => {
-            if let Some(branch) = default_branch {
-                repo.set_head(&branch).ok();
-            }
-            reporter.debug(format!("fetched {url} into {}", mirror.display()));
-            Ok(repo)
-        }
-        Err(e) => {
-            let mut hint = String::new();
-            if e.class() == git2::ErrorClass::Ssh && e.code() == git2::ErrorCode::Certificate {
-                hint.push_str("\nthe server's ssh host key is not in ~/.ssh/known_hosts, or differs from the key recorded there; check the key with the server's administrators, then add it (for example `ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts`)");
-            } else if e.class() == git2::ErrorClass::Ssl || e.code() == git2::ErrorCode::Certificate
-            {
-                hint.push_str("\nthe server's TLS certificate is not trusted on this machine; if your company uses its own certificate authority, point git's http.sslCAInfo (or SSL_CERT_FILE) at its bundle");
-            }
-            if existed && repo.references().is_ok_and(|mut r| r.next().is_some()) {
-                hint.push_str("\na cached copy exists: re-run with --offline to use it");
-            }
-            Err(anyhow::Error::new(e)
-                .context(format!("cannot fetch the catalog from `{url}`{hint}")))
-        }
-    }
-}
-
-/// Extra certificate authorities, as git reads them: `GIT_SSL_CAINFO` /
-/// `http.sslCAInfo` (a bundle) and `GIT_SSL_CAPATH` / `http.sslCAPath` (a
-/// folder). Companies with their own authority or a TLS-inspecting proxy set
-/// these once for git; ispo follows them. They add to the system's store.
-fn trust_configured_authorities(config: Option<&git2::Config>, reporter: &Reporter) -> Result<()> {
-    let setting = |env: &str, key: &str| {
-        std::env::var_os(env)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| config.and_then(|c| c.get_path(key).ok()))
-    };
-    // libgit2 has loaded OpenSSL's default bundle already (SSL_CERT_FILE, or
-    // the one openssl-probe found); loading it again costs ~15 ms for nothing.
-    let default_bundle =
-        std::env::var_os("SSL_CERT_FILE").and_then(|f| std::fs::canonicalize(f).ok());
-    let extra = setting("GIT_SSL_CAINFO", "http.sslCAInfo")
-        .filter(|f| default_bundle.is_none() || std::fs::canonicalize(f).ok() != default_bundle);
-    if let Some(file) = extra {
-        reporter.debug(format!(
-            "trusting certificate authorities in {}",
-            file.display()
-        ));
-        // Safety: a libgit2 global option, set before any network use on this thread.
-        unsafe { git2::opts::set_ssl_cert_file(&file) }.with_context(|| {
-            format!(
-                "cannot use the certificate bundle {} (http.sslCAInfo)",
-                file.display()
-            )
-        })?;
-    }
-    if let Some(dir) = setting("GIT_SSL_CAPATH", "http.sslCAPath") {
-        reporter.debug(format!(
-            "trusting certificate authorities in {}",
-            dir.display()
-        ));
-        // Safety: as above.
-        unsafe { git2::opts::set_ssl_cert_dir(&dir) }.with_context(|| {
-            format!(
-                "cannot use the certificate folder {} (http.sslCAPath)",
-                dir.display()
-            )
-        })?;
-    }
-    Ok(())
-}
-
-/// Whether git config or the environment names an HTTP proxy.
-fn proxy_configured(config: Option<&git2::Config>) -> bool {
-    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
-        || config.is_some_and(|c| c.get_string("http.proxy").is_ok_and(|p| !p.is_empty()))
-}
-
-/// Network timeouts, so an unreachable or stalled server never hangs ispo:
-/// 15 s to connect and 60 s without data by default; `ISPO_NETWORK_TIMEOUT`
-/// (seconds) sets both.
-fn set_timeouts() {
-    let custom = std::env::var("ISPO_NETWORK_TIMEOUT")
-        .ok()
-        .and_then(|s| s.trim().parse::<u32>().ok())
-        .filter(|s| *s > 0);
-    let (connect, idle) = match custom {
-        Some(s) => (s.saturating_mul(1000), s.saturating_mul(1000)),
-        None => (15_000, 60_000),
-    };
-    // Safety: plain libgit2 global options, set before any network use and never changed concurrently.
-    unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect as i32);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(idle as i32);
-    }
-}
-
-/// Tries each credential source once, so libgit2 never loops on a refusal:
-/// ssh-agent, then the key files `~/.ssh/config` names (`ssh -G`) or else
-/// `~/.ssh/id_ed25519`, `id_ecdsa` and `id_rsa` (for ssh);
-/// `ISPO_GIT_TOKEN` (for HTTPS in CI), then git's credential helper.
-fn credentials(
-    identity_files: Option<Vec<PathBuf>>,
-) -> impl FnMut(&str, Option<&str>, CredentialType) -> Result<git2::Cred, git2::Error> {
-    let mut tried_agent = false;
-    // Tried from the end: the first choice goes last.
-    let mut key_files: Vec<PathBuf> = match identity_files {
-        Some(mut files) => {
-            files.reverse();
-            files
-        }
-        None => std::env::var_os("HOME")
-            .map(|home| {
-                ["id_rsa", "id_ecdsa", "id_ed25519"]
-                    .iter()
-                    .map(|name| Path::new(&home).join(".ssh").join(name))
-                    .filter(|p| p.is_file())
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
-    let mut tried_token = false;
-    let mut tried_helper = false;
-    let mut tried_default = false;
-    move |url, username, allowed| {
-        if allowed.contains(CredentialType::USERNAME) {
-            return git2::Cred::username(username.unwrap_or("git"));
-        }
-        if allowed.contains(CredentialType::SSH_KEY) {
-            if !tried_agent {
-                tried_agent = true;
-                return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
-            }
-            // Then the default key files, as ssh itself would (without a
-            // passphrase: ispo never asks for one; load such keys in an agent).
-            if let Some(key) = key_files.pop() {
-                return git2::Cred::ssh_key(username.unwrap_or("git"), None, &key, None);
-            }
-        }
-        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            if !tried_token {
-                tried_token = true;
-                if let Ok(token) = std::env::var("ISPO_GIT_TOKEN") {
-                    return git2::Cred::userpass_plaintext(
-                        username.unwrap_or("x-access-token"),
-                        &token,
-                    );
-                }
-            }
-            if !tried_helper {
-                tried_helper = true;
-                if let Ok(config) = git2::Config::open_default() {
-                    if let Ok(cred) = git2::Cred::credential_helper(&config, url, username) {
-                        return Ok(cred);
-                    }
-                }
-            }
-        }
-        if allowed.contains(CredentialType::DEFAULT) && !tried_default {
-            tried_default = true;
-            return git2::Cred::default();
-        }
-        Err(git2::Error::from_str(
-            "authentication failed (tried ssh-agent, the keys in ~/.ssh without a passphrase, ISPO_GIT_TOKEN and git's credential helper)",
-        ))
-    }
+    crate::fetch::run(&request, cached, reporter)?;
+    Ok(repo)
 }
 
 #[cfg(test)]

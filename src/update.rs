@@ -358,6 +358,7 @@ fn request(cfg: &UpdateConfig, state: &State) -> CatalogRequest {
             .clone()
             .or_else(|| if moved { None } else { rec.subdir.clone() }),
         offline: cfg.offline,
+        interactive: cfg.interactive,
     }
 }
 

@@ -101,7 +101,7 @@ fn without_credentials_the_fetch_fails_at_once_and_says_what_was_tried() {
     run.code(1)
         .stderr_has("cannot fetch the catalog from `")
         .stderr_has(
-            "authentication failed (tried ssh-agent, the keys in ~/.ssh without a passphrase, ISPO_GIT_TOKEN and git's credential helper)",
+            "authentication failed: ispo uses git's own credentials (credential helpers, ssh-agent and ~/.ssh keys); in CI, set ISPO_GIT_TOKEN for HTTPS",
         );
     assert!(!env.exists("kit"));
     // Each credential source is tried once: no retry loop against the server.
@@ -195,7 +195,7 @@ fn https_works_with_a_trusted_certificate_and_a_token() {
     let run = init(
         &env,
         &server.https_url("catalog.git"),
-        &[("SSL_CERT_FILE", &pem), ("ISPO_GIT_TOKEN", TOKEN)],
+        &[("GIT_SSL_CAINFO", &pem), ("ISPO_GIT_TOKEN", TOKEN)],
     );
     run.ok();
     assert!(env.exists("kit/program/CHARTER.md"));
@@ -243,7 +243,7 @@ fn the_proxy_from_the_environment_is_used() {
         &through_proxy(&server),
         &[
             ("https_proxy", &proxy.url()),
-            ("SSL_CERT_FILE", &pem),
+            ("GIT_SSL_CAINFO", &pem),
             ("ISPO_GIT_TOKEN", TOKEN),
         ],
     );
@@ -276,7 +276,7 @@ fn the_proxy_from_git_config_is_used() {
         &through_proxy(&server),
         &[
             ("GIT_CONFIG_GLOBAL", gitconfig.to_str().unwrap()),
-            ("SSL_CERT_FILE", &pem),
+            ("GIT_SSL_CAINFO", &pem),
         ],
     )
     .ok();
@@ -294,7 +294,7 @@ fn no_proxy_sends_a_host_around_the_proxy() {
         &[
             ("https_proxy", &proxy.url()),
             ("no_proxy", "localhost"),
-            ("SSL_CERT_FILE", &pem),
+            ("GIT_SSL_CAINFO", &pem),
         ],
     )
     .ok();
@@ -318,19 +318,26 @@ fn an_unreachable_proxy_fails_with_a_clear_message() {
 }
 
 #[test]
-fn a_proxy_set_for_a_plain_http_url_draws_a_warning() {
-    // libgit2 sends plain http:// fetches around any proxy; say so rather
-    // than fail with a puzzling name-resolution error.
+fn a_proxy_carries_plain_http_too() {
+    // The git server doubles as an HTTP proxy: it answers absolute-form
+    // requests (`GET http://catalog.invalid/...`), which only a client
+    // talking to a proxy sends.
     let env = Env::new();
     let server = serve(&env, Options::default());
-    let proxy = Proxy::start(server.port);
+    let proxy = format!("http://127.0.0.1:{}", server.port);
     init(
         &env,
-        &server.url("catalog.git"),
-        &[("http_proxy", &proxy.url())],
+        "http://catalog.invalid/catalog.git",
+        &[("http_proxy", &proxy)],
     )
-    .ok()
-    .stderr_has("plain http:// catalog URLs are fetched without the proxy");
+    .ok();
+    let seen = server.seen();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter()
+            .all(|s| s.target.starts_with("http://catalog.invalid/")),
+        "{seen:?}"
+    );
 }
 
 /// The fixture as a bare repository served by a real sshd; returns the
@@ -347,19 +354,44 @@ fn serve_ssh(env: &Env) -> (SshServer, String, Agent) {
     (server, url, agent)
 }
 
-fn trust_host(env: &Env, line: &str) {
-    env.write("home/.ssh/known_hosts", line);
+/// The user's ssh setup, in the test's own HOME: OpenSSH finds `~` from the
+/// password database, not `$HOME`, so git is pointed at this config the way
+/// a user would point it at any other (`GIT_SSH_COMMAND`). `known` is the
+/// known_hosts content; `extra` adds `Host` sections.
+fn ssh_env(env: &Env, known: &str, extra: &str) -> Vec<(&'static str, String)> {
+    env.write("home/.ssh/known_hosts", known);
+    let config = env.write(
+        "home/.ssh/config",
+        &format!(
+            "{extra}\nHost *\n  UserKnownHostsFile {}\n  IdentityFile {}\n  StrictHostKeyChecking yes\n",
+            env.path("home/.ssh/known_hosts").display(),
+            env.path("home/.ssh/id_ed25519").display()
+        ),
+    );
+    vec![(
+        "GIT_SSH_COMMAND",
+        format!("ssh -F {} -o BatchMode=yes", config.display()),
+    )]
+}
+
+fn with<'a>(
+    vars: &'a [(&'static str, String)],
+    more: &[(&'static str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    out.extend_from_slice(more);
+    out
 }
 
 #[test]
 fn ssh_uses_the_agent_and_checks_known_hosts() {
     let env = Env::new();
     let (server, url, agent) = serve_ssh(&env);
-    trust_host(&env, &server.known_hosts_line);
-    let sock = agent.socket.to_str().unwrap().to_string();
-    init(&env, &url, &[("SSH_AUTH_SOCK", &sock)]).ok();
+    let vars = ssh_env(&env, &server.known_hosts_line, "");
+    let sock = agent.socket.to_str().unwrap();
+    init(&env, &url, &with(&vars, &[("SSH_AUTH_SOCK", sock)])).ok();
     assert!(env.exists("kit/program/CHARTER.md"));
-    env.ispo_with(&["update", "kit"], &[("SSH_AUTH_SOCK", &sock)])
+    env.ispo_with(&["update", "kit"], &with(&vars, &[("SSH_AUTH_SOCK", sock)]))
         .ok();
 }
 
@@ -367,11 +399,16 @@ fn ssh_uses_the_agent_and_checks_known_hosts() {
 fn ssh_without_a_usable_key_fails_and_says_what_was_tried() {
     let env = Env::new();
     let (server, url, _agent) = serve_ssh(&env);
-    trust_host(&env, &server.known_hosts_line);
-    init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")])
-        .code(1)
-        .stderr_has("cannot fetch the catalog from `ssh://")
-        .stderr_has("authentication failed (tried ssh-agent, the keys in ~/.ssh without a passphrase, ISPO_GIT_TOKEN and git's credential helper)");
+    let vars = ssh_env(&env, &server.known_hosts_line, "");
+    init(
+        &env,
+        &url,
+        &with(&vars, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]),
+    )
+    .code(1)
+    .stderr_has("cannot fetch the catalog from `ssh://")
+    .stderr_has("Permission denied (publickey)")
+    .stderr_has("authentication failed: ispo uses git's own credentials");
     assert!(!env.exists("kit"));
 }
 
@@ -389,20 +426,18 @@ fn ssh_to_a_host_whose_key_changed_is_refused() {
         .unwrap();
     let other = env.read("other/key.pub");
     let mut parts = other.split_whitespace();
-    trust_host(
-        &env,
-        &format!(
-            "[127.0.0.1]:{} {} {}\n",
-            server.port,
-            parts.next().unwrap(),
-            parts.next().unwrap()
-        ),
+    let line = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        server.port,
+        parts.next().unwrap(),
+        parts.next().unwrap()
     );
-    let sock = agent.socket.to_str().unwrap().to_string();
-    init(&env, &url, &[("SSH_AUTH_SOCK", &sock)])
+    let vars = ssh_env(&env, &line, "");
+    let sock = agent.socket.to_str().unwrap();
+    init(&env, &url, &with(&vars, &[("SSH_AUTH_SOCK", sock)]))
         .code(1)
         .stderr_has(
-            "ssh host key is not in ~/.ssh/known_hosts, or differs from the key recorded there",
+            "ssh host key is not in your known_hosts, or differs from the key recorded there",
         );
     assert!(!env.exists("kit"));
 }
@@ -411,56 +446,44 @@ fn ssh_to_a_host_whose_key_changed_is_refused() {
 fn ssh_to_an_unknown_host_is_refused() {
     let env = Env::new();
     let (_server, url, agent) = serve_ssh(&env);
-    let sock = agent.socket.to_str().unwrap().to_string();
-    init(&env, &url, &[("SSH_AUTH_SOCK", &sock)])
+    let vars = ssh_env(&env, "", "");
+    let sock = agent.socket.to_str().unwrap();
+    init(&env, &url, &with(&vars, &[("SSH_AUTH_SOCK", sock)]))
         .code(1)
-        .stderr_has("ssh host key is not in ~/.ssh/known_hosts")
+        .stderr_has("Host key verification failed")
         .stderr_has("ssh-keyscan");
     assert!(!env.exists("kit"));
 }
 
 #[test]
-fn ssh_without_an_agent_uses_the_default_key_file() {
+fn ssh_without_an_agent_uses_the_key_file() {
     let env = Env::new();
     let (server, url, _agent) = serve_ssh(&env);
-    trust_host(&env, &server.known_hosts_line);
+    let vars = ssh_env(&env, &server.known_hosts_line, "");
     std::fs::copy(env.path("sshd/user_key"), env.path("home/.ssh/id_ed25519")).unwrap();
-    init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]).ok();
-}
-
-#[test]
-fn ssh_follows_a_host_alias_from_ssh_config_and_records_the_url_as_given() {
-    let env = Env::new();
-    let (server, _url, _agent) = serve_ssh(&env);
-    trust_host(&env, &server.known_hosts_line);
-    std::fs::copy(env.path("sshd/user_key"), env.path("home/.ssh/work_key")).unwrap();
-    env.write(
-        "home/.ssh/config",
-        &format!(
-            "Host catalog-host\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  IdentityFile ~/.ssh/work_key\n  IdentitiesOnly yes\n",
-            server.port, server.user
-        ),
-    );
-    let url = format!("catalog-host:{}", env.path("srv/catalog.git").display());
-    init(&env, &url, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]).ok();
-    let state = env.read("kit/.ispo/state.toml");
-    assert!(state.contains(&format!("source = \"{url}\"")), "{state}");
-    env.ispo_with(
-        &["update", "kit"],
-        &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")],
+    init(
+        &env,
+        &url,
+        &with(&vars, &[("SSH_AUTH_SOCK", "/nonexistent/agent.sock")]),
     )
     .ok();
 }
 
 #[test]
-fn ssh_config_routing_through_a_jump_host_is_refused_plainly() {
+fn ssh_follows_a_host_alias_and_a_jump_host_from_ssh_config() {
     let env = Env::new();
-    env.write(
-        "home/.ssh/config",
-        "Host catalog-host\n  HostName git.internal\n  ProxyJump bastion.internal\n",
+    let (server, _url, agent) = serve_ssh(&env);
+    // `catalog-host` is reached through `jump`: the same sshd plays both
+    // parts, so the fetch only works if ssh's own config was followed.
+    let hosts = format!(
+        "Host jump\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n\nHost catalog-host\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  ProxyJump jump\n",
+        port = server.port,
+        user = server.user
     );
-    init(&env, "catalog-host:org/catalog.git", &[])
-        .code(1)
-        .stderr_has("sends `catalog-host` through ProxyJump (bastion.internal), which ispo's ssh library (libssh2) cannot follow");
-    assert!(!env.exists("kit"));
+    let vars = ssh_env(&env, &server.known_hosts_line, &hosts);
+    let url = format!("catalog-host:{}", env.path("srv/catalog.git").display());
+    let sock = agent.socket.to_str().unwrap();
+    init(&env, &url, &with(&vars, &[("SSH_AUTH_SOCK", sock)])).ok();
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(state.contains(&format!("source = \"{url}\"")), "{state}");
 }
