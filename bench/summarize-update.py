@@ -98,7 +98,7 @@ def main():
         out["breakdown"] = table("ispo update variants", breakdown, {})
         m = lambda n: breakdown[n]["mean"] * 1000 if n in breakdown else None
         diffs = [
-            ("fetching v2 (file://, libgit2)", "ispo update", "ispo update --offline (v2 in cache)"),
+            ("fetching v2 (file://, git fetch)", "ispo update", "ispo update --offline (v2 in cache)"),
             ("fetching v2, without writes", "ispo update --dry-run", "ispo update --dry-run --offline"),
             ("writing (lock, git clean check, kit files, new base, state)", "ispo update", "ispo update --dry-run"),
             ("the git clean check of the kit", "ispo update", "ispo update (kit not in git)"),

@@ -80,7 +80,7 @@ mapfile -t COPIER_SET < <(python3 -c 'import json,sys; print("\n".join(json.load
 
 # Three projects made from v1:
 #   kit-url   ispo, catalog recorded as a file:// URL: ispo fetches it into its cache
-#             (libgit2), as it would from a git server
+#             (with the git command line), as it would from a git server
 #   kit-path  ispo, catalog recorded as a local path: ispo reads the repository in place
 #   proj      Copier (it clones the template into TMPDIR with git either way)
 # Every one is a git repository with everything committed (Copier needs that;

@@ -33,7 +33,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             offline: cfg.catalog.offline || git,
             interactive: false,
         };
-        let loaded = match source::load(&req, reporter) {
+        let mut loaded = match source::load(&req, reporter) {
             Ok(l) => l,
             Err(_) if req.offline && !cfg.catalog.offline && git => source::load(
                 &CatalogRequest {
@@ -50,7 +50,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                 rec.commit, loaded.record.commit
             ));
         }
-        let catalog = Catalog::load(loaded.files)?;
+        let catalog = Catalog::load(loaded.files()?)?;
         let mut inputs = Inputs::read_file(&kit.join(ANSWERS_FILE))?;
         if !inputs.has_modules {
             inputs.with = state.selection.with.clone();
@@ -67,8 +67,8 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         )?;
         (catalog, answers, inputs)
     } else {
-        let loaded = source::load(&cfg.catalog, reporter)?;
-        let catalog = Catalog::load(loaded.files)?;
+        let mut loaded = source::load(&cfg.catalog, reporter)?;
+        let catalog = Catalog::load(loaded.files()?)?;
         let inputs = gather_inputs(&cfg.answers)?;
         let answers = answers::resolve(
             &catalog,

@@ -79,8 +79,8 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         .into());
     }
     let inputs = gather_inputs(&cfg.answers)?;
-    let loaded = source::load(&cfg.catalog, reporter)?;
-    let catalog = Catalog::load(loaded.files)?;
+    let mut loaded = source::load(&cfg.catalog, reporter)?;
+    let catalog = Catalog::load(loaded.files()?)?;
     reporter.debug(format!(
         "catalog {} {} at {}",
         catalog.manifest.name, catalog.manifest.version, loaded.record.commit

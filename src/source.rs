@@ -51,9 +51,41 @@ pub struct SourceRecord {
     pub commit: String,
 }
 
+/// A located catalog: what the kit records, and its files, read on demand
+/// (a no-op update compares commits and never needs them).
 pub struct Loaded {
-    pub files: Files,
     pub record: SourceRecord,
+    files: Pending,
+}
+
+enum Pending {
+    Ready(Files),
+    Git {
+        git_dir: PathBuf,
+        commit: Oid,
+        inside: String,
+    },
+}
+
+impl Loaded {
+    /// The catalog's files: read from the git objects of the recorded commit
+    /// (refusing symlinks and submodules) or as already read.
+    /// Taken once: a second call gets no files.
+    pub fn files(&mut self) -> Result<Files> {
+        match std::mem::replace(&mut self.files, Pending::Ready(Files::new())) {
+            Pending::Ready(files) => Ok(files),
+            Pending::Git {
+                git_dir,
+                commit,
+                inside,
+            } => {
+                let repo = Repository::open(&git_dir).with_context(|| {
+                    format!("cannot open the catalog repository {}", git_dir.display())
+                })?;
+                read_commit(&repo, commit, &inside)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +117,7 @@ pub fn load(req: &CatalogRequest, reporter: &Reporter) -> Result<Loaded> {
                     subdir: subdir.clone(),
                     commit: digest(&files),
                 },
-                files,
+                files: Pending::Ready(files),
             })
         }
         Location::Path(path) => load_path(&path, req, subdir, reporter),
@@ -268,13 +300,16 @@ fn load_path(
             }
             let commit = resolve(&repo, req.reference.as_deref(), &abs.display().to_string())?;
             warn_if_dirty(&repo, &inside, reporter);
-            let files = read_commit(&repo, commit, &inside)?;
             reporter.debug(format!(
-                "read catalog from git repository {} at {commit}",
+                "reading catalog from git repository {} at {commit}",
                 workdir.display()
             ));
             return Ok(Loaded {
-                files,
+                files: Pending::Git {
+                    git_dir: repo.path().to_path_buf(),
+                    commit,
+                    inside,
+                },
                 record: SourceRecord {
                     source: abs.display().to_string(),
                     reference: req.reference.clone(),
@@ -303,7 +338,7 @@ fn load_path(
             subdir,
             commit: digest(&files),
         },
-        files,
+        files: Pending::Ready(files),
     })
 }
 
@@ -515,9 +550,12 @@ fn load_url(
         fetch(url, &mirror, req.interactive, reporter)?
     };
     let commit = resolve(&repo, req.reference.as_deref(), url)?;
-    let files = read_commit(&repo, commit, subdir.as_deref().unwrap_or(""))?;
     Ok(Loaded {
-        files,
+        files: Pending::Git {
+            git_dir: mirror,
+            commit,
+            inside: subdir.clone().unwrap_or_default(),
+        },
         record: SourceRecord {
             source: url.to_string(),
             reference: req.reference.clone(),

@@ -385,7 +385,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     if cfg.mode == Mode::Apply && !cfg.allow_dirty {
         check_clean(&cfg.kit)?;
     }
-    let loaded = source::load(&request(cfg, &state), reporter)?;
+    let mut loaded = source::load(&request(cfg, &state), reporter)?;
     let old = &state.catalog.source;
     if old.source == loaded.record.source
         && !old.commit.starts_with("sha256:")
@@ -413,7 +413,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         }
         return Ok(Code::Ok);
     }
-    let catalog = Catalog::load(loaded.files)?;
+    let catalog = Catalog::load(loaded.files()?)?;
 
     let recorded = Inputs::read_file(&cfg.kit.join(ANSWERS_FILE))?.recorded();
     let mut recorded = recorded;
