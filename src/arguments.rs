@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 (documentation, training, tooling), explains the pick and renders them into a kit folder. \
 The kit records enough to be updated later without losing local edits.",
     after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 finished with conflicts, 4 refused for safety, \
-5 input needed but not interactive, 6 fill-ins remain (status --check), 10 update available (check --exit-code), 130 interrupted."
+5 input needed but not interactive, 6 fill-ins remain (status --check), 10 update available (check --exit-code), 130 interrupted.
+
+Environment: ISPO_CACHE_DIR (where remote catalogs are cached), ISPO_GIT_TOKEN (an HTTPS token for remote catalogs, for CI), ISPO_NETWORK_TIMEOUT (seconds without an answer or progress before a fetch is stopped), NO_COLOR, CI. Remote catalogs are fetched with git, which must be on the PATH; its configuration (credentials, ssh, proxies) applies."
 )]
 pub struct Arguments {
     #[command(flatten)]
