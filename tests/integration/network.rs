@@ -487,3 +487,31 @@ fn ssh_follows_a_host_alias_and_a_jump_host_from_ssh_config() {
     let state = env.read("kit/.ispo/state.toml");
     assert!(state.contains(&format!("source = \"{url}\"")), "{state}");
 }
+
+#[test]
+fn without_git_on_the_path_a_remote_catalog_says_what_to_install() {
+    let env = Env::new();
+    let server = serve(&env, Options::default());
+    std::fs::create_dir_all(env.path("empty-bin")).unwrap();
+    let path = env.path("empty-bin");
+    init(
+        &env,
+        &server.url("catalog.git"),
+        &[("PATH", path.to_str().unwrap())],
+    )
+    .code(1)
+    .stderr_has("ispo needs git on the PATH for remote catalogs");
+    assert!(!env.exists("kit"));
+    // The built-in catalog needs no git.
+    env.ispo_with(
+        &[
+            "init",
+            "kit",
+            "--answers",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/startup-github.toml"),
+            "-q",
+        ],
+        &[("PATH", path.to_str().unwrap())],
+    )
+    .ok();
+}
