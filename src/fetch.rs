@@ -166,7 +166,14 @@ fn attempt(f: &Fetch, refspecs: &[&str], reporter: &Reporter) -> Result<(), Fail
         timed_out: None,
     })?;
 
+    // The bar stays off until git reports progress: before that, git or ssh
+    // may be asking for a password on the terminal.
     let bar = reporter.progress("fetching catalog");
+    let visible = !bar.is_hidden();
+    if visible {
+        bar.disable_steady_tick();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let seen = Arc::new(Mutex::new((String::new(), None::<Instant>)));
     let mut stderr = child.stderr.take().expect("stderr is piped");
     let reader = {
@@ -175,6 +182,7 @@ fn attempt(f: &Fetch, refspecs: &[&str], reporter: &Reporter) -> Result<(), Fail
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             let mut line = String::new();
+            let mut shown = false;
             while let Ok(n) = stderr.read(&mut buf) {
                 if n == 0 {
                     break;
@@ -186,7 +194,11 @@ fn attempt(f: &Fetch, refspecs: &[&str], reporter: &Reporter) -> Result<(), Fail
                 drop(s);
                 for c in text.chars() {
                     if c == '\r' || c == '\n' {
-                        show_progress(&line, &bar);
+                        if show_progress(&line, &bar) && visible && !shown {
+                            shown = true;
+                            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                            bar.enable_steady_tick(Duration::from_millis(120));
+                        }
                         line.clear();
                     } else {
                         line.push(c);
@@ -232,13 +244,14 @@ fn attempt(f: &Fetch, refspecs: &[&str], reporter: &Reporter) -> Result<(), Fail
     }
 }
 
-/// `Receiving objects:  45% (9/20), 1.2 MiB | ...` drives the bar.
-fn show_progress(line: &str, bar: &indicatif::ProgressBar) {
+/// `Receiving objects:  45% (9/20), 1.2 MiB | ...` drives the bar; true
+/// when the line was progress.
+fn show_progress(line: &str, bar: &indicatif::ProgressBar) -> bool {
     let Some(rest) = line
         .strip_prefix("Receiving objects:")
         .or_else(|| line.strip_prefix("remote: Counting objects:"))
     else {
-        return;
+        return false;
     };
     let Some((done, total)) = rest
         .split('(')
@@ -246,7 +259,7 @@ fn show_progress(line: &str, bar: &indicatif::ProgressBar) {
         .and_then(|r| r.split(')').next())
         .and_then(|r| r.split_once('/'))
     else {
-        return;
+        return false;
     };
     if let (Ok(done), Ok(total)) = (done.trim().parse::<u64>(), total.trim().parse::<u64>()) {
         bar.set_length(total);
@@ -255,6 +268,7 @@ fn show_progress(line: &str, bar: &indicatif::ProgressBar) {
     if let Some(size) = rest.split(", ").nth(1).and_then(|s| s.split(" |").next()) {
         bar.set_message(size.trim().to_string());
     }
+    true
 }
 
 /// Whether the URL names a user (`https://user@host/...`, `user@host:path`).
@@ -268,6 +282,20 @@ fn has_user(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_git_progress_lines() {
+        let bar = indicatif::ProgressBar::hidden();
+        assert!(show_progress(
+            "Receiving objects:  45% (9/20), 1.20 MiB | 3.00 MiB/s",
+            &bar
+        ));
+        assert_eq!((bar.position(), bar.length()), (9, Some(20)));
+        assert!(!show_progress(
+            "remote: Enumerating objects: 5, done.",
+            &bar
+        ));
+    }
 
     #[test]
     fn knows_when_a_url_names_a_user() {

@@ -221,3 +221,46 @@ fn update_asks_only_the_new_question() {
         .read("kit/ispo-answers.toml")
         .contains("portal = \"https://portal.acme.test\""));
 }
+
+#[test]
+fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    git(
+        env.path("").as_path(),
+        &["clone", "-q", "--bare", repo.path(), "srv/catalog.git"],
+    );
+    let server = crate::git_http::GitHttp::start(
+        &env.path("srv"),
+        crate::git_http::Options {
+            basic_auth: Some(("alice".into(), "s3cret-pass".into())),
+            ..Default::default()
+        },
+    );
+    let url = server.url("catalog.git");
+    let mut p = spawn(
+        &env,
+        &[
+            "init",
+            "kit",
+            "--catalog",
+            &url,
+            "--defaults",
+            "--set",
+            "company=Acme",
+        ],
+        &[],
+    );
+    p.expect("Username for").unwrap();
+    p.send("alice\r").unwrap();
+    p.expect("Password for").unwrap();
+    p.send("s3cret-pass\r").unwrap();
+    p.expect("Adjust this pick?").unwrap();
+    p.send("n").unwrap();
+    p.expect("Enter them now?").unwrap();
+    p.send("n").unwrap();
+    p.expect("Created kit").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+    assert_eq!(exit_code(&p), 0);
+    assert!(env.exists("kit/program/CHARTER.md"));
+}
