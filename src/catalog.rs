@@ -296,6 +296,13 @@ fn find_controls(path: &str, key: &str, value: &toml::Value, out: &mut Vec<Strin
     }
 }
 
+/// The character a TOML `\\u`/`\\U`/`\\x` escape's hex digits stand for.
+fn hex_char(digits: Option<&str>) -> Option<char> {
+    digits
+        .and_then(|d| u32::from_str_radix(d, 16).ok())
+        .and_then(char::from_u32)
+}
+
 // ---------- raw TOML shapes ----------
 
 #[derive(Deserialize)]
@@ -460,16 +467,50 @@ impl Src<'_> {
         Diagnostic::at(self.path, self.text, s.span().start, message)
     }
 
-    /// Offset of a position inside a string value, past its opening quote(s).
+    /// The offset in the file of byte `offset` of a string value: past its
+    /// opening quote(s), and counting each escape (`\"`, `\u00e9`) as
+    /// written, so columns point at what the author sees.
     fn inner(&self, s: &Spanned<String>, offset: usize) -> usize {
         let start = s.span().start;
-        let quote =
-            if self.text[start..].starts_with("\"\"\"") || self.text[start..].starts_with("'''") {
-                3
-            } else {
-                1
+        let raw = &self.text[start..];
+        let (quote, basic) = if raw.starts_with("\"\"\"") {
+            (3, true)
+        } else if raw.starts_with("'''") {
+            (3, false)
+        } else {
+            (1, raw.starts_with('"'))
+        };
+        let mut pos = start + quote;
+        if quote == 3 {
+            // A newline right after the opening quotes is not part of the value.
+            if self.text[pos..].starts_with("\r\n") {
+                pos += 2;
+            } else if self.text[pos..].starts_with('\n') {
+                pos += 1;
+            }
+        }
+        if !basic {
+            return pos + offset;
+        }
+        let mut parsed = 0;
+        while parsed < offset && pos < self.text.len() {
+            let rest = &self.text[pos..];
+            let Some(c) = rest.chars().next() else { break };
+            if c != '\\' {
+                pos += c.len_utf8();
+                parsed += c.len_utf8();
+                continue;
+            }
+            let (raw_len, value_len) = match rest.as_bytes().get(1) {
+                Some(b'u') => (6, hex_char(rest.get(2..6)).map_or(1, char::len_utf8)),
+                Some(b'U') => (10, hex_char(rest.get(2..10)).map_or(1, char::len_utf8)),
+                Some(b'x') => (4, hex_char(rest.get(2..4)).map_or(1, char::len_utf8)),
+                _ => (2, 1),
             };
-        start + quote + offset
+            pos += raw_len;
+            parsed += value_len;
+        }
+        pos.min(self.text.len())
     }
 
     fn condition(

@@ -342,6 +342,7 @@ cases!(
     catalog_toml_malformed,
     condition_syntax_error,
     condition_unknown_question,
+    condition_with_escapes,
     destination_symlinked_file,
     destination_symlinked_folder,
     module_command_key,
