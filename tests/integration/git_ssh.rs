@@ -1,6 +1,7 @@
 //! Harness: a real OpenSSH server on 127.0.0.1 (from Debian's
-//! openssh-server, which `.ci/run` installs), serving git for the current
-//! user with a key made per test, and a real ssh-agent holding that key.
+//! openssh-server, which `.ci/run` installs; `sshd -i`, one process per
+//! connection), serving git for the current user with a key made per test,
+//! and a real ssh-agent holding that key.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,6 @@ pub struct SshServer {
     /// `[127.0.0.1]:port ssh-ed25519 AAAA...`, for a known_hosts file.
     pub known_hosts_line: String,
     pub user: String,
-    sshd: Child,
 }
 
 pub struct Agent {
@@ -32,7 +32,7 @@ fn keygen(path: &Path) {
 }
 
 impl SshServer {
-    /// Starts sshd on a free port; `dir` holds its keys and config, and the
+    /// Serves ssh on a port the OS picks; `dir` holds its keys and config, and the
     /// user key the clients use is `dir/user_key`.
     pub fn start(dir: &Path) -> SshServer {
         assert!(
@@ -43,35 +43,37 @@ impl SshServer {
         keygen(&dir.join("host_key"));
         keygen(&dir.join("user_key"));
         std::fs::copy(dir.join("user_key.pub"), dir.join("authorized_keys")).unwrap();
-        let port = {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
+        // sshd in inetd mode, one process per connection on a listener this
+        // harness holds: no port is picked and then raced for.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
             .unwrap()
             .trim()
             .to_string();
         let config = format!(
-            "ListenAddress 127.0.0.1:{port}\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\nPidFile {dir}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel ERROR\n",
+            "HostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel ERROR\n",
             dir = dir.display()
         );
-        std::fs::write(dir.join("sshd_config"), config).unwrap();
+        let config_path = dir.join("sshd_config");
+        std::fs::write(&config_path, config).unwrap();
         std::fs::create_dir_all("/run/sshd").ok();
-        let sshd = Command::new(SSHD)
-            .arg("-D")
-            .arg("-e")
-            .arg("-f")
-            .arg(dir.join("sshd_config"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sshd starts");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "sshd did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { break };
+                let input = stream.try_clone().unwrap();
+                let _ = Command::new(SSHD)
+                    .arg("-i")
+                    .arg("-e")
+                    .arg("-f")
+                    .arg(&config_path)
+                    .stdin(Stdio::from(std::os::fd::OwnedFd::from(input)))
+                    .stdout(Stdio::from(std::os::fd::OwnedFd::from(stream)))
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .map(|mut c| std::thread::spawn(move || c.wait()));
+            }
+        });
         let public = std::fs::read_to_string(dir.join("host_key.pub")).unwrap();
         let mut parts = public.split_whitespace();
         let known_hosts_line = format!(
@@ -83,7 +85,6 @@ impl SshServer {
             port,
             known_hosts_line,
             user,
-            sshd,
         }
     }
 
@@ -95,13 +96,6 @@ impl SshServer {
             self.port,
             repo.display()
         )
-    }
-}
-
-impl Drop for SshServer {
-    fn drop(&mut self) {
-        let _ = self.sshd.kill();
-        let _ = self.sshd.wait();
     }
 }
 
@@ -122,13 +116,21 @@ impl Agent {
             assert!(Instant::now() < deadline, "ssh-agent did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let status = Command::new("ssh-add")
-            .arg("-q")
-            .arg(key)
-            .env("SSH_AUTH_SOCK", &socket)
-            .status()
-            .unwrap();
-        assert!(status.success(), "ssh-add failed");
+        // The socket file appears before the agent listens on it.
+        loop {
+            let added = Command::new("ssh-add")
+                .arg("-q")
+                .arg(key)
+                .env("SSH_AUTH_SOCK", &socket)
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            if added.success() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "ssh-add failed");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Agent { socket, child }
     }
 }

@@ -9,11 +9,7 @@ const TOKEN: &str = "tok-7f3a9c1e-secret";
 
 /// The fixture catalog as a bare repository under `srv/`, served over HTTP.
 fn serve(env: &Env, options: Options) -> GitHttp {
-    let repo = fixture_repo(env);
-    git(
-        env.path("").as_path(),
-        &["clone", "-q", "--bare", repo.path(), "srv/catalog.git"],
-    );
+    bare_fixture(env);
     GitHttp::start(&env.path("srv"), options)
 }
 
@@ -343,14 +339,10 @@ fn a_proxy_carries_plain_http_too() {
 /// The fixture as a bare repository served by a real sshd; returns the
 /// server, the repository URL and an agent holding the user's key.
 fn serve_ssh(env: &Env) -> (SshServer, String, Agent) {
-    let repo = fixture_repo(env);
-    git(
-        env.path("").as_path(),
-        &["clone", "-q", "--bare", repo.path(), "srv/catalog.git"],
-    );
+    let bare = bare_fixture(env);
     let server = SshServer::start(&env.path("sshd"));
     let agent = Agent::start(&env.path("sshd"), &env.path("sshd/user_key"));
-    let url = server.url(&env.path("srv/catalog.git"));
+    let url = server.url(&bare);
     (server, url, agent)
 }
 

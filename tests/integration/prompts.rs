@@ -225,11 +225,7 @@ fn update_asks_only_the_new_question() {
 #[test]
 fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
     let env = Env::new();
-    let repo = fixture_repo(&env);
-    git(
-        env.path("").as_path(),
-        &["clone", "-q", "--bare", repo.path(), "srv/catalog.git"],
-    );
+    bare_fixture(&env);
     let server = crate::git_http::GitHttp::start(
         &env.path("srv"),
         crate::git_http::Options {

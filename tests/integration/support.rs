@@ -506,6 +506,17 @@ when = "forge in [gitlab] or regulated"
     ]
 }
 
+/// The fixture catalog as a bare repository at `srv/catalog.git`, as a
+/// server holds it (for the HTTP and ssh servers of the network tests).
+pub fn bare_fixture(env: &Env) -> PathBuf {
+    let repo = fixture_repo(env);
+    git(
+        env.path("").as_path(),
+        &["clone", "-q", "--bare", repo.path(), "srv/catalog.git"],
+    );
+    env.path("srv/catalog.git")
+}
+
 /// The fixture catalog as a git repository under the env's `catalog/`.
 pub fn fixture_repo(env: &Env) -> CatalogRepo {
     CatalogRepo::new(env.path("catalog"), &fixture())
