@@ -117,6 +117,7 @@ impl Condition {
             tokens,
             pos: 0,
             len: source.len(),
+            depth: 0,
         };
         let root = p.expr()?;
         if let Some(t) = p.peek() {
@@ -297,7 +298,13 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     len: usize,
+    /// How deeply `not`, `(` and `all(`/`any(` are nested here.
+    depth: usize,
 }
+
+/// Deeper nesting is refused: the parser, evaluation and tracing recurse,
+/// and a catalog must not be able to overflow ispo's stack.
+const MAX_DEPTH: usize = 32;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -376,6 +383,21 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, CondError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(CondError {
+                offset: self.peek().map_or(self.len, |t| t.start),
+                message: format!(
+                    "the condition nests `not` and parentheses more than {MAX_DEPTH} levels deep"
+                ),
+            });
+        }
+        self.depth += 1;
+        let result = self.unary_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, CondError> {
         if self.peek_is("not") || self.peek_is("!") {
             let t = self.next().expect("peeked");
             let inner = self.unary()?;
@@ -803,6 +825,24 @@ mod tests {
         assert!(!eval_str("stage == piloting"));
         assert!(!eval_str("stage != piloting"));
         assert!(!eval_str("stage not in [piloting]"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let ok = format!("{}engineers > 5{}", "(".repeat(30), ")".repeat(30));
+        assert!(Condition::parse(&ok).is_ok());
+        let deep = format!("{}engineers > 5{}", "(".repeat(40), ")".repeat(40));
+        let e = Condition::parse(&deep).unwrap_err();
+        assert!(
+            e.message.contains("more than 32 levels deep"),
+            "{}",
+            e.message
+        );
+        assert!(Condition::parse(&"not ".repeat(100_000)).is_err());
+        // The input cargo-fuzz found (an ASan stack overflow), kept as a regression.
+        let found = include_bytes!("../fuzz/regressions/condition-stack-overflow");
+        let e = Condition::parse(std::str::from_utf8(found).unwrap()).unwrap_err();
+        assert!(e.offset <= found.len());
     }
 
     #[test]
