@@ -129,7 +129,12 @@ fn attempt(f: &Fetch, refspecs: &[&str], reporter: &Reporter) -> Result<(), Fail
             ));
         }
     }
-    let (connect, idle) = timeouts();
+    let (mut connect, idle) = timeouts();
+    if f.prompts {
+        // Someone may be typing a password into git's prompt, which prints
+        // nothing on stderr meanwhile; Ctrl-C is there if the host never answers.
+        connect = Duration::from_secs(24 * 3600);
+    }
     // curl's own stall detection for http(s), in step with the watchdog.
     cmd.arg("-c")
         .arg("http.lowSpeedLimit=1")

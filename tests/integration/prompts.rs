@@ -245,9 +245,12 @@ fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
             "--set",
             "company=Acme",
         ],
-        &[],
+        &[("ISPO_NETWORK_TIMEOUT", "1")],
     );
     p.expect("Username for").unwrap();
+    // A person takes longer than the network timeout to type: the watchdog
+    // must not stop git while it waits at its prompt.
+    std::thread::sleep(Duration::from_millis(2500));
     p.send("alice\r").unwrap();
     p.expect("Password for").unwrap();
     p.send("s3cret-pass\r").unwrap();
