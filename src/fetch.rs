@@ -237,7 +237,12 @@ fn attempt(f: &Fetch, refspecs: &[&str], reporter: &Reporter) -> Result<(), Fail
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    let _ = reader.join();
+    if timed_out.is_none() {
+        let _ = reader.join();
+    }
+    // After a timeout the reader is left behind: git's own helper (ssh,
+    // git-remote-https) may still hold the pipe open, and ispo is about to
+    // exit with what git printed so far.
     bar.finish_and_clear();
     let stderr = std::mem::take(&mut seen.lock().expect("not poisoned").0);
     match status {

@@ -349,6 +349,31 @@ fn a_stalled_server_times_out_instead_of_hanging() {
 }
 
 #[test]
+fn a_stalled_ssh_server_times_out_instead_of_hanging() {
+    // git hands ssh URLs to an ssh process of its own, which holds git's
+    // stderr open; stopping git must not leave ispo waiting for it.
+    let env = Env::new();
+    let port = bad_server(|s| {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(s);
+    });
+    let url = format!("ssh://git@127.0.0.1:{port}/catalog.git");
+    let start = std::time::Instant::now();
+    env.ispo_with(
+        &["init", "kit", "--catalog", &url, "--defaults"],
+        &[("ISPO_NETWORK_TIMEOUT", "2")],
+    )
+    .code(1)
+    .stderr_has("no answer from the server");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(!env.exists("kit"));
+}
+
+#[test]
 fn a_connection_cut_mid_fetch_leaves_the_cache_usable() {
     let env = Env::new();
     let repo = fixture_repo(&env);
