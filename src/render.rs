@@ -169,12 +169,7 @@ fn unbalanced_block(src: &str) -> Option<(usize, usize, String)> {
     if src.contains("{{{{") || src.contains("\\{{") {
         return None;
     }
-    let position = |offset: usize| {
-        let before = &src[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
-        (line, column)
-    };
+    let position = |offset: usize| crate::error::line_col(src, offset);
     let mut open: Vec<(String, usize)> = Vec::new();
     let mut at = 0;
     while let Some(found) = src[at..].find("{{") {
