@@ -33,7 +33,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             offline: cfg.catalog.offline || git,
             interactive: false,
         };
-        let mut loaded = match source::load(&req, reporter) {
+        let loaded = match source::load(&req, reporter) {
             Ok(l) => l,
             Err(_) if req.offline && !cfg.catalog.offline && git => source::load(
                 &CatalogRequest {
@@ -67,7 +67,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         )?;
         (catalog, answers, inputs)
     } else {
-        let mut loaded = source::load(&cfg.catalog, reporter)?;
+        let loaded = source::load(&cfg.catalog, reporter)?;
         let catalog = Catalog::load(loaded.files()?)?;
         let inputs = gather_inputs(&cfg.answers)?;
         let answers = answers::resolve(

@@ -79,7 +79,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         .into());
     }
     let inputs = gather_inputs(&cfg.answers)?;
-    let mut loaded = source::load(&cfg.catalog, reporter)?;
+    let loaded = source::load(&cfg.catalog, reporter)?;
     let catalog = Catalog::load(loaded.files()?)?;
     reporter.debug(format!(
         "catalog {} {} at {}",

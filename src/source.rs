@@ -70,19 +70,18 @@ enum Pending {
 impl Loaded {
     /// The catalog's files: read from the git objects of the recorded commit
     /// (refusing symlinks and submodules) or as already read.
-    /// Taken once: a second call gets no files.
-    pub fn files(&mut self) -> Result<Files> {
-        match std::mem::replace(&mut self.files, Pending::Ready(Files::new())) {
-            Pending::Ready(files) => Ok(files),
+    pub fn files(&self) -> Result<Files> {
+        match &self.files {
+            Pending::Ready(files) => Ok(files.clone()),
             Pending::Git {
                 git_dir,
                 commit,
                 inside,
             } => {
-                let repo = Repository::open(&git_dir).with_context(|| {
+                let repo = Repository::open(git_dir).with_context(|| {
                     format!("cannot open the catalog repository {}", git_dir.display())
                 })?;
-                read_commit(&repo, commit, &inside)
+                read_commit(&repo, *commit, inside)
             }
         }
     }

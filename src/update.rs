@@ -385,7 +385,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     if cfg.mode == Mode::Apply && !cfg.allow_dirty {
         check_clean(&cfg.kit)?;
     }
-    let mut loaded = source::load(&request(cfg, &state), reporter)?;
+    let loaded = source::load(&request(cfg, &state), reporter)?;
     let old = &state.catalog.source;
     if old.source == loaded.record.source
         && !old.commit.starts_with("sha256:")
