@@ -19,16 +19,7 @@ fn inits_from_a_git_daemon_url_then_works_offline_from_the_cache() {
     bare_clone(&env, &repo, "catalog.git");
     let mut daemon = GitDaemon::start(&env.path("served"));
     let url = daemon.url("catalog.git");
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        &url,
-        "--defaults",
-        "--set",
-        "company=Acme",
-    ])
-    .ok();
+    env.init_kit(&url, &[]).ok();
     let state = env.read("kit/.ispo/state.toml");
     assert!(state.contains(&format!("source = \"{url}\"")), "{state}");
     assert!(
@@ -224,16 +215,7 @@ fn a_plain_folder_is_read_from_disk() {
     for (p, c) in fixture() {
         env.write(&format!("plain/{p}"), c);
     }
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        "plain",
-        "--defaults",
-        "--set",
-        "company=Acme",
-    ])
-    .ok();
+    env.init_kit("plain", &[]).ok();
     assert!(env
         .read("kit/.ispo/state.toml")
         .contains("commit = \"sha256:"));
@@ -277,17 +259,9 @@ fn symlinks_and_submodules_in_a_git_catalog_are_refused() {
     )
     .unwrap();
     repo.commit(&[], "add symlink");
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-    ])
-    .code(4)
-    .stderr_has("catalog file `modules/charter/files/leak.md` is a symlink");
+    env.init_kit(repo.path(), &[])
+        .code(4)
+        .stderr_has("catalog file `modules/charter/files/leak.md` is a symlink");
     assert!(!env.exists("kit"));
 }
 
@@ -384,17 +358,7 @@ fn a_connection_cut_mid_fetch_leaves_the_cache_usable() {
     );
     let daemon = GitDaemon::start(&env.path("served"));
     let url = daemon.url("catalog.git");
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        &url,
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ])
-    .ok();
+    env.init_kit(&url, &["-q"]).ok();
     drop(daemon);
     // Same URL, now served by something that answers with half a packet and hangs up.
     let port: u16 = url

@@ -64,19 +64,10 @@ fn explains_one_module_with_its_condition_tree() {
 fn explains_an_existing_kit_from_its_own_records() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
+    env.init_kit(
         repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--with",
-        "gitlab-ci",
-        "--without",
-        "workflows",
-    ])
+        &["--with", "gitlab-ci", "--without", "workflows"],
+    )
     .ok();
     let run = env.ispo(&["explain", "--kit", "kit", "--json"]);
     run.ok();

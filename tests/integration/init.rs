@@ -8,19 +8,9 @@ use crate::support::*;
 fn renders_a_kit_from_a_git_catalog() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--set",
-        "audiences=devs,execs",
-    ])
-    .ok()
-    .stderr_has("Created kit in kit with 3 modules and 6 files");
+    env.init_kit(repo.path(), &["--set", "audiences=devs,execs"])
+        .ok()
+        .stderr_has("Created kit in kit with 3 modules and 6 files");
     let files: Vec<String> = env.tree("kit").into_keys().collect();
     assert_eq!(
         files,
@@ -119,21 +109,17 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
 fn the_answers_file_is_the_record_of_every_answer() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
+    env.init_kit(
         repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--set",
-        "forge=azure",
-        "--set",
-        "fill.ispo_email=ispo@acme.test",
-        "--without",
-        "workflows",
-    ])
+        &[
+            "--set",
+            "forge=azure",
+            "--set",
+            "fill.ispo_email=ispo@acme.test",
+            "--without",
+            "workflows",
+        ],
+    )
     .ok();
     let answers = env.read("kit/ispo-answers.toml");
     for line in [
@@ -168,19 +154,10 @@ fn the_answers_file_is_the_record_of_every_answer() {
 fn defaults_can_depend_on_earlier_answers_and_when_skips_questions() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
+    env.init_kit(
         repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--set",
-        "regulated=yes",
-        "--without",
-        "gitlab-ci",
-    ])
+        &["--set", "regulated=yes", "--without", "gitlab-ci"],
+    )
     .ok();
     let answers = env.read("kit/ispo-answers.toml");
     assert!(answers.contains("auditor = \"Acme Audit\""), "{answers}");
@@ -192,29 +169,11 @@ fn refuses_a_non_empty_destination_unless_forced() {
     let env = Env::new();
     let repo = fixture_repo(&env);
     env.write("kit/notes.txt", "mine");
-    let run = env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-    ]);
+    let run = env.init_kit(repo.path(), &[]);
     run.code(4)
         .stderr_has("`kit` is not empty (notes.txt); pass --force");
     assert_eq!(env.tree("kit").len(), 1);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--force",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &["--force"]).ok();
     assert_eq!(env.read("kit/notes.txt"), "mine");
     assert!(env.exists("kit/program/CHARTER.md"));
     // A folder holding only .git counts as empty.
@@ -250,19 +209,10 @@ fn never_writes_through_a_symlink_in_the_destination() {
     std::fs::create_dir_all(env.path("kit")).unwrap();
     std::fs::create_dir_all(env.path("outside")).unwrap();
     std::os::unix::fs::symlink(env.path("outside"), env.path("kit/program")).unwrap();
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--force",
-    ])
-    .code(4)
-    .stderr_has("is a symlink (to `")
-    .stderr_has("ispo does not write through symlinks");
+    env.init_kit(repo.path(), &["--force"])
+        .code(4)
+        .stderr_has("is a symlink (to `")
+        .stderr_has("ispo does not write through symlinks");
     assert!(env.tree("outside").is_empty());
     assert!(!env.exists("kit/README.md"));
 }
@@ -271,16 +221,7 @@ fn never_writes_through_a_symlink_in_the_destination() {
 fn json_puts_one_document_on_stdout() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    let run = env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--json",
-    ]);
+    let run = env.init_kit(repo.path(), &["--json"]);
     run.ok();
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     assert_eq!(doc["schema_version"], 1);
@@ -331,20 +272,10 @@ fn template_errors_name_file_line_and_column() {
         "# P\n\nline {{#if company}\nmore\n",
     ));
     let repo = CatalogRepo::new(env.path("catalog"), &files);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--with",
-        "principles",
-    ])
-    .code(1)
-    .stderr_has("modules/principles/files/program/PRINCIPLES.md:3:")
-    .stderr_has("template error");
+    env.init_kit(repo.path(), &["--with", "principles"])
+        .code(1)
+        .stderr_has("modules/principles/files/program/PRINCIPLES.md:3:")
+        .stderr_has("template error");
     assert!(!env.exists("kit"));
 
     let mut files = fixture();
@@ -353,20 +284,10 @@ fn template_errors_name_file_line_and_column() {
         "# P\n\n{{compnay}}\n",
     ));
     let repo = CatalogRepo::new(env.path("catalog2"), &files);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "--with",
-        "principles",
-    ])
-    .code(1)
-    .stderr_has("modules/principles/files/program/PRINCIPLES.md:3:")
-    .stderr_has("`compnay` is not defined");
+    env.init_kit(repo.path(), &["--with", "principles"])
+        .code(1)
+        .stderr_has("modules/principles/files/program/PRINCIPLES.md:3:")
+        .stderr_has("`compnay` is not defined");
     assert!(!env.exists("kit"));
 }
 
@@ -447,16 +368,8 @@ fn errors_inside_a_partial_point_at_the_partial() {
     let mut files = fixture();
     files.push(("partials/footer.hbs", "Questions?\n{{nope}}\n"));
     let repo = CatalogRepo::new(env.path("catalog"), &files);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-    ])
-    .code(1)
-    .stderr_has("partials/footer.hbs:2:")
-    .stderr_has("included from modules/charter/files/program/CHARTER.md");
+    env.init_kit(repo.path(), &[])
+        .code(1)
+        .stderr_has("partials/footer.hbs:2:")
+        .stderr_has("included from modules/charter/files/program/CHARTER.md");
 }

@@ -14,18 +14,7 @@ fn serve(env: &Env, options: Options) -> GitHttp {
 }
 
 fn init(env: &Env, url: &str, extra_env: &[(&str, &str)]) -> Run {
-    env.ispo_with(
-        &[
-            "init",
-            "kit",
-            "--catalog",
-            url,
-            "--defaults",
-            "--set",
-            "company=Acme",
-        ],
-        extra_env,
-    )
+    env.init_kit_with(url, &[], extra_env)
 }
 
 fn auth(user: &str, password: &str) -> Options {

@@ -186,17 +186,7 @@ fn ctrl_c_at_a_prompt_exits_130_with_the_cursor_restored() {
 fn update_asks_only_the_new_question() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &["-q"]).ok();
     let questions = format!("{}\n[[question]]\nid = \"portal\"\ntype = \"text\"\nprompt = \"Where is your project portal?\"\n", fixture()[1].1);
     repo.commit(
         &[

@@ -6,16 +6,7 @@ use crate::support::*;
 fn lists_open_fill_ins_and_check_fails_until_they_are_filled() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &[]).ok();
     env.ispo(&["status", "kit"]).ok().stdout_is(
         ".github/CODEOWNERS:1: ispo_email — Email of the ISPO
 program/CHARTER.md:3: sponsor — Name of the sponsor

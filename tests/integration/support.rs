@@ -111,6 +111,26 @@ impl Env {
         run_of(out)
     }
 
+    /// `ispo init kit --catalog CATALOG --defaults --set company=Acme EXTRA…`:
+    /// the non-interactive init most tests start from.
+    pub fn init_kit(&self, catalog: &str, extra: &[&str]) -> Run {
+        self.init_kit_with(catalog, extra, &[])
+    }
+
+    pub fn init_kit_with(&self, catalog: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = vec![
+            "init",
+            "kit",
+            "--catalog",
+            catalog,
+            "--defaults",
+            "--set",
+            "company=Acme",
+        ];
+        args.extend_from_slice(extra);
+        self.ispo_with(&args, env)
+    }
+
     pub fn write(&self, rel: &str, content: &str) -> PathBuf {
         let p = self.path(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

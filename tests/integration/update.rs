@@ -11,21 +11,12 @@ fn setup(extra_files: &[(&'static str, &'static str)], sets: &[&str]) -> (Env, C
     let mut files = fixture();
     files.extend_from_slice(extra_files);
     let repo = CatalogRepo::new(env.path("catalog"), &files);
-    let mut args = vec![
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ];
+    let mut extra = vec!["-q"];
     for s in sets {
-        args.push("--set");
-        args.push(s);
+        extra.push("--set");
+        extra.push(s);
     }
-    env.ispo(&args).ok();
+    env.init_kit(repo.path(), &extra).ok();
     (env, repo)
 }
 
@@ -155,17 +146,7 @@ fn binary_files_are_kept_and_the_new_version_written_beside() {
     let charter = "id = \"charter\"\ntitle = \"Charter\"\nsummary = \"s\"\nkind = \"doc\"\nchallenges = [\"C1\"]\nrequires = [\"principles\"]\nfills = [\"ispo_email\"]\nraw = [\"*.bin\"]\n\n[[fill]]\nid = \"sponsor\"\ndescription = \"Name of the sponsor\"\n";
     files.push(("modules/charter/module.toml", charter));
     let repo = CatalogRepo::new(env.path("catalog"), &files);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &["-q"]).ok();
     std::fs::write(env.path("kit/logo.bin"), b"ours\x00\xffbinary").unwrap();
     repo.commit(&[("modules/charter/files/logo.bin", "v2\u{0}logo")], "v2");
     env.ispo(&["update", "kit"])

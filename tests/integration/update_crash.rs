@@ -53,17 +53,7 @@ fn killed_updates_converge_without_losing_edits() {
     let v1 = catalog("v1");
     let refs: Vec<(&str, &str)> = v1.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
     let repo = CatalogRepo::new(env.path("catalog"), &refs);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &["-q"]).ok();
     // Local edits: a line far from the upstream change, and one that conflicts.
     for m in 0..MODULES {
         let p = format!("kit/m{m:02}/f1.md");
@@ -171,17 +161,7 @@ fn a_rerun_after_a_kill_and_a_catalog_move_sees_its_own_writes_as_its_own() {
     files.push(("modules/charter/files/notes/a.md", base));
     files.push(("modules/charter/files/notes/b.md", base));
     let repo = CatalogRepo::new(env.path("catalog"), &files);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &["-q"]).ok();
     env.write(
         "kit/notes/a.md",
         &env.read("kit/notes/a.md")
@@ -230,17 +210,7 @@ fn a_rerun_after_a_kill_and_a_catalog_move_sees_its_own_writes_as_its_own() {
 fn a_kit_in_git_can_be_updated_again_after_a_kill() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--set",
-        "company=Acme",
-        "-q",
-    ])
-    .ok();
+    env.init_kit(repo.path(), &["-q"]).ok();
     git(&env.path("kit"), &["init", "-q"]);
     git(&env.path("kit"), &["add", "-A"]);
     git(&env.path("kit"), &["commit", "-qm", "kit"]);
