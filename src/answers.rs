@@ -6,7 +6,7 @@
 //! prompt's pre-filled value). Every value is judged by `Question::accept_*`,
 //! the same rules a prompt uses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json};
 use toml::Spanned;
 
 use crate::catalog::{parse_toml, toml_diag, Catalog, FillDecl};
-use crate::error::{Diagnostic, Failure, MissingAnswer};
+use crate::error::{Diagnostic, Failure, MissingAnswer, UnfitAnswer};
 use crate::prompt::Prompter;
 use crate::question::{Answer, Default, Question, QuestionKind};
 
@@ -24,11 +24,32 @@ use crate::question::{Answer, Default, Question, QuestionKind};
 #[derive(Debug, Clone)]
 pub struct Provided {
     pub value: ProvidedValue,
-    /// `answers.toml:3:1` or `--set forge=...`.
+    /// `answers.toml:3:1` or `--set forge`.
     pub origin: Diagnostic,
-    /// Recorded earlier (the kit's own answers file): a value the catalog no
-    /// longer accepts is asked again instead of failing the run.
-    pub soft: bool,
+    /// Recorded earlier, in the kit's own answers file (on update).
+    pub recorded: bool,
+}
+
+impl Provided {
+    /// Given on the command line rather than in a file.
+    pub fn from_flag(&self) -> bool {
+        self.origin.file.starts_with("--")
+    }
+
+    pub fn as_toml(&self) -> toml::Value {
+        match &self.value {
+            ProvidedValue::Toml(v) => v.clone(),
+            ProvidedValue::Str(s) => toml::Value::String(s.clone()),
+        }
+    }
+
+    /// The value as the user wrote it.
+    pub fn shown(&self) -> String {
+        match &self.value {
+            ProvidedValue::Toml(v) => v.to_string(),
+            ProvidedValue::Str(s) => s.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +67,9 @@ pub struct Inputs {
     pub without: Vec<String>,
     /// Whether the source had a `[modules]` table (an empty one clears overrides).
     pub has_modules: bool,
+    /// The kit's answers file is byte for byte what ispo last wrote, so a key
+    /// in it that the catalog no longer has was ispo's own, not a typo.
+    pub untouched: bool,
 }
 
 #[derive(Deserialize)]
@@ -98,7 +122,7 @@ impl Inputs {
                         Provided {
                             value: ProvidedValue::Toml(value.into_inner()),
                             origin,
-                            soft: false,
+                            recorded: false,
                         },
                     );
                 }
@@ -111,7 +135,7 @@ impl Inputs {
                 Provided {
                     value: ProvidedValue::Toml(value.into_inner()),
                     origin,
-                    soft: false,
+                    recorded: false,
                 },
             );
         }
@@ -132,7 +156,7 @@ impl Inputs {
         let provided = Provided {
             value: ProvidedValue::Str(value.to_string()),
             origin: Diagnostic::new(&format!("--set {key}"), 0, 0, ""),
-            soft: false,
+            recorded: false,
         };
         if let Some(fill) = key.strip_prefix("fill.") {
             self.fills.insert(fill.to_string(), provided);
@@ -142,16 +166,20 @@ impl Inputs {
         Ok(())
     }
 
-    /// Marks every value as recorded earlier (see `Provided::soft`).
-    pub fn recorded(mut self) -> Inputs {
+    /// Marks every value as recorded earlier, in the kit's own answers file;
+    /// `untouched` says whether that file is still as ispo wrote it.
+    pub fn recorded(mut self, untouched: bool) -> Inputs {
         for p in self.answers.values_mut().chain(self.fills.values_mut()) {
-            p.soft = true;
+            p.recorded = true;
         }
+        self.untouched = untouched;
         self
     }
 
     /// Layers `over` on top of `self`: its values win.
     pub fn overlay(mut self, over: Inputs) -> Inputs {
+        // A flag's value replaces a recorded one, so the recorded one is not
+        // judged at all: `--set chat=ms_teams` repairs `chat = "teams"`.
         self.answers.extend(over.answers);
         self.fills.extend(over.fills);
         for w in over.with {
@@ -179,8 +207,13 @@ fn located(origin: &Diagnostic, message: String) -> Diagnostic {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answers {
     pub values: Vec<(String, Option<Answer>)>,
-    /// Recorded answers that no longer apply or validate, said once to the user.
+    /// Things the user should know (a value given for a question that is
+    /// not asked), said once.
     pub warnings: Vec<String>,
+    /// Questions that took their default without being asked.
+    pub defaulted: Vec<String>,
+    /// Questions left unanswered because the run allows it (`explain`).
+    pub unanswered: Vec<String>,
 }
 
 impl Answers {
@@ -208,53 +241,36 @@ impl Answers {
 pub struct Asking<'a> {
     pub prompter: Option<&'a mut dyn Prompter>,
     pub use_defaults: bool,
+    /// Leave a question with no usable answer unanswered instead of failing
+    /// (explain: the pick can be shown without the company's name).
+    pub allow_unanswered: bool,
 }
 
 /// Works through the questions in order, taking supplied answers, prompting or
-/// defaulting for the rest. Bad supplied values are all reported together;
-/// so are all missing answers (exit 5).
+/// defaulting for the rest. A supplied value that does not fit is re-asked in
+/// a terminal and otherwise refused, never replaced: all refusals are reported
+/// together, and so are all missing answers (exit 5).
 pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Result<Answers> {
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    for (key, provided) in &inputs.answers {
-        if catalog.question(key).is_none() && provided.soft {
-            warnings.push(format!(
-                "{}: question `{key}` is no longer in the catalog; its answer is dropped",
-                provided.origin.file
-            ));
-        } else if catalog.question(key).is_none() {
-            let known: Vec<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
-            problems.push(located(
-                &provided.origin,
-                format!("unknown question `{key}` (questions: {})", known.join(", ")),
-            ));
-        }
-    }
-    let all_fills = catalog.all_fills();
-    for (key, provided) in &inputs.fills {
-        if !all_fills.contains_key(key) && provided.soft {
-            warnings.push(format!("{}: fill-in `{key}` is no longer in the catalog; its value is kept in the answers file", provided.origin.file));
-        } else if !all_fills.contains_key(key) {
-            problems.push(located(
-                &provided.origin,
-                format!(
-                    "unknown fill-in `{key}` (fill-ins: {})",
-                    all_fills.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-    }
-    let mut answers = Answers {
-        warnings,
-        ..Answers::default()
-    };
+    let mut answers = Answers::default();
+    let mut unfit = unknown_keys(catalog, inputs, &mut answers.warnings);
     let mut missing = Vec::new();
+    // Questions without an answer yet: a default built from one of them waits.
+    let mut pending: BTreeSet<String> = BTreeSet::new();
     for q in &catalog.questions {
         let applies = q.when.as_ref().is_none_or(|w| w.eval(&answers.lookup()));
         if !applies {
+            if let Some(p) = inputs.answers.get(&q.id).filter(|p| !p.recorded) {
+                answers.warnings.push(format!(
+                    "{}: `{}` is not asked with these answers (it applies only when {}); the value is ignored",
+                    p.origin.file,
+                    q.id,
+                    q.when.as_ref().map_or("", |w| w.source.as_str())
+                ));
+            }
             answers.values.push((q.id.clone(), None));
             continue;
         }
+        let mut refused = None;
         if let Some(provided) = inputs.answers.get(&q.id) {
             let accepted = match &provided.value {
                 ProvidedValue::Toml(v) => q.accept_toml(v),
@@ -265,48 +281,69 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
                     answers.values.push((q.id.clone(), Some(a)));
                     continue;
                 }
-                Err(e) if provided.soft => {
-                    answers.warnings.push(
-                        located(
-                            &provided.origin,
-                            format!(
-                                "the recorded answer for `{}` no longer fits the catalog: {e}",
-                                q.id
-                            ),
-                        )
-                        .to_string(),
-                    );
-                }
-                Err(e) => {
-                    problems.push(located(
-                        &provided.origin,
-                        format!("answer for `{}`: {e}", q.id),
-                    ));
-                    answers.values.push((q.id.clone(), None));
-                    continue;
-                }
+                Err(reason) => refused = Some(refusal(q, provided, reason)),
             }
         }
         let default = match &q.default {
-            None => None,
-            Some(d) => Some(default_value(q, d, &answers)?),
+            None => DefaultOf::None,
+            Some(d) => default_value(q, d, &answers, &pending)?,
         };
-        if let (true, Some(d)) = (asking.use_defaults, &default) {
-            answers.values.push((q.id.clone(), Some(d.clone())));
-        } else if let Some(prompter) = asking.prompter.as_deref_mut() {
-            let a = ask(prompter, q, default.as_ref())?;
-            answers.values.push((q.id.clone(), Some(a)));
-        } else {
-            missing.push(MissingAnswer {
-                id: q.id.clone(),
-                prompt: q.prompt.clone(),
-                hint: q.flag_hint(default.is_some()),
-            });
-            answers.values.push((q.id.clone(), None));
+        if let Some(r) = refused {
+            match asking.prompter.as_deref_mut() {
+                Some(p) => {
+                    // The user's own value (or the likely fix) is what they see again.
+                    p.note(&format!("{r}; please answer again"));
+                    let prefill = r
+                        .suggestion_value
+                        .as_ref()
+                        .and_then(|v| q.accept_toml(v).ok())
+                        .or_else(|| match (&q.kind, r.value.as_str()) {
+                            (QuestionKind::Text, Some(t)) => Some(Answer::Text(t.to_string())),
+                            _ => None,
+                        });
+                    let a = ask(p, q, prefill.as_ref().or(default.value()))?;
+                    answers.values.push((q.id.clone(), Some(a)));
+                }
+                None => {
+                    unfit.push(r.unfit);
+                    pending.insert(q.id.clone());
+                    answers.values.push((q.id.clone(), None));
+                }
+            }
+            continue;
+        }
+        match (asking.use_defaults, default.value()) {
+            (true, Some(d)) => {
+                answers.defaulted.push(q.id.clone());
+                answers.values.push((q.id.clone(), Some(d.clone())));
+            }
+            _ => {
+                if let Some(prompter) = asking.prompter.as_deref_mut() {
+                    let a = ask(prompter, q, default.value())?;
+                    answers.values.push((q.id.clone(), Some(a)));
+                } else if asking.allow_unanswered {
+                    answers.unanswered.push(q.id.clone());
+                    pending.insert(q.id.clone());
+                    answers.values.push((q.id.clone(), None));
+                } else {
+                    missing.push(MissingAnswer {
+                        id: q.id.clone(),
+                        prompt: q.prompt.clone(),
+                        flag: q.flag(),
+                        default: default.value().map(shown_answer),
+                        waits_for: match &default {
+                            DefaultOf::Waits(w) => w.clone(),
+                            _ => Vec::new(),
+                        },
+                    });
+                    pending.insert(q.id.clone());
+                    answers.values.push((q.id.clone(), None));
+                }
+            }
         }
     }
-    if !problems.is_empty() {
-        return Err(Failure::Invalid(problems).into());
+    if !unfit.is_empty() {
+        return Err(Failure::Unfit(unfit).into());
     }
     if !missing.is_empty() {
         return Err(Failure::NeedsInput(missing).into());
@@ -314,12 +351,172 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
     Ok(answers)
 }
 
+/// An answer as it would be written in the answers file.
+fn shown_answer(a: &Answer) -> String {
+    a.to_toml().to_string()
+}
+
+/// Keys that name no question or fill-in. One the catalog dropped, in an
+/// answers file nobody edited since ispo wrote it, is ispo's own and goes
+/// with a warning; any other is a typo until shown otherwise.
+fn unknown_keys(
+    catalog: &Catalog,
+    inputs: &Inputs,
+    warnings: &mut Vec<String>,
+) -> Vec<UnfitAnswer> {
+    let mut unfit = Vec::new();
+    let questions: Vec<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
+    let all_fills = catalog.all_fills();
+    let fills: Vec<&str> = all_fills.keys().map(String::as_str).collect();
+    let tables = [
+        ("question", "", &inputs.answers, &questions),
+        ("fill-in", "fill.", &inputs.fills, &fills),
+    ];
+    for (what, prefix, provided, known) in tables {
+        for (key, p) in provided.iter() {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            if p.recorded && inputs.untouched {
+                warnings.push(format!(
+                    "{}: {what} `{key}` is no longer in the catalog; its line is dropped from the answers file",
+                    p.origin.file
+                ));
+                continue;
+            }
+            let suggestion = crate::suggest::closest_name(key, known.iter().copied());
+            let mut message = format!("`{prefix}{key}` is not a {what} of this catalog");
+            if p.recorded {
+                message.push_str(" (if the catalog dropped it, delete the line)");
+            }
+            unfit.push(UnfitAnswer {
+                at: located(&p.origin, message),
+                key: format!("{prefix}{key}"),
+                value: None,
+                allowed: Some(format!("{what}s: {}", known.join(", "))),
+                suggestion: suggestion.map(|s| {
+                    if p.from_flag() {
+                        format!("--set {prefix}{s}=...")
+                    } else {
+                        s.to_string()
+                    }
+                }),
+                from_flag: p.from_flag(),
+            });
+        }
+    }
+    unfit
+}
+
+/// A supplied value a question refused, with what the user needs to fix it.
+struct Refusal {
+    unfit: UnfitAnswer,
+    /// The likely intended value, to pre-fill a prompt with.
+    suggestion_value: Option<toml::Value>,
+    value: Value,
+}
+
+/// The refused value as given.
+struct Value(Option<String>);
+
+impl Value {
+    fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.unfit)
+    }
+}
+
+fn refusal(q: &Question, p: &Provided, reason: String) -> Refusal {
+    let given = p.as_toml();
+    let suggestion_value = q.suggest(&given);
+    let allowed = q.allowed();
+    let raw = match &p.value {
+        ProvidedValue::Str(s) | ProvidedValue::Toml(toml::Value::String(s)) => s.clone(),
+        ProvidedValue::Toml(v) => v.to_string(),
+    };
+    let mut message = format!("answer for `{}`: {reason}", q.id);
+    if !reason.contains(&raw) {
+        message = format!("answer for `{}` ({}): {reason}", q.id, p.shown());
+    }
+    if reason.starts_with("expected") || q.kind == QuestionKind::Integer {
+        message.push_str(&format!("; allowed: {allowed}"));
+    }
+    let suggestion = suggestion_value.as_ref().map(|v| {
+        if p.from_flag() {
+            let plain = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            format!("--set {}={plain}", q.id)
+        } else {
+            format!("{} = {v}", q.id)
+        }
+    });
+    Refusal {
+        unfit: UnfitAnswer {
+            at: located(&p.origin, message),
+            key: q.id.clone(),
+            value: Some(p.shown()),
+            allowed: Some(allowed),
+            suggestion,
+            from_flag: p.from_flag(),
+        },
+        suggestion_value,
+        value: Value(match &p.value {
+            ProvidedValue::Str(s) => Some(s.clone()),
+            ProvidedValue::Toml(toml::Value::String(s)) => Some(s.clone()),
+            ProvidedValue::Toml(_) => None,
+        }),
+    }
+}
+
+/// A question's default, as far as it can be known yet.
+enum DefaultOf {
+    None,
+    Value(Answer),
+    /// Built from answers still missing; known once they are given.
+    Waits(Vec<String>),
+}
+
+impl DefaultOf {
+    fn value(&self) -> Option<&Answer> {
+        match self {
+            DefaultOf::Value(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
 /// A default, rendered over earlier answers when it is a template, and
-/// validated like any other answer.
-fn default_value(q: &Question, d: &Default, answers: &Answers) -> Result<Answer> {
+/// validated like any other answer. A template that reads a question still
+/// without an answer waits for it rather than rendering from nothing.
+fn default_value(
+    q: &Question,
+    d: &Default,
+    answers: &Answers,
+    pending: &BTreeSet<String>,
+) -> Result<DefaultOf> {
     match d {
-        Default::Literal(a) => Ok(a.clone()),
+        Default::Literal(a) => Ok(DefaultOf::Value(a.clone())),
         Default::Template(t) => {
+            let waits: Vec<String> = pending
+                .iter()
+                .filter(|id| mentions(t, id))
+                .cloned()
+                .collect();
+            if !waits.is_empty() {
+                return Ok(DefaultOf::Waits(waits));
+            }
             let mut hb = Handlebars::new();
             hb.set_strict_mode(true);
             hb.register_escape_fn(handlebars::no_escape);
@@ -332,7 +529,7 @@ fn default_value(q: &Question, d: &Default, answers: &Answers) -> Result<Answer>
                         e.reason()
                     )
                 })?;
-            q.accept_str(&text).map_err(|e| {
+            q.accept_str(&text).map(DefaultOf::Value).map_err(|e| {
                 anyhow::anyhow!(
                     "questions.toml: the default of `{}` renders to an invalid answer: {e}",
                     q.id
@@ -340,6 +537,16 @@ fn default_value(q: &Question, d: &Default, answers: &Answers) -> Result<Answer>
             })
         }
     }
+}
+
+/// Whether a template names `id` as a whole word.
+fn mentions(template: &str, id: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    template.match_indices(id).any(|(at, _)| {
+        let before = template[..at].chars().next_back();
+        let after = template[at + id.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<Answer> {
@@ -400,31 +607,59 @@ fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<A
     })
 }
 
-/// Fill-in values supplied so far (answers files, `--set`), as text.
-pub fn supplied_fills(inputs: &Inputs) -> Result<BTreeMap<String, String>> {
+/// Fill-in values supplied so far (answers files, `--set`), as text. Each is
+/// judged like an answer: a string, on one line unless the catalog declares
+/// the fill-in multi-line, without control characters.
+pub fn supplied_fills(catalog: &Catalog, inputs: &Inputs) -> Result<BTreeMap<String, String>> {
+    let decls = catalog.all_fills();
     let mut out = BTreeMap::new();
-    let mut problems = Vec::new();
+    let mut unfit = Vec::new();
     for (id, p) in &inputs.fills {
-        match &p.value {
-            ProvidedValue::Str(s) => {
-                out.insert(id.clone(), s.clone());
+        let text = match &p.value {
+            ProvidedValue::Str(s) | ProvidedValue::Toml(toml::Value::String(s)) => s,
+            ProvidedValue::Toml(other) => {
+                unfit.push(UnfitAnswer {
+                    at: located(
+                        &p.origin,
+                        format!(
+                            "fill-in `{id}` ({other}) must be a string, found {}",
+                            other.type_str()
+                        ),
+                    ),
+                    key: format!("fill.{id}"),
+                    value: Some(other.to_string()),
+                    allowed: Some("a string".into()),
+                    suggestion: Some(format!("{id} = {:?}", other.to_string())),
+                    from_flag: p.from_flag(),
+                });
+                continue;
             }
-            ProvidedValue::Toml(toml::Value::String(s)) => {
-                out.insert(id.clone(), s.clone());
-            }
-            ProvidedValue::Toml(other) => problems.push(located(
-                &p.origin,
-                format!(
-                    "fill-in `{id}` must be a string, found {}",
-                    other.type_str()
+        };
+        let multiline = decls.get(id).is_some_and(|d| d.multiline);
+        if let Err(why) = crate::question::check_single_line(text, multiline) {
+            unfit.push(UnfitAnswer {
+                at: located(&p.origin, format!("fill-in `{id}`: {why}")),
+                key: format!("fill.{id}"),
+                value: Some(text.clone()),
+                allowed: Some(
+                    if multiline {
+                        "text"
+                    } else {
+                        "one line of text"
+                    }
+                    .into(),
                 ),
-            )),
+                suggestion: None,
+                from_flag: p.from_flag(),
+            });
+            continue;
         }
+        out.insert(id.clone(), text.clone());
     }
-    if problems.is_empty() {
+    if unfit.is_empty() {
         Ok(out)
     } else {
-        Err(Failure::Invalid(problems).into())
+        Err(Failure::Unfit(unfit).into())
     }
 }
 
@@ -594,6 +829,7 @@ min = 1
             Asking {
                 prompter: Some(&mut script),
                 use_defaults: false,
+                allow_unanswered: false,
             },
         )
         .unwrap();
@@ -630,6 +866,7 @@ min = 1
             Asking {
                 prompter: Some(&mut script),
                 use_defaults: false,
+                allow_unanswered: false,
             },
         )
         .unwrap();
@@ -650,6 +887,7 @@ min = 1
             Asking {
                 prompter: Some(&mut script),
                 use_defaults: true,
+                allow_unanswered: false,
             },
         )
         .unwrap();

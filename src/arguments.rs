@@ -125,9 +125,9 @@ pub struct InitArgs {
     /// Never prompt; fail with exit code 5 listing missing answers
     #[arg(long)]
     pub non_interactive: bool,
-    /// Write into a folder that is not empty (files ispo generates are overwritten)
-    #[arg(long)]
-    pub force: bool,
+    /// Bring ispo into a folder that already holds files: none is overwritten; where a kit file would land on one of yours, the kit's version goes beside it as <file>.ispo-new (exit code 3)
+    #[arg(long, alias = "force")]
+    pub adopt: bool,
 }
 
 #[derive(Debug, Args)]

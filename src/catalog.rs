@@ -60,6 +60,8 @@ pub struct FillDecl {
     pub id: String,
     pub description: String,
     pub example: Option<String>,
+    /// May hold line breaks; a single-line value refuses them.
+    pub multiline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,6 +355,8 @@ struct RawQuestion {
     pattern: Option<Spanned<String>>,
     min: Option<i64>,
     max: Option<i64>,
+    #[serde(default)]
+    multiline: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -402,6 +406,8 @@ struct RawFill {
     id: Spanned<String>,
     description: String,
     example: Option<String>,
+    #[serde(default)]
+    multiline: bool,
 }
 
 #[derive(Deserialize)]
@@ -845,7 +851,13 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             pattern,
             min: rq.min,
             max: rq.max,
+            multiline: rq.multiline.as_ref().is_some_and(|m| *m.get_ref()),
         };
+        if let Some(m) = &rq.multiline {
+            if kind != QuestionKind::Text {
+                diags.push(src.at(m, "`multiline` applies to text questions only"));
+            }
+        }
         if let Some(d) = &rq.default {
             match d.get_ref() {
                 toml::Value::String(s) if s.contains("{{") => {
@@ -952,6 +964,7 @@ fn fill_decls(
             id: f.id.into_inner(),
             description: f.description,
             example: f.example,
+            multiline: f.multiline,
         });
     }
     out

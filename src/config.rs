@@ -54,7 +54,8 @@ pub struct InitConfig {
     pub answers: AnswerSources,
     /// Decided once, up front: may this run prompt?
     pub interactive: bool,
-    pub force: bool,
+    /// `--adopt`: write into a folder that holds files, keeping every one.
+    pub adopt: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -122,7 +123,7 @@ impl Config {
                     },
                     answers: answer_sources(a.answers),
                     interactive,
-                    force: a.force,
+                    adopt: a.adopt,
                 })
             }
             CommandArgs::Explain(a) => {

@@ -87,8 +87,61 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 pub struct MissingAnswer {
     pub id: String,
     pub prompt: String,
-    /// The flag (or flags) that would supply it.
-    pub hint: String,
+    /// The flag that would supply it (`--set forge=github_cloud|gitlab`).
+    pub flag: String,
+    /// The default `--defaults` would take, as text, when it has one.
+    pub default: Option<String>,
+    /// Questions its default is built from that are missing too: the
+    /// default waits for them (given them, `--defaults` may do).
+    pub waits_for: Vec<String>,
+}
+
+impl MissingAnswer {
+    /// How to supply it, in words, for the message.
+    pub fn hint(&self) -> String {
+        let mut hint = self.flag.clone();
+        if let Some(d) = &self.default {
+            hint.push_str(&format!(" (or --defaults, which takes {d})"));
+        } else if !self.waits_for.is_empty() {
+            hint.push_str(&format!(
+                " (its default is built from {0}, so --defaults takes it once {0} is answered or defaulted)",
+                self.waits_for
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        hint
+    }
+}
+
+/// A supplied answer (or key) that does not fit the catalog's questions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfitAnswer {
+    /// Where it was given, with the message: `ispo-answers.toml:7:1: ...`.
+    pub at: Diagnostic,
+    /// The question or fill-in key as written (`chat`, `fill.ispo_email`).
+    pub key: String,
+    /// The value as written, when the key itself is known.
+    pub value: Option<String>,
+    /// The allowed values or form, for messages and `--json`.
+    pub allowed: Option<String>,
+    /// The closest known value or key.
+    pub suggestion: Option<String>,
+    /// Given on the command line (`--set`, `--with`): a usage error (exit 2);
+    /// otherwise it comes from a file (exit 5).
+    pub from_flag: bool,
+}
+
+impl fmt::Display for UnfitAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.at)?;
+        if let Some(s) = &self.suggestion {
+            write!(f, "; did you mean `{s}`?")?;
+        }
+        Ok(())
+    }
 }
 
 /// Failures whose kind decides the exit code.
@@ -103,6 +156,10 @@ pub enum Failure {
     /// Answers are missing and ispo may not prompt.
     #[error("{}", missing_message(.0))]
     NeedsInput(Vec<MissingAnswer>),
+    /// Supplied answers that do not fit; nothing is changed (exit 5, or 2
+    /// when every one came from a flag).
+    #[error("{}", unfit_message(.0))]
+    Unfit(Vec<UnfitAnswer>),
     /// Problems found in a file, each with its location.
     #[error("{}", diagnostics_message(.0))]
     Invalid(Vec<Diagnostic>),
@@ -115,7 +172,19 @@ fn missing_message(missing: &[MissingAnswer]) -> String {
         if missing.len() == 1 { " is" } else { "s are" }
     );
     for m in missing {
-        out.push_str(&format!("\n  - {} ({}): {}", m.id, m.prompt, m.hint));
+        out.push_str(&format!("\n  - {} ({}): {}", m.id, m.prompt, m.hint()));
+    }
+    out
+}
+
+fn unfit_message(unfit: &[UnfitAnswer]) -> String {
+    let mut out = format!(
+        "{} answer{} not fit the catalog's questions; nothing was written and no answer was changed:",
+        unfit.len(),
+        if unfit.len() == 1 { " does" } else { "s do" }
+    );
+    for u in unfit {
+        out.push_str(&format!("\n  {u}"));
     }
     out
 }
@@ -152,6 +221,8 @@ pub fn code_for(err: &anyhow::Error) -> Code {
                 Failure::Usage(_) => Code::Usage,
                 Failure::Refused(_) => Code::Refused,
                 Failure::NeedsInput(_) => Code::NeedsInput,
+                Failure::Unfit(u) if u.iter().all(|u| u.from_flag) => Code::Usage,
+                Failure::Unfit(_) => Code::NeedsInput,
                 Failure::Invalid(_) => Code::Error,
             };
         }
@@ -167,6 +238,45 @@ pub fn kind_for(err: &anyhow::Error) -> &'static str {
         Code::NeedsInput => "needs_input",
         _ => "error",
     }
+}
+
+/// The `--json` document for a failed run: the kind, the code, the message,
+/// and the data a script needs to act (missing answers, refused answers,
+/// located problems).
+pub fn json_document(err: &anyhow::Error) -> serde_json::Value {
+    use serde_json::json;
+    let code = code_for(err);
+    let mut error = json!({
+        "kind": kind_for(err),
+        "code": code as u8,
+        "message": format!("{err}"),
+    });
+    let failure = err.chain().find_map(|c| c.downcast_ref::<Failure>());
+    let place = |d: &Diagnostic| json!({"file": d.file, "line": d.line, "column": d.column, "message": d.message});
+    match failure {
+        Some(Failure::NeedsInput(missing)) => {
+            error["missing"] = missing
+                .iter()
+                .map(|m| {
+                    json!({"id": m.id, "prompt": m.prompt, "flag": m.flag, "default": m.default, "waits_for": m.waits_for})
+                })
+                .collect();
+        }
+        Some(Failure::Unfit(unfit)) => {
+            error["answers"] = unfit
+                .iter()
+                .map(|u| {
+                    json!({"key": u.key, "value": u.value, "allowed": u.allowed, "suggestion": u.suggestion,
+                           "from_flag": u.from_flag, "at": place(&u.at)})
+                })
+                .collect();
+        }
+        Some(Failure::Invalid(diags)) => {
+            error["problems"] = diags.iter().map(place).collect();
+        }
+        _ => {}
+    }
+    json!({"schema_version": 1, "error": error})
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             Asking {
                 prompter: None,
                 use_defaults: true,
+                allow_unanswered: false,
             },
         )?;
         (catalog, answers, inputs)
@@ -76,17 +77,27 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             Asking {
                 prompter: None,
                 use_defaults: cfg.answers.defaults,
+                allow_unanswered: cfg.answers.defaults,
             },
         )?;
         (catalog, answers, inputs)
     };
     let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+    for w in &answers.warnings {
+        reporter.warn(w);
+    }
+    let assumed = assumptions(&catalog, &answers);
+    if let Some(text) = &assumed.text {
+        reporter.note(text);
+    }
 
     if let Some(id) = &cfg.module {
         let Some(m) = catalog.module(id) else {
             let known: Vec<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+            let hint =
+                crate::suggest::hint(crate::suggest::closest_name(id, known.iter().copied()));
             return Err(Failure::Usage(format!(
-                "no module `{id}` in this catalog (modules: {})",
+                "no module `{id}` in this catalog{hint} (modules: {})",
                 known.join(", ")
             ))
             .into());
@@ -113,6 +124,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                     "schema_version": 1, "command": "explain", "module": id, "included": d.included,
                     "why": d.why(), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
                     "requires": m.requires, "conflicts": m.conflicts, "outputs": targets,
+                    "assumed": assumed.json,
                 }))?
             );
             return Ok(Code::Ok);
@@ -160,6 +172,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         let doc = json!({
             "schema_version": 1,
             "command": "explain",
+            "assumed": assumed.json,
             "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -183,4 +196,61 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
     }
     print!("{out}");
     Ok(Code::Ok)
+}
+
+/// What explain took for granted, so the pick is read for what it is.
+struct Assumed {
+    text: Option<String>,
+    json: serde_json::Value,
+}
+
+fn assumptions(catalog: &Catalog, answers: &answers::Answers) -> Assumed {
+    let defaults: Vec<String> = answers
+        .defaulted
+        .iter()
+        .map(|id| {
+            let shown = answers.get(id).map(|a| a.to_string()).unwrap_or_default();
+            format!("{id} = {shown}")
+        })
+        .collect();
+    let deciding: Vec<&str> = answers
+        .unanswered
+        .iter()
+        .filter(|id| {
+            catalog.modules.iter().any(|m| {
+                m.when
+                    .as_ref()
+                    .is_some_and(|w| w.questions().iter().any(|q| q == *id))
+            })
+        })
+        .map(String::as_str)
+        .collect();
+    let mut text = String::new();
+    if !defaults.is_empty() {
+        text.push_str(&format!("Assumed the defaults: {}.", defaults.join(", ")));
+    }
+    if !answers.unanswered.is_empty() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&format!(
+            "Left unanswered (no default): {}; ",
+            answers.unanswered.join(", ")
+        ));
+        if deciding.is_empty() {
+            text.push_str("no module's condition reads them.");
+        } else {
+            text.push_str(&format!(
+                "conditions reading {} are taken as unanswered; give them with --set.",
+                deciding.join(", ")
+            ));
+        }
+    }
+    Assumed {
+        text: (!text.is_empty()).then_some(text),
+        json: json!({
+            "defaults": answers.defaulted,
+            "unanswered": answers.unanswered,
+        }),
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::answers::{self, Answers, Asking, Inputs};
@@ -13,7 +13,8 @@ use crate::error::{Code, Failure};
 use crate::fill;
 use crate::index;
 use crate::kit::{
-    self, CatalogRecord, FileRecord, FillRecord, KitWrite, SelectionRecord, State, STATE_FORMAT,
+    self, CatalogRecord, FileRecord, FillRecord, KitWrite, SelectionRecord, State, SIDECAR,
+    STATE_FORMAT,
 };
 use crate::output::Reporter;
 use crate::prompt::{Prompter, Terminal};
@@ -61,7 +62,7 @@ pub fn used_fills(selected: &[&Module]) -> Vec<FillDecl> {
 pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     // Refuse early, before asking a single question.
     let existing = kit::non_empty_entries(&cfg.dest)?;
-    if !existing.is_empty() && !cfg.force {
+    if !existing.is_empty() && !cfg.adopt {
         let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
         let what = if cfg.dest.join(kit::STATE_FILE).exists() {
             "already holds an ispo kit; run `ispo update` to refresh it, or".to_string()
@@ -73,7 +74,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             )
         };
         return Err(Failure::Refused(format!(
-            "`{}` {what} pass --force to write into it (files ispo generates are overwritten, others are left alone)",
+            "`{}` {what} pass --adopt to bring ispo into it: none of its files is overwritten; where a kit file would land on one, the new version is written beside it as `<file>{SIDECAR}`",
             cfg.dest.display()
         ))
         .into());
@@ -102,8 +103,12 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         Asking {
             prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
             use_defaults: cfg.answers.defaults,
+            allow_unanswered: false,
         },
     )?;
+    for w in &answers.warnings {
+        reporter.warn(w);
+    }
     let mut selection =
         selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     if let Some(p) = terminal.as_mut() {
@@ -111,12 +116,17 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     }
     let selected = selection.included(&catalog);
     let used = used_fills(&selected);
-    let mut fills = answers::supplied_fills(&inputs)?;
+    let mut fills = answers::supplied_fills(&catalog, &inputs)?;
     if let Some(p) = terminal.as_mut() {
         ask_fills(p, &used, &mut fills)?;
     }
 
     let kit = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    let beside = if existing.is_empty() {
+        BTreeMap::new()
+    } else {
+        adopted(&cfg.dest, &kit)?
+    };
     let _writing = crate::interrupt::Writing::begin();
     kit::write(
         &cfg.dest,
@@ -124,8 +134,18 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             files: &kit.files,
             answers_text: &kit.answers_text,
             state: &kit.state,
+            beside: &beside,
         },
     )?;
+    if !existing.is_empty() {
+        kit::remove_other_bases(&cfg.dest, &kit.state.base);
+    }
+    for (path, sidecar) in &beside {
+        reporter.status(
+            "Kept",
+            format!("{path} (yours, unchanged; the kit's version is in {sidecar})"),
+        );
+    }
 
     let open: Vec<(String, fill::Found)> = kit
         .files
@@ -161,10 +181,65 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
+            "kept": beside.iter().map(|(p, s)| json!({"path": p, "sidecar": s})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     }
+    if !beside.is_empty() {
+        reporter.note(format!(
+            "{} file(s) of yours were kept where the kit has its own version: compare each `*{SIDECAR}` file with yours, take what you want, then delete the `{SIDECAR}` file. `ispo update` merges later catalog changes into your files.",
+            beside.len()
+        ));
+        return Ok(Code::Conflicts);
+    }
     Ok(Code::Ok)
+}
+
+/// For a kit written into a folder that already holds files: which of its
+/// files would land on a file of the user's. A file equal to the render, or
+/// one an earlier ispo kit here wrote and nobody changed since, may be
+/// replaced; any other stays, and the render goes beside it.
+fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
+    let earlier = State::read(dest).ok();
+    let ispo_wrote = |path: &str, bytes: &[u8]| {
+        let sha = kit::sha256(bytes);
+        earlier.as_ref().is_some_and(|s| {
+            if path == kit::ANSWERS_FILE {
+                s.answers_sha256.as_deref() == Some(sha.as_str())
+            } else {
+                s.files.iter().any(|f| f.path == path && f.sha256 == sha)
+            }
+        })
+    };
+    let renders = kit
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .chain(std::iter::once((
+            kit::ANSWERS_FILE,
+            kit.answers_text.as_bytes(),
+        )));
+    let mut beside = BTreeMap::new();
+    for (path, render) in renders {
+        kit::check_no_symlinks(dest, path)?;
+        let full = dest.join(path);
+        let Ok(meta) = std::fs::symlink_metadata(&full) else {
+            continue;
+        };
+        if !meta.is_file() {
+            return Err(Failure::Refused(format!(
+                "`{}` is a folder (or not a regular file) where the kit has the file `{path}`; move it away and run `ispo init` again",
+                full.display()
+            ))
+            .into());
+        }
+        let mine =
+            std::fs::read(&full).with_context(|| format!("cannot read `{}`", full.display()))?;
+        if mine != render && !ispo_wrote(path, &mine) {
+            beside.insert(path.to_string(), kit::sidecar_path(dest, path, render));
+        }
+    }
+    Ok(beside)
 }
 
 pub fn catalog_json(catalog: &Catalog, record: &SourceRecord) -> serde_json::Value {

@@ -25,6 +25,8 @@ pub const ANSWERS_FILE: &str = "ispo-answers.toml";
 pub const STATE_DIR: &str = ".ispo";
 pub const STATE_FILE: &str = ".ispo/state.toml";
 pub const BASE_DIR: &str = ".ispo/base";
+/// Suffix of the file that holds the new render when the local file is kept.
+pub const SIDECAR: &str = ".ispo-new";
 /// Version of the state file layout; bumped with a migration.
 pub const STATE_FORMAT: u32 = 1;
 
@@ -131,10 +133,10 @@ impl State {
                 anyhow::bail!("{shown}: this kit was written by a newer ispo (state format {f}); upgrade ispo to use it")
             }
             Some(f) => anyhow::bail!(
-                "{shown}: `format = {f}` is not a state format ispo knows; restore the file from version control, or re-create the kit with `ispo init --force`"
+                "{shown}: `format = {f}` is not a state format ispo knows; restore the file from version control, or re-create the kit with `ispo init --adopt`"
             ),
             None => anyhow::bail!(
-                "{shown}: no top-level `format` key, so this is not a state file ispo wrote; restore it from version control, or re-create the kit with `ispo init --force`"
+                "{shown}: no top-level `format` key, so this is not a state file ispo wrote; restore it from version control, or re-create the kit with `ispo init --adopt`"
             ),
         }
         let state: State = toml::from_str(text)
@@ -254,11 +256,34 @@ pub fn check_no_symlinks(root: &Path, rel: &str) -> Result<()> {
     Ok(())
 }
 
+/// A free name for the new version of `path` beside it: `<path>.ispo-new`,
+/// or `-2`, `-3`... when that exists with other content.
+pub fn sidecar_path(kit_dir: &Path, path: &str, bytes: &[u8]) -> String {
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            format!("{path}{SIDECAR}")
+        } else {
+            format!("{path}{SIDECAR}-{n}")
+        };
+        match fs::read(kit_dir.join(&candidate)) {
+            Ok(existing) if existing == bytes => return candidate,
+            Ok(_) => continue,
+            Err(_) if fs::symlink_metadata(kit_dir.join(&candidate)).is_ok() => continue,
+            Err(_) => return candidate,
+        }
+    }
+    format!("{path}{SIDECAR}-{}", sha256(bytes))
+}
+
 /// Everything one write of a kit consists of.
 pub struct KitWrite<'a> {
     pub files: &'a [RenderedFile],
     pub answers_text: &'a str,
     pub state: &'a State,
+    /// Kit path → sidecar path, for files the destination already holds
+    /// with other content: the user's file stays, the render goes beside it.
+    /// The base still records the render, so the next update merges.
+    pub beside: &'a BTreeMap<String, String>,
 }
 
 /// Writes a kit into `dest`: staged next to it, then moved into place file by
@@ -275,11 +300,17 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a staging folder in `{}`", parent.display()))?;
     let mut entries: Vec<(String, &[u8])> = Vec::new();
+    let at = |path: &str| {
+        kit.beside
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_string())
+    };
     for f in kit.files {
-        entries.push((f.path.clone(), &f.bytes));
+        entries.push((at(&f.path), &f.bytes));
         entries.push((format!("{BASE_DIR}/{}", f.path), &f.bytes));
     }
-    entries.push((ANSWERS_FILE.to_string(), kit.answers_text.as_bytes()));
+    entries.push((at(ANSWERS_FILE), kit.answers_text.as_bytes()));
     let state_text = kit.state.to_toml();
     for (rel, bytes) in &entries {
         let path = staging.path().join(rel);
@@ -315,6 +346,20 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     fs::create_dir_all(dest.join(STATE_DIR))?;
     fs::rename(&tmp, dest.join(STATE_FILE)).context("cannot write the kit state")?;
     Ok(())
+}
+
+/// Removes base folders of earlier states (a kit re-created over an old one).
+pub fn remove_other_bases(kit: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(kit.join(STATE_DIR)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && name.starts_with("base") && name != keep {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Reads the kit files at `paths`. Missing paths are simply absent; a path

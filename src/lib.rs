@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod condition;
 pub mod config;
 pub mod error;
+pub mod escape;
+pub mod expansion;
 pub mod explain;
 pub mod fetch;
 pub mod fill;
@@ -28,6 +30,7 @@ pub mod selection;
 pub mod skeleton;
 pub mod source;
 pub mod status;
+pub mod suggest;
 pub mod update;
 pub mod version;
 

@@ -131,9 +131,11 @@ fn param(p: &Parameter, scoped: bool, pos: (usize, usize), refs: &mut Refs) {
 pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    if let Err(d) = render::registry(catalog) {
-        errors.extend(d);
+    let registry = render::registry(catalog);
+    if let Err(d) = &registry {
+        errors.extend(d.iter().cloned());
     }
+    let expansions = registry.map(|(_, e)| e).unwrap_or_default();
     let partial_names: BTreeSet<&str> = catalog.partials.iter().map(|p| p.name.as_str()).collect();
     let questions: BTreeSet<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
 
@@ -229,6 +231,10 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
                     continue;
                 }
             };
+            if let Some(d) = render::check_expansion(&path, &template, &expansions, catalog) {
+                errors.push(d);
+            }
+            raw_values_warning(&path, m, rel, &template, &mut warnings);
             let mut refs = Refs::default();
             walk(&template, false, (1, 1), &mut refs);
             check_partials(&path, &refs, &partial_names, &mut errors);
@@ -440,6 +446,43 @@ fn check_partials(path: &str, refs: &Refs, known: &BTreeSet<&str>, errors: &mut 
             ));
         }
     }
+}
+
+/// The explicit raw form `{{{value}}}` skips the escaping that keeps a value
+/// from breaking a JSON, YAML or HTML file: allowed, but reported.
+fn raw_values_warning(
+    path: &str,
+    module: &Module,
+    rel: &str,
+    template: &Template,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let escaped_syntax = targets_of(module, rel)
+        .iter()
+        .any(|(target, _)| crate::escape::syntax_for(target) != crate::escape::Syntax::Text);
+    if !escaped_syntax {
+        return;
+    }
+    fn visit(t: &Template, path: &str, warnings: &mut Vec<Diagnostic>) {
+        for (i, el) in t.elements.iter().enumerate() {
+            let (line, col) = t.mapping.get(i).map_or((0, 0), |m| (m.0, m.1));
+            match el {
+                TemplateElement::HtmlExpression(_) => warnings.push(Diagnostic::new(
+                    path,
+                    line,
+                    col,
+                    "`{{{...}}}` writes the value unescaped into a file whose syntax it can break; use `{{...}}` unless the catalog vouches for every value",
+                )),
+                TemplateElement::HelperBlock(h) => {
+                    for inner in h.template.iter().chain(&h.inverse) {
+                        visit(inner, path, warnings);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    visit(template, path, warnings);
 }
 
 /// A cycle in the partial include graph, if any, as a path of names.

@@ -6,7 +6,7 @@ use clap::Parser;
 
 use ispo::arguments::Arguments;
 use ispo::config::Config;
-use ispo::error::{code_for, kind_for, Code};
+use ispo::error::{code_for, Code};
 use ispo::output::{print_error, Reporter};
 
 fn main() -> ExitCode {
@@ -37,11 +37,7 @@ fn main() -> ExitCode {
             }
             print_error(&err);
             if config.json {
-                let doc = serde_json::json!({
-                    "schema_version": 1,
-                    "error": { "kind": kind_for(&err), "code": code as u8, "message": format!("{err}") },
-                });
-                println!("{doc}");
+                println!("{}", ispo::error::json_document(&err));
             }
             code.into()
         }

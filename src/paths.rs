@@ -52,7 +52,7 @@ pub fn check(path: &str) -> Result<(), String> {
     if first == ".ispo" {
         return Err("the path goes into ispo's own state folder `.ispo`".into());
     }
-    if path.ends_with(crate::update::SIDECAR)
+    if path.ends_with(crate::kit::SIDECAR)
         || components.last().is_some_and(|c| c.contains(".ispo-new-"))
     {
         return Err(

@@ -130,6 +130,8 @@ pub struct Question {
     pub pattern: Option<Regex>,
     pub min: Option<i64>,
     pub max: Option<i64>,
+    /// A text answer that may hold line breaks.
+    pub multiline: bool,
 }
 
 impl Question {
@@ -220,6 +222,7 @@ impl Question {
     pub fn validate(&self, answer: &Answer) -> Result<(), String> {
         match answer {
             Answer::Text(s) => {
+                check_single_line(s, self.multiline)?;
                 if let Some(re) = &self.pattern {
                     if !re.is_match(s) {
                         return Err(format!(
@@ -278,8 +281,8 @@ impl Question {
         Ok(())
     }
 
-    /// How to supply this answer without a prompt, for error messages.
-    pub fn flag_hint(&self, has_default: bool) -> String {
+    /// The flag that supplies this answer without a prompt, for messages.
+    pub fn flag(&self) -> String {
         let example = match self.kind {
             QuestionKind::Text => "<text>".to_string(),
             QuestionKind::Bool => "true|false".to_string(),
@@ -290,12 +293,103 @@ impl Question {
             QuestionKind::Choice => self.choice_values().join("|"),
             QuestionKind::Multi => format!("<comma-separated: {}>", self.choice_values().join(",")),
         };
-        let mut hint = format!("--set {}={example}", self.id);
-        if has_default {
-            hint.push_str(" (or --defaults)");
-        }
-        hint
+        format!("--set {}={example}", self.id)
     }
+
+    /// What an answer may be, in words: the allowed values, or the form.
+    pub fn allowed(&self) -> String {
+        match self.kind {
+            QuestionKind::Choice => format!("one of {}", self.choice_values().join(", ")),
+            QuestionKind::Multi => format!("any of {}", self.choice_values().join(", ")),
+            QuestionKind::Bool => "true or false".to_string(),
+            QuestionKind::Integer => match (self.min, self.max) {
+                (Some(a), Some(b)) => format!("a whole number from {a} to {b}"),
+                (Some(a), None) => format!("a whole number, at least {a}"),
+                (None, Some(b)) => format!("a whole number, at most {b}"),
+                (None, None) => "a whole number".to_string(),
+            },
+            QuestionKind::Text => match &self.pattern {
+                Some(re) => format!("text matching `{}`", pattern_source(re)),
+                None => "text".to_string(),
+            },
+        }
+    }
+
+    /// The likely intended answer for a refused one: the closest choice (by
+    /// value or label) for a mistyped choice, the number for a quoted number,
+    /// `true`/`false` for a quoted yes/no, the text for an unquoted text.
+    pub fn suggest(&self, given: &toml::Value) -> Option<toml::Value> {
+        use toml::Value as T;
+        let choices = || {
+            self.choices
+                .iter()
+                .map(|c| (c.value.as_str(), vec![c.label.as_str()]))
+        };
+        let text = given.as_str();
+        let found = match self.kind {
+            QuestionKind::Choice => {
+                T::String(crate::suggest::closest(text?, choices())?.to_string())
+            }
+            QuestionKind::Multi => {
+                let items: Vec<String> = match given {
+                    T::Array(a) => a
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                    T::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
+                    _ => return None,
+                };
+                let mut fixed = Vec::new();
+                for item in &items {
+                    if self.choices.iter().any(|c| &c.value == item) {
+                        fixed.push(T::String(item.clone()));
+                    } else {
+                        fixed.push(T::String(
+                            crate::suggest::closest(item, choices())?.to_string(),
+                        ));
+                    }
+                }
+                T::Array(fixed)
+            }
+            QuestionKind::Integer => T::Integer(
+                text?
+                    .trim()
+                    .replace(['_', ',', ' '], "")
+                    .parse::<i64>()
+                    .ok()?,
+            ),
+            QuestionKind::Bool => match text?.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "on" | "1" => T::Boolean(true),
+                "false" | "no" | "n" | "off" | "0" => T::Boolean(false),
+                _ => return None,
+            },
+            QuestionKind::Text => match given {
+                T::Integer(_) | T::Float(_) | T::Boolean(_) => T::String(given.to_string()),
+                _ => return None,
+            },
+        };
+        // Only a fix that the question accepts is worth offering.
+        (&found != given && self.accept_toml(&found).is_ok()).then_some(found)
+    }
+}
+
+/// Refuses control characters (they steer terminals and break files) and,
+/// unless the catalog declared the value multi-line, line breaks: a value
+/// that lands in a YAML key or a workflow must not be able to start a line.
+pub fn check_single_line(s: &str, multiline: bool) -> Result<(), String> {
+    if let Some(c) = s
+        .chars()
+        .find(|&c| crate::output::is_terminal_control(c) && !(multiline && c == '\r'))
+    {
+        return Err(format!(
+            "the value holds the control character {}, which is not allowed",
+            c.escape_unicode()
+        ));
+    }
+    if !multiline && s.contains('\n') {
+        return Err("the value holds a line break; this value must be a single line".into());
+    }
+    Ok(())
 }
 
 /// The pattern as the catalog author wrote it, without the anchors ispo adds.
@@ -334,6 +428,7 @@ mod tests {
             pattern: None,
             min: Some(1),
             max: Some(10),
+            multiline: false,
         }
     }
 

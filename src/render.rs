@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::catalog::{Catalog, Module};
 use crate::error::{Diagnostic, Failure};
+use crate::expansion::Expansion;
 use crate::fill::marker;
 use crate::paths;
 use crate::skeleton::Chunks;
@@ -32,10 +33,82 @@ pub struct RenderedFile {
     pub bytes: Vec<u8>,
 }
 
-/// Caps that keep a hostile or broken catalog from filling the disk.
+/// Caps that keep a hostile or broken catalog from filling the disk or the
+/// memory: checked before rendering (the worst-case expansion of every
+/// template) and while rendering (bytes written so far).
 pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_OUTPUT_FILES: usize = 10_000;
-pub const MAX_OUTPUT_BYTES: usize = 512 * 1024 * 1024;
+/// One rendered kit file.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// All rendered module files of a kit together.
+pub const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
+
+/// A writer that refuses to grow past a limit, so a template that expands
+/// without end stops at the limit instead of exhausting memory.
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("output limit reached"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The longest list a template can loop over: every module, or every
+/// choice of a multiple-choice question.
+fn longest_list(catalog: &Catalog) -> u64 {
+    let choices = catalog.questions.iter().map(|q| q.choices.len()).max();
+    (catalog.modules.len().max(choices.unwrap_or(0)).max(1)) as u64
+}
+
+/// Refuses a template whose worst-case output is over the per-file limit,
+/// naming the partials that multiply it.
+pub fn check_expansion(
+    path: &str,
+    template: &Template,
+    partials: &BTreeMap<String, Expansion>,
+    catalog: &Catalog,
+) -> Option<Diagnostic> {
+    let e = crate::expansion::of_template(template, partials, longest_list(catalog));
+    (e.bytes > MAX_FILE_BYTES as u64).then(|| expansion_diag(path, &e))
+}
+
+fn expansion_diag(path: &str, e: &Expansion) -> Diagnostic {
+    let through = if e.chain.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " through the partials {}",
+            e.chain
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" -> ")
+        )
+    };
+    Diagnostic::new(
+        path,
+        0,
+        0,
+        format!(
+            "in the worst case this renders {}{through}, over the limit of {} MiB for one file; include partials fewer times or loop less deeply",
+            crate::expansion::shown(e.bytes),
+            MAX_FILE_BYTES >> 20
+        ),
+    )
+}
 
 handlebars_helper!(contains: |list: Json, item: Json| list.as_array().is_some_and(|a| a.contains(item)));
 handlebars_helper!(join: |list: Json, sep: str| list
@@ -85,11 +158,15 @@ impl HelperDef for Label {
     }
 }
 
-/// A registry with ispo's settings and helpers, and the catalog's partials.
-pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic>> {
+/// A registry with ispo's settings and helpers, and the catalog's partials,
+/// with the worst-case expansion of each partial (checked against the limit).
+pub fn registry(
+    catalog: &Catalog,
+) -> Result<(Handlebars<'static>, BTreeMap<String, Expansion>), Vec<Diagnostic>> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
-    hb.register_escape_fn(handlebars::no_escape);
+    // Values are escaped for the file they land in (see `escape`).
+    hb.register_escape_fn(crate::escape::escape_fn);
     hb.register_helper("contains", Box::new(contains));
     hb.register_helper("join", Box::new(join));
     let labels = catalog
@@ -111,6 +188,7 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
     // Handlebars overflows its stack on partials that include each other, so
     // the include graph is checked before anything renders.
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut compiled: BTreeMap<String, Template> = BTreeMap::new();
     for p in &catalog.partials {
         match catalog.text(&p.path) {
             Ok(text) => match Template::compile_with_name(text, p.path.clone()) {
@@ -122,6 +200,7 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
                         Err(e) => diags.push(Diagnostic::new(&p.path, 0, 0, e)),
                     }
                     hb.register_partial(&p.name, text).ok();
+                    compiled.insert(p.name.clone(), t);
                 }
                 Err(e) => diags.push(template_diag(&p.path, text, &e)),
             },
@@ -139,8 +218,19 @@ pub fn registry(catalog: &Catalog) -> Result<Handlebars<'static>, Vec<Diagnostic
             ),
         ));
     }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let expansions = crate::expansion::of_partials(&compiled, longest_list(catalog));
+    for p in &catalog.partials {
+        if let Some(e) = expansions.get(&p.name) {
+            if e.bytes > MAX_FILE_BYTES as u64 {
+                diags.push(expansion_diag(&p.path, e));
+            }
+        }
+    }
     if diags.is_empty() {
-        Ok(hb)
+        Ok((hb, expansions))
     } else {
         Err(diags)
     }
@@ -440,6 +530,32 @@ pub fn render_path(
     Ok(path)
 }
 
+enum Rendered {
+    /// The output, with the values placed in it (see `escape`).
+    Text(String, Vec<String>),
+    Over,
+    Failed(RenderError),
+}
+
+/// Renders one template into a buffer that stops at `limit` bytes.
+fn render_capped(hb: &Handlebars<'_>, path: &str, ctx: &Context, limit: usize) -> Rendered {
+    let mut out = Capped {
+        bytes: Vec::new(),
+        limit,
+        over: false,
+    };
+    let (result, values) =
+        crate::escape::capture(|| hb.render_with_context_to_write(path, ctx, &mut out));
+    match result {
+        _ if out.over => Rendered::Over,
+        Ok(()) => Rendered::Text(
+            String::from_utf8(out.bytes).expect("templates render text"),
+            values,
+        ),
+        Err(e) => Rendered::Failed(e),
+    }
+}
+
 /// Renders every selected module. All problems are collected and returned
 /// together; nothing is written here.
 pub fn render(
@@ -448,7 +564,7 @@ pub fn render(
     answers: &crate::answers::Answers,
     fills: &BTreeMap<String, String>,
 ) -> Result<Vec<RenderedFile>> {
-    let mut hb = registry(catalog).map_err(Failure::Invalid)?;
+    let (mut hb, expansions) = registry(catalog).map_err(Failure::Invalid)?;
     let mut diags = Vec::new();
     // Collect every template first, so one bad template does not hide the others.
     let mut sources: Vec<(String, &str)> = Vec::new();
@@ -515,6 +631,9 @@ pub fn render(
                         }
                     }
                 }
+                if let Some(d) = check_expansion(path, &t, &expansions, catalog) {
+                    diags.push(d);
+                }
                 hb.register_template(path, t);
                 if skeleton.is_some() {
                     skeletal.insert(path.clone(), text);
@@ -561,10 +680,49 @@ pub fn render(
                 let bytes = if m.is_raw(rel) {
                     catalog.files[&path].clone()
                 } else {
-                    match hb.render_with_context(&path, &ctx) {
-                        Ok(s) if skeletal.contains_key(&path) => chunks.restore(s).into_bytes(),
-                        Ok(s) => s.into_bytes(),
-                        Err(e) => {
+                    let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
+                    let rendered = render_capped(&hb, &path, &ctx, limit);
+                    match rendered {
+                        Rendered::Text(s, values) => {
+                            let s = if skeletal.contains_key(&path) {
+                                chunks.restore(s)
+                            } else {
+                                s
+                            };
+                            match crate::escape::place(
+                                &s,
+                                &values,
+                                crate::escape::syntax_for(&out_path),
+                            ) {
+                                Ok(placed) => placed.into_bytes(),
+                                Err(u) => {
+                                    diags.push(Diagnostic::new(
+                                        &path,
+                                        0,
+                                        0,
+                                        format!(
+                                            "renders `{out_path}`, whose line {} cannot hold the value {:?}: {}",
+                                            u.line, u.value, u.why
+                                        ),
+                                    ));
+                                    continue;
+                                }
+                            }
+                        }
+                        Rendered::Over => {
+                            diags.push(Diagnostic::new(
+                                &path,
+                                0,
+                                0,
+                                if limit < MAX_FILE_BYTES {
+                                    format!("renders past the limit of {} MiB for the whole kit; rendering stopped", MAX_OUTPUT_BYTES >> 20)
+                                } else {
+                                    format!("renders past the limit of {} MiB for one file; rendering stopped", MAX_FILE_BYTES >> 20)
+                                },
+                            ));
+                            return Err(Failure::Invalid(diags).into());
+                        }
+                        Rendered::Failed(e) => {
                             // Re-render the original text so the error points at the author's lines.
                             let precise = skeletal
                                 .get(&path)

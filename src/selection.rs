@@ -98,8 +98,10 @@ pub fn check_overrides(catalog: &Catalog, with: &[String], without: &[String]) -
     for (flag, list) in [("--with", with), ("--without", without)] {
         for id in list {
             if !known.contains(&id.as_str()) {
+                let hint =
+                    crate::suggest::hint(crate::suggest::closest_name(id, known.iter().copied()));
                 return Err(Failure::Usage(format!(
-                    "{flag} {id}: no such module in this catalog (modules: {})",
+                    "{flag} {id}: no such module in this catalog{hint} (modules: {})",
                     known.join(", ")
                 ))
                 .into());

@@ -31,8 +31,8 @@ use crate::prompt::{Prompter, Terminal};
 use crate::selection;
 use crate::source::{self, CatalogRequest, SourceRecord, BUILTIN};
 
-/// Suffix of the file that holds the new render when the local file is kept.
-pub const SIDECAR: &str = ".ispo-new";
+use crate::kit::sidecar_path;
+pub use crate::kit::SIDECAR;
 
 #[derive(Debug, Clone)]
 pub struct UpdateConfig {
@@ -415,8 +415,10 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     }
     let catalog = Catalog::load(loaded.files()?)?;
 
-    let recorded = Inputs::read_file(&cfg.kit.join(ANSWERS_FILE))?.recorded();
-    let mut recorded = recorded;
+    let answers_path = cfg.kit.join(ANSWERS_FILE);
+    let untouched =
+        fs::read(&answers_path).is_ok_and(|b| Some(kit::sha256(&b)) == state.answers_sha256);
+    let mut recorded = Inputs::read_file(&answers_path)?.recorded(untouched);
     // The answers file is where overrides are edited; the state's copy only
     // serves a kit whose answers file has no [modules] table at all.
     if !recorded.has_modules {
@@ -452,13 +454,14 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         Asking {
             prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
             use_defaults,
+            allow_unanswered: false,
         },
     )?;
     for w in &answers.warnings {
         reporter.warn(w);
     }
     let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
-    let fills = answers::supplied_fills(&inputs)?;
+    let fills = answers::supplied_fills(&catalog, &inputs)?;
     let mut built = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
     // The answers file is the user's too: their comments and layout stay.
     if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
@@ -784,25 +787,6 @@ impl Journal {
         kit::check_no_symlinks(kit_dir, &rel).ok()?;
         fs::read(kit_dir.join(rel)).ok()
     }
-}
-
-/// A free name for the new version of `path` beside it: `<path>.ispo-new`,
-/// or `-2`, `-3`... when that exists with other content.
-fn sidecar_path(kit_dir: &Path, path: &str, bytes: &[u8]) -> String {
-    for n in 1..1000 {
-        let candidate = if n == 1 {
-            format!("{path}{SIDECAR}")
-        } else {
-            format!("{path}{SIDECAR}-{n}")
-        };
-        match fs::read(kit_dir.join(&candidate)) {
-            Ok(existing) if existing == bytes => return candidate,
-            Ok(_) => continue,
-            Err(_) if fs::symlink_metadata(kit_dir.join(&candidate)).is_ok() => continue,
-            Err(_) => return candidate,
-        }
-    }
-    format!("{path}{SIDECAR}-{}", kit::sha256(bytes))
 }
 
 /// Removes temp files a killed run left behind.

@@ -12,11 +12,11 @@ fn reports_every_missing_answer_at_once_with_the_flag_to_supply_it() {
     run.code(5).stderr_is(
         "error: 6 answers are needed, and this session cannot prompt (not a terminal, --non-interactive, --json or CI is set):
   - company (Company name?): --set company=<text>
-  - forge (Where is your code?): --set forge=github|gitlab|azure (or --defaults)
-  - engineers (How many engineers?): --set engineers=<1..100000> (or --defaults)
-  - regulated (Regulated?): --set regulated=true|false (or --defaults)
-  - audiences (Who is the kit for?): --set audiences=<comma-separated: devs,execs> (or --defaults)
-  - tracker (Issue tracker?): --set tracker=issues|boards|jira (or --defaults)
+  - forge (Where is your code?): --set forge=github|gitlab|azure (or --defaults, which takes \"github\")
+  - engineers (How many engineers?): --set engineers=<1..100000> (or --defaults, which takes 100)
+  - regulated (Regulated?): --set regulated=true|false (or --defaults, which takes false)
+  - audiences (Who is the kit for?): --set audiences=<comma-separated: devs,execs> (or --defaults, which takes [\"devs\"])
+  - tracker (Issue tracker?): --set tracker=issues|boards|jira (its default is built from `forge`, so --defaults takes it once `forge` is answered or defaulted)
 ",
     );
     assert!(!env.exists("kit"));
@@ -61,12 +61,14 @@ fn bad_values_are_judged_by_the_prompt_rules_and_all_reported() {
         "--set",
         "regulated=maybe",
     ]);
-    run.code(1).stderr_is(
-        "error: --set company: answer for `company`: `acme` does not match the pattern `[A-Z][A-Za-z0-9 ]*`
---set forge: answer for `forge`: `bitbucket` is not one of the allowed values: github, gitlab, azure
---set engineers: answer for `engineers`: 0 is below the minimum 1
---set regulated: answer for `regulated`: `maybe` is not a yes/no value (use true or false)
---set audiences: answer for `audiences`: `devs` is listed twice
+    // Every one came from a flag: a usage error.
+    run.code(2).stderr_is(
+        "error: 5 answers do not fit the catalog's questions; nothing was written and no answer was changed:
+  --set company: answer for `company`: `acme` does not match the pattern `[A-Z][A-Za-z0-9 ]*`
+  --set forge: answer for `forge`: `bitbucket` is not one of the allowed values: github, gitlab, azure
+  --set engineers: answer for `engineers`: 0 is below the minimum 1; allowed: a whole number from 1 to 100000
+  --set regulated: answer for `regulated`: `maybe` is not a yes/no value (use true or false)
+  --set audiences: answer for `audiences` (devs,devs): `devs` is listed twice
 ",
     );
     assert!(!env.exists("kit"));
@@ -86,11 +88,13 @@ fn answers_file_errors_name_file_line_and_column() {
         "a.toml",
         "--defaults",
     ]);
-    run.code(1).stderr_is(
-        "error: a.toml:4:1: unknown question `colour` (questions: company, forge, engineers, regulated, audiences, tracker, auditor)
-a.toml:7:1: unknown fill-in `nope` (fill-ins: ispo_email, sponsor)
-a.toml:2:1: answer for `forge`: `svn` is not one of the allowed values: github, gitlab, azure
-a.toml:3:1: answer for `engineers`: expected an integer, found string
+    // From a file: the answers need fixing (exit 5), nothing was written.
+    run.code(5).stderr_is(
+        "error: 4 answers do not fit the catalog's questions; nothing was written and no answer was changed:
+  a.toml:4:1: `colour` is not a question of this catalog
+  a.toml:7:1: `fill.nope` is not a fill-in of this catalog
+  a.toml:2:1: answer for `forge`: `svn` is not one of the allowed values: github, gitlab, azure
+  a.toml:3:1: answer for `engineers` (\"many\"): expected an integer, found string; allowed: a whole number from 1 to 100000
 ",
     );
     env.write("b.toml", "company = \"Acme\"\nforge = \n");
@@ -188,4 +192,213 @@ fn usage_errors_exit_2() {
         .code(2)
         .stderr_has("--set `novalue` must look like KEY=VALUE");
     env.ispo(&["frobnicate"]).code(2);
+}
+
+/// A kit of the built-in catalog, committed to git, as a CI job finds it.
+fn builtin_git_kit(env: &Env) {
+    env.ispo(&[
+        "init",
+        "kit",
+        "--defaults",
+        "--set",
+        "company_name=Northbridge",
+        "--set",
+        "chat=ms_teams",
+        "-q",
+    ])
+    .ok();
+    git(&env.path("kit"), &["init", "-q"]);
+    git(&env.path("kit"), &["add", "-A"]);
+    git(&env.path("kit"), &["commit", "-qm", "kit"]);
+}
+
+/// Replaces the line `key = ...` of the kit's answers file and commits it.
+fn edit_answer(env: &Env, key: &str, line: &str) {
+    let text = env.read("kit/ispo-answers.toml");
+    let edited: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{key} = ")) {
+                line.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert_ne!(edited.join("\n") + "\n", text, "no line `{key} = ` to edit");
+    env.write("kit/ispo-answers.toml", &(edited.join("\n") + "\n"));
+    git(&env.path("kit"), &["commit", "-qam", "edit"]);
+}
+
+#[test]
+fn a_typo_in_the_answers_file_stops_a_ci_update_and_changes_nothing() {
+    for (key, line, said, fix) in [
+        (
+            "chat",
+            "chat = \"teams\"",
+            "`teams` is not one of the allowed values: slack, ms_teams, mattermost, google_chat, none",
+            "did you mean `chat = \"ms_teams\"`?",
+        ),
+        (
+            "engineers",
+            "engineers = \"400\"",
+            "expected an integer, found string; allowed: a whole number from 1 to 1000000",
+            "did you mean `engineers = 400`?",
+        ),
+        (
+            "stage",
+            "stage = \"adoption\"",
+            "`adoption` is not one of the allowed values: exploring, piloting, adopting, growing, scaling",
+            "did you mean `stage = \"adopting\"`?",
+        ),
+    ] {
+        let env = Env::new();
+        builtin_git_kit(&env);
+        edit_answer(&env, key, line);
+        let before = env.tree("kit");
+        let run = env.ispo_with(&["update", "kit"], &[("CI", "true")]);
+        run.code(5).stderr_has(said).stderr_has(fix);
+        // The message points at the line the user wrote.
+        let at = env
+            .read("kit/ispo-answers.toml")
+            .lines()
+            .position(|l| l == line)
+            .unwrap()
+            + 1;
+        run.stderr_has(&format!("kit/ispo-answers.toml:{at}:1: answer for `{key}`"));
+        let mut after = env.tree("kit");
+        after.remove(".ispo/lock");
+        assert_eq!(after, before, "{key}: the kit changed");
+        // The same under --json: the refusal as data.
+        let run = env.ispo_with(&["update", "kit", "--json"], &[("CI", "true")]);
+        run.code(5);
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let refused = &doc["error"]["answers"][0];
+        assert_eq!(doc["error"]["kind"], "needs_input");
+        assert_eq!(refused["key"], key);
+        assert_eq!(refused["at"]["line"], at);
+        assert_eq!(refused["from_flag"], false);
+        assert!(fix.contains(refused["suggestion"].as_str().unwrap()), "{doc}");
+    }
+}
+
+#[test]
+fn an_unknown_key_in_an_edited_answers_file_is_a_typo_not_a_silent_no_op() {
+    let env = Env::new();
+    builtin_git_kit(&env);
+    let text = env.read("kit/ispo-answers.toml");
+    env.write(
+        "kit/ispo-answers.toml",
+        &text.replacen("stage = ", "stag = ", 1),
+    );
+    git(&env.path("kit"), &["commit", "-qam", "edit"]);
+    env.ispo_with(&["update", "kit"], &[("CI", "true")])
+        .code(5)
+        .stderr_has("`stag` is not a question of this catalog (if the catalog dropped it, delete the line); did you mean `stage`?");
+    // The answers file is byte for byte the user's.
+    assert_eq!(
+        env.read("kit/ispo-answers.toml"),
+        text.replacen("stage = ", "stag = ", 1)
+    );
+}
+
+#[test]
+fn a_default_built_from_a_missing_answer_waits_for_it() {
+    let env = Env::new();
+    for args in [
+        vec!["init", "kit"],
+        vec!["init", "kit", "--defaults"],
+        vec!["explain"],
+    ] {
+        env.ispo_with(&args, &[("CI", "1")])
+            .code(5)
+            .stderr_has("  - company_name (What is your company called?): --set company_name=<text>\n")
+            .stderr_has("  - ispo_name (What is the team that runs InnerSource called?): --set ispo_name=<text> (its default is built from `company_name`");
+    }
+    assert!(!env.exists("kit"));
+    // --json: the missing answers as data.
+    let run = env.ispo(&["init", "kit", "--defaults", "--json"]);
+    run.code(5);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let missing = doc["error"]["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 2);
+    assert_eq!(missing[0]["id"], "company_name");
+    assert_eq!(missing[0]["flag"], "--set company_name=<text>");
+    assert_eq!(missing[1]["waits_for"][0], "company_name");
+    // explain --defaults outside a kit works, and says what it assumed.
+    env.ispo(&["explain", "--defaults"])
+        .ok()
+        .stderr_has("Assumed the defaults: forge = github_cloud")
+        .stderr_has("Left unanswered (no default): company_name, ispo_name; no module's condition reads them.");
+}
+
+#[test]
+fn a_value_for_a_question_that_is_not_asked_is_a_warning() {
+    let env = Env::new();
+    env.ispo(&[
+        "init",
+        "kit",
+        "--defaults",
+        "--set",
+        "company_name=Acme",
+        "--set",
+        "stage=exploring",
+        "--set",
+        "ai_assistants=widespread",
+    ])
+    .ok()
+    .stderr_has("warning: --set ai_assistants: `ai_assistants` is not asked with these answers (it applies only when stage != exploring); the value is ignored");
+}
+
+#[test]
+fn flags_get_did_you_mean_too() {
+    let env = Env::new();
+    env.ispo(&[
+        "init",
+        "kit",
+        "--defaults",
+        "--set",
+        "company_nam=Acme",
+        "--set",
+        "fill.ispo_emial=a@b.c",
+        "--set",
+        "forge=gitlab",
+    ])
+    .code(2)
+    .stderr_has("--set company_nam: `company_nam` is not a question of this catalog; did you mean `--set company_name=...`?")
+    .stderr_has("--set fill.ispo_emial: `fill.ispo_emial` is not a fill-in of this catalog; did you mean `--set fill.ispo_email=...`?")
+    .stderr_has("did you mean `--set forge=gitlab_saas`?");
+    env.ispo(&[
+        "init",
+        "kit",
+        "--defaults",
+        "--set",
+        "company_name=Acme",
+        "--with",
+        "charterr",
+    ])
+    .code(2)
+    .stderr_has("--with charterr: no such module in this catalog (did you mean `charter`?)");
+}
+
+#[test]
+fn single_line_values_refuse_line_breaks_and_control_characters() {
+    let env = Env::new();
+    env.ispo(&[
+        "init",
+        "kit",
+        "--defaults",
+        "--set",
+        "company_name=Acme",
+        "--set",
+        "fill.forge_org=acme\"\n    evil: \"x",
+    ])
+    .code(2)
+    .stderr_has("--set fill.forge_org: fill-in `forge_org`: the value holds a line break; this value must be a single line");
+    env.write("a.toml", "company_name = \"Acme\\u0007\"\n");
+    env.ispo(&["init", "kit", "--defaults", "--answers", "a.toml"])
+        .code(5)
+        .stderr_has("a.toml:1:1: answer for `company_name`")
+        .stderr_has("the control character \\u{7}");
+    assert!(!env.exists("kit"));
 }

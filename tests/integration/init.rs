@@ -165,13 +165,13 @@ fn defaults_can_depend_on_earlier_answers_and_when_skips_questions() {
 }
 
 #[test]
-fn refuses_a_non_empty_destination_unless_forced() {
+fn refuses_a_non_empty_destination_unless_adopted() {
     let env = Env::new();
     let repo = fixture_repo(&env);
     env.write("kit/notes.txt", "mine");
     let run = env.init_kit(repo.path(), &[]);
     run.code(4)
-        .stderr_has("`kit` is not empty (notes.txt); pass --force");
+        .stderr_has("`kit` is not empty (notes.txt); pass --adopt");
     assert_eq!(env.tree("kit").len(), 1);
     env.init_kit(repo.path(), &["--force"]).ok();
     assert_eq!(env.read("kit/notes.txt"), "mine");

@@ -4,6 +4,7 @@ mod git_http;
 mod git_ssh;
 mod support;
 
+mod adopt;
 mod answers;
 mod catalog_source;
 mod explain;

@@ -355,19 +355,28 @@ fn new_questions_take_defaults_or_are_listed() {
 }
 
 #[test]
-fn a_recorded_answer_the_catalog_no_longer_accepts_is_replaced_by_its_default() {
+fn a_recorded_answer_the_catalog_no_longer_accepts_stops_the_update_until_the_user_decides() {
     let (env, repo) = setup(&[], &["forge=azure"]);
     let questions = fixture()[1]
         .1
         .replace("  { value = \"azure\", label = \"Azure DevOps\" },\n", "");
     repo.commit(&[("questions.toml", &questions)], "v2");
+    let before = env.tree("kit");
     env.ispo(&["update", "kit"])
-        .ok()
+        .code(5)
         .stderr_has("kit/ispo-answers.toml:")
-        .stderr_has("the recorded answer for `forge` no longer fits the catalog: `azure` is not one of the allowed values: github, gitlab");
+        .stderr_has("answer for `forge`: `azure` is not one of the allowed values: github, gitlab")
+        .stderr_has("no answer was changed");
+    // Nothing reset behind the user's back: the kit and its answers file are
+    // as they were (the update's lock file aside, which it leaves today).
+    let mut after = env.tree("kit");
+    after.remove(".ispo/lock");
+    assert_eq!(after, before);
+    // The user's own say (a flag, or editing the file) settles it.
+    env.ispo(&["update", "kit", "--set", "forge=gitlab"]).ok();
     assert!(env
         .read("kit/ispo-answers.toml")
-        .contains("forge = \"github\""));
+        .contains("forge = \"gitlab\""));
 }
 
 #[test]
