@@ -7,6 +7,7 @@ mod support;
 mod adopt;
 mod answers;
 mod catalog_source;
+mod escaping;
 mod explain;
 mod hostile;
 mod init;
