@@ -636,7 +636,7 @@ pub fn supplied_fills(catalog: &Catalog, inputs: &Inputs) -> Result<BTreeMap<Str
             }
         };
         let multiline = decls.get(id).is_some_and(|d| d.multiline);
-        if let Err(why) = crate::question::check_single_line(text, multiline) {
+        if let Err(why) = crate::question::check_value(text, multiline) {
             unfit.push(UnfitAnswer {
                 at: located(&p.origin, format!("fill-in `{id}`: {why}")),
                 key: format!("fill.{id}"),

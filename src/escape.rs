@@ -449,14 +449,15 @@ mod yaml {
             return !at_start;
         };
         let indicator = "-?:,[]{}#&*!|>'\"%@`".contains(first);
-        !(at_start && indicator)
-            && v.trim() == v
-            && !v.contains(": ")
-            && !v.contains(" #")
-            && !v.contains([',', '[', ']', '{', '}', '\t', '\n', '\r'])
-            && !v.chars().any(|c| {
+        let breaks_structure = (at_start && indicator)
+            || v.trim() != v
+            || v.contains(": ")
+            || v.contains(" #")
+            || v.contains([',', '[', ']', '{', '}', '\t', '\n', '\r'])
+            || v.chars().any(|c| {
                 c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{feff}')
-            })
+            });
+        !breaks_structure
     }
 }
 

@@ -222,7 +222,7 @@ impl Question {
     pub fn validate(&self, answer: &Answer) -> Result<(), String> {
         match answer {
             Answer::Text(s) => {
-                check_single_line(s, self.multiline)?;
+                check_value(s, self.multiline)?;
                 if let Some(re) = &self.pattern {
                     if !re.is_match(s) {
                         return Err(format!(
@@ -373,10 +373,21 @@ impl Question {
     }
 }
 
-/// Refuses control characters (they steer terminals and break files) and,
-/// unless the catalog declared the value multi-line, line breaks: a value
-/// that lands in a YAML key or a workflow must not be able to start a line.
-pub fn check_single_line(s: &str, multiline: bool) -> Result<(), String> {
+/// The longest text answer or fill-in value: a contact, a URL, a paragraph.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Refuses values longer than `MAX_VALUE_BYTES`, control characters (they
+/// steer terminals and break files) and, unless the catalog declared the
+/// value multi-line, line breaks: a value that lands in a YAML key or a
+/// workflow must not be able to start a line.
+pub fn check_value(s: &str, multiline: bool) -> Result<(), String> {
+    if s.len() > MAX_VALUE_BYTES {
+        return Err(format!(
+            "the value is {} KiB long, over the limit of {} KiB",
+            s.len() / 1024,
+            MAX_VALUE_BYTES / 1024
+        ));
+    }
     if let Some(c) = s
         .chars()
         .find(|&c| crate::output::is_terminal_control(c) && !(multiline && c == '\r'))

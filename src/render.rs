@@ -530,6 +530,21 @@ pub fn render_path(
     Ok(path)
 }
 
+fn over_limit(path: &str, limit: usize) -> Diagnostic {
+    let message = if limit < MAX_FILE_BYTES {
+        format!(
+            "renders past the limit of {} MiB for the whole kit; rendering stopped",
+            MAX_OUTPUT_BYTES >> 20
+        )
+    } else {
+        format!(
+            "renders past the limit of {} MiB for one file; rendering stopped",
+            MAX_FILE_BYTES >> 20
+        )
+    };
+    Diagnostic::new(path, 0, 0, message)
+}
+
 enum Rendered {
     /// The output, with the values placed in it (see `escape`).
     Text(String, Vec<String>),
@@ -683,6 +698,14 @@ pub fn render(
                     let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
                     let rendered = render_capped(&hb, &path, &ctx, limit);
                     match rendered {
+                        // Every value is placed once: their sum bounds the file before
+                        // any is placed, so a value-heavy render stops here.
+                        Rendered::Text(s, values)
+                            if s.len() + values.iter().map(String::len).sum::<usize>() > limit =>
+                        {
+                            diags.push(over_limit(&path, limit));
+                            return Err(Failure::Invalid(diags).into());
+                        }
                         Rendered::Text(s, values) => {
                             let s = if skeletal.contains_key(&path) {
                                 chunks.restore(s)
@@ -694,6 +717,11 @@ pub fn render(
                                 &values,
                                 crate::escape::syntax_for(&out_path),
                             ) {
+                                // Values are placed after the capped render: measure again.
+                                Ok(placed) if placed.len() > limit => {
+                                    diags.push(over_limit(&path, limit));
+                                    return Err(Failure::Invalid(diags).into());
+                                }
                                 Ok(placed) => placed.into_bytes(),
                                 Err(u) => {
                                     diags.push(Diagnostic::new(
@@ -710,16 +738,7 @@ pub fn render(
                             }
                         }
                         Rendered::Over => {
-                            diags.push(Diagnostic::new(
-                                &path,
-                                0,
-                                0,
-                                if limit < MAX_FILE_BYTES {
-                                    format!("renders past the limit of {} MiB for the whole kit; rendering stopped", MAX_OUTPUT_BYTES >> 20)
-                                } else {
-                                    format!("renders past the limit of {} MiB for one file; rendering stopped", MAX_FILE_BYTES >> 20)
-                                },
-                            ));
+                            diags.push(over_limit(&path, limit));
                             return Err(Failure::Invalid(diags).into());
                         }
                         Rendered::Failed(e) => {

@@ -7,7 +7,10 @@ use crate::support::*;
 fn adopting_keeps_an_approved_charter_and_puts_the_template_beside_it() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.write("kit/program/CHARTER.md", "# Our approved charter\n\nSigned by the board.\n");
+    env.write(
+        "kit/program/CHARTER.md",
+        "# Our approved charter\n\nSigned by the board.\n",
+    );
     env.write("kit/notes.txt", "mine");
     let run = env.init_kit(repo.path(), &["--adopt"]);
     run.code(3)
@@ -75,10 +78,14 @@ fn re_creating_a_kit_replaces_only_what_ispo_wrote_and_nobody_changed() {
     env.init_kit(repo.path(), &["--adopt", "--set", "engineers=300"])
         .code(3);
     // The untouched charter was ispo's own: it is re-rendered in place.
-    assert!(env.read("kit/program/CHARTER.md").contains("Engineers: 300"));
+    assert!(env
+        .read("kit/program/CHARTER.md")
+        .contains("Engineers: 300"));
     // The edited file stays; the new render is beside it.
     assert_eq!(env.read("kit/program/PRINCIPLES.md"), "edited by hand\n");
     assert!(env.exists("kit/program/PRINCIPLES.md.ispo-new"));
     // The answers file ispo wrote and nobody edited is replaced too.
-    assert!(env.read("kit/ispo-answers.toml").contains("engineers = 300"));
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("engineers = 300"));
 }

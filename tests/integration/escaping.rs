@@ -37,7 +37,12 @@ fn fill_ids() -> Vec<String> {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
-        for fill in doc.get("fill").and_then(|f| f.as_array()).into_iter().flatten() {
+        for fill in doc
+            .get("fill")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+        {
             ids.push(fill["id"].as_str().unwrap().to_string());
         }
     }
@@ -171,7 +176,10 @@ fn hostile_values_render_every_example_to_files_that_parse_and_hold_them() {
             structured += check_kit(&env.path(&kit), value, &label, &holders);
             // Markdown keeps values as written.
             let charter = env.read(&format!("{kit}/program/CHARTER.md"));
-            assert!(charter.contains(value), "{label}: the charter lacks the value");
+            assert!(
+                charter.contains(value),
+                "{label}: the charter lacks the value"
+            );
             if let Some(dir) = &keep {
                 let to = dir.join(&kit);
                 std::fs::create_dir_all(&to).unwrap();

@@ -12,6 +12,7 @@ mod explain;
 mod hostile;
 mod init;
 mod kits;
+mod limits;
 mod lint;
 mod network;
 mod prompts;
