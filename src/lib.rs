@@ -9,6 +9,7 @@ pub mod arguments;
 pub mod catalog;
 pub mod condition;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod escape;
 pub mod expansion;

@@ -22,6 +22,7 @@ use serde_json::json;
 use crate::answers::{self, Asking, Inputs};
 use crate::catalog::Catalog;
 use crate::config::AnswerSources;
+use crate::diff::Change;
 use crate::error::{Code, Failure};
 use crate::init::{build, catalog_json, gather_inputs};
 use crate::kit::{self, FileRecord, State, ANSWERS_FILE, STATE_DIR, STATE_FILE};
@@ -529,7 +530,21 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
     match cfg.mode {
         Mode::Diff => {
-            print!("{}", diff_text(&plans, &ours));
+            let changes = changes(&plans, &ours);
+            if reporter.json {
+                let doc = json!({
+                    "schema_version": 1,
+                    "command": "diff",
+                    "kit": cfg.kit.display().to_string(),
+                    "from": old.commit,
+                    "catalog": catalog_json(&catalog, &loaded.record),
+                    "conflicts": conflicts,
+                    "files": crate::diff::json(&changes),
+                });
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                print!("{}", crate::diff::text(&changes));
+            }
             return Ok(if conflicts > 0 {
                 Code::Conflicts
             } else {
@@ -710,47 +725,30 @@ fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
     ));
 }
 
-fn diff_text(plans: &[FilePlan], ours: &BTreeMap<String, Vec<u8>>) -> String {
-    let mut out = String::new();
+/// The changes a plan makes to the kit's files, for `ispo diff`.
+fn changes<'a>(plans: &'a [FilePlan], ours: &'a BTreeMap<String, Vec<u8>>) -> Vec<Change<'a>> {
+    let mut out = Vec::new();
     for p in plans {
-        let old = ours
-            .get(&p.path)
-            .map(|b| String::from_utf8_lossy(b).into_owned());
         let new = match (&p.action, p.action.content()) {
-            (Action::Deleted, _) => Some(None),
-            (_, Some(b)) => Some(Some(String::from_utf8_lossy(b).into_owned())),
-            _ => None,
+            (Action::Deleted, _) => None,
+            (_, Some(b)) => Some(b),
+            _ => continue,
         };
-        let Some(new) = new else { continue };
-        let old_text = old.clone().unwrap_or_default();
-        let new_text = new.clone().unwrap_or_default();
-        let a = if old.is_some() {
-            format!("a/{}", p.path)
-        } else {
-            "/dev/null".into()
-        };
-        let b = if new.is_some() {
-            format!("b/{}", p.path)
-        } else {
-            "/dev/null".into()
-        };
-        let diff = similar::TextDiff::from_lines(&old_text, &new_text);
-        out.push_str(&format!(
-            "{}",
-            diff.unified_diff().context_radius(3).header(&a, &b)
-        ));
+        out.push(Change {
+            path: &p.path,
+            action: p.action.label(),
+            old: ours.get(&p.path).map(Vec::as_slice),
+            new,
+        });
     }
     for p in plans {
         if let Action::Sidecar(b) = &p.action {
-            let diff =
-                similar::TextDiff::from_lines("", std::str::from_utf8(b).unwrap_or("(binary)\n"));
-            out.push_str(&format!(
-                "{}",
-                diff.unified_diff().header(
-                    "/dev/null",
-                    &format!("b/{}", p.sidecar.as_deref().unwrap_or(&p.path))
-                )
-            ));
+            out.push(Change {
+                path: p.sidecar.as_deref().unwrap_or(&p.path),
+                action: "added beside (conflict)",
+                old: None,
+                new: Some(b),
+            });
         }
     }
     out
