@@ -162,7 +162,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     Ok(Code::Ok)
 }

@@ -404,7 +404,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             short(&loaded.record.commit)
         ));
         if reporter.json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(
                     &json!({"schema_version": 1, "command": "update", "kit": cfg.kit.display().to_string(), "up_to_date": true, "commit": loaded.record.commit})
@@ -526,7 +526,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
     match cfg.mode {
         Mode::Diff => {
-            print!("{}", diff_text(&plans, &ours));
+            crate::out!("{}", diff_text(&plans, &ours));
             return Ok(if conflicts > 0 {
                 Code::Conflicts
             } else {
@@ -553,7 +553,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "summary": counts,
             "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| json!({"path": p.path, "action": p.action.label()})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     if conflicts > 0 {
         reporter.note(format!(
@@ -1087,7 +1087,7 @@ pub fn check(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter
     let new = &loaded.record.commit;
     let available = old != new;
     if reporter.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "schema_version": 1, "command": "check", "kit": kit_dir.display().to_string(),
@@ -1096,14 +1096,14 @@ pub fn check(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter
             }))?
         );
     } else if available {
-        println!(
+        crate::outln!(
             "update available: {} -> {} ({})",
             short(old),
             short(new),
             loaded.record.source
         );
     } else {
-        println!("up to date at {} ({})", short(old), loaded.record.source);
+        crate::outln!("up to date at {} ({})", short(old), loaded.record.source);
     }
     Ok(if available && exit_code {
         Code::UpdateAvailable

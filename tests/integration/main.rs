@@ -12,6 +12,7 @@ mod init;
 mod kits;
 mod lint;
 mod network;
+mod pipes;
 mod prompts;
 mod status;
 mod update;
