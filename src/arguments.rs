@@ -1,9 +1,53 @@
 //! The command line, as clap sees it. Nothing here leaves this file except
 //! through `config::Config::from_args`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::Code;
+use crate::output;
+
+/// Parses the process's command line. `--help` and `--version` print here
+/// (exit code 0). A usage error prints as clap renders it on stderr and,
+/// when `--json` is among the arguments, as the JSON error document on
+/// stdout; the code to exit with is returned (2).
+pub fn parse() -> Result<Arguments, Code> {
+    parse_from(std::env::args_os())
+}
+
+fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Arguments, Code> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    Arguments::try_parse_from(&args).map_err(|e| {
+        // Help and version on stdout, errors on stderr; never a panic.
+        let _ = e.print();
+        if e.exit_code() == 0 {
+            return Code::Ok;
+        }
+        if wants_json(&args) {
+            output::print_json_error("usage", Code::Usage, &usage_message(&e));
+        }
+        Code::Usage
+    })
+}
+
+/// Whether `--json` is among the arguments before any `--`, when clap could
+/// not parse them.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// clap's error text, without colours and without its `error: ` prefix (the
+/// document's `kind` says as much).
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let text = text.trim();
+    text.strip_prefix("error: ").unwrap_or(text).to_string()
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -215,5 +259,18 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Arguments::command().debug_assert();
+    }
+
+    #[test]
+    fn json_is_looked_for_before_double_dash_only() {
+        let args = |a: &[&str]| a.iter().map(Into::into).collect::<Vec<_>>();
+        assert!(super::wants_json(&args(&[
+            "ispo", "status", "--json", "--x"
+        ])));
+        assert!(!super::wants_json(&args(&[
+            "ispo", "status", "--", "--json"
+        ])));
+        assert!(!super::wants_json(&args(&["--json", "status"])));
+        assert!(!super::wants_json(&args(&["ispo", "--jsonx"])));
     }
 }

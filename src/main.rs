@@ -6,9 +6,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use ispo::arguments::Arguments;
 use ispo::config::Config;
 use ispo::errln;
 use ispo::error::{code_for, kind_for, Code};
@@ -25,7 +22,11 @@ fn main() -> ExitCode {
         errln!("interrupted; nothing was written");
         std::process::exit(Code::Interrupted as i32);
     });
-    let config = Config::from_args(Arguments::parse());
+    let arguments = match ispo::arguments::parse() {
+        Ok(arguments) => arguments,
+        Err(code) => return code.into(),
+    };
+    let config = Config::from_args(arguments);
     let reporter = Reporter::new(config.quiet, config.verbose, config.json, config.color);
     let code = match ispo::run(&config, &reporter) {
         Ok(_) if ispo::interrupt::was_interrupted() => {

@@ -17,3 +17,4 @@ mod prompts;
 mod status;
 mod update;
 mod update_crash;
+mod usage;
