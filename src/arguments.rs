@@ -140,7 +140,7 @@ pub struct CatalogArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct AnswerArgs {
-    /// Read answers from a TOML file (question ids as keys, [fill], [modules])
+    /// Read answers from a TOML file (question ids as keys, [fill], [modules]); `-` reads them from stdin
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Answer a question (KEY=VALUE; multiple choices comma-separated; fill.ID=VALUE for a fill-in)

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::answers::{self, Answers, Asking, Inputs};
@@ -21,9 +21,18 @@ use crate::render::{self, RenderedFile};
 use crate::selection::{self, Selection};
 use crate::source::{self, SourceRecord};
 
-/// Reads `--answers` and applies `--set` on top.
+/// What messages call the answers read with `--answers -`: `<stdin>:3:1`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Reads `--answers` (`-` for stdin) and applies `--set` on top.
 pub fn gather_inputs(sources: &AnswerSources) -> Result<Inputs> {
     let mut inputs = match &sources.file {
+        Some(path) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the answers from stdin (--answers -)")?;
+            Inputs::parse(STDIN_NAME, &text)?
+        }
         Some(path) => Inputs::read_file(path)?,
         None => Inputs::default(),
     };

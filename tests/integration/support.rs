@@ -129,6 +129,25 @@ impl Env {
         run_of(out)
     }
 
+    /// Runs ispo with `input` on its stdin (a pipe, so never a terminal).
+    pub fn ispo_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run ispo");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_string();
+        // A thread, so ispo may start writing before it has read everything.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let out = child.wait_with_output().expect("wait for ispo");
+        writer.join().unwrap();
+        run_of(out)
+    }
+
     /// Runs ispo with stdout a pipe whose read end is closed before ispo
     /// starts, so its first write to stdout fails with a broken pipe, as in
     /// `ispo status | head -0`. `stdout` of the result is always empty.
