@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             errln!("interrupted: finishing the writes under way so the kit stays consistent");
             return;
         }
-        let _ = console::Term::stderr().show_cursor();
+        ispo::output::show_cursor();
         errln!("interrupted; nothing was written");
         std::process::exit(Code::Interrupted as i32);
     });
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         Err(err) => {
             let code = code_for(&err);
             if code == Code::Interrupted {
-                let _ = console::Term::stderr().show_cursor();
+                ispo::output::show_cursor();
                 errln!("interrupted; nothing was written");
                 return code.into();
             }

@@ -210,6 +210,15 @@ pub fn exit_code(code: Code) -> Code {
     }
 }
 
+/// Shows the cursor again (a prompt interrupted with Ctrl-C leaves it
+/// hidden). Only on a terminal: elsewhere the escape would land in a log.
+pub fn show_cursor() {
+    let term = console::Term::stderr();
+    if term.is_term() {
+        let _ = term.show_cursor();
+    }
+}
+
 /// The `--json` error document: `{"schema_version": 1, "error": {...}}`.
 pub fn print_json_error(kind: &str, code: Code, message: &str) {
     let doc = serde_json::json!({
