@@ -6,6 +6,7 @@ mod support;
 
 mod answers;
 mod catalog_source;
+mod exit_codes;
 mod explain;
 mod hostile;
 mod init;
