@@ -1,9 +1,53 @@
 //! The command line, as clap sees it. Nothing here leaves this file except
 //! through `config::Config::from_args`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::Code;
+use crate::output;
+
+/// Parses the process's command line. `--help` and `--version` print here
+/// (exit code 0). A usage error prints as clap renders it on stderr and,
+/// when `--json` is among the arguments, as the JSON error document on
+/// stdout; the code to exit with is returned (2).
+pub fn parse() -> Result<Arguments, Code> {
+    parse_from(std::env::args_os())
+}
+
+fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Arguments, Code> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    Arguments::try_parse_from(&args).map_err(|e| {
+        // Help and version on stdout, errors on stderr; never a panic.
+        let _ = e.print();
+        if e.exit_code() == 0 {
+            return Code::Ok;
+        }
+        if wants_json(&args) {
+            output::print_json_error("usage", Code::Usage, &usage_message(&e));
+        }
+        Code::Usage
+    })
+}
+
+/// Whether `--json` is among the arguments before any `--`, when clap could
+/// not parse them.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
+/// clap's error text, without colours and without its `error: ` prefix (the
+/// document's `kind` says as much).
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let text = text.trim();
+    text.strip_prefix("error: ").unwrap_or(text).to_string()
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -13,10 +57,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "ispo asks about your company's context, picks the catalog modules that fit \
 (documentation, training, tooling), explains the pick and renders them into a kit folder. \
 The kit records enough to be updated later without losing local edits.",
-    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 finished with conflicts, 4 refused for safety, \
-5 input needed but not interactive, 6 fill-ins remain (status --check), 10 update available (check --exit-code), 130 interrupted.
-
-Environment: ISPO_CACHE_DIR (where remote catalogs are cached), ISPO_GIT_TOKEN (an HTTPS token for remote catalogs, for CI), ISPO_NETWORK_TIMEOUT (seconds without an answer or progress before a fetch is stopped), NO_COLOR, CI. Remote catalogs are fetched with git, which must be on the PATH; its configuration (credentials, ssh, proxies) applies."
+    after_help = after_help()
 )]
 pub struct Arguments {
     #[command(flatten)]
@@ -24,6 +65,19 @@ pub struct Arguments {
     #[command(subcommand)]
     pub command: CommandArgs,
 }
+
+/// The exit codes, from the one table in `error.rs`, then the environment.
+fn after_help() -> String {
+    let mut text = String::from("Exit codes (stable; scripts may rely on them):\n");
+    for code in Code::ALL {
+        text.push_str(&format!("  {:<4} {}\n", code as u8, code.meaning()));
+    }
+    text.push('\n');
+    text.push_str(ENVIRONMENT);
+    text
+}
+
+const ENVIRONMENT: &str = "Environment: ISPO_CACHE_DIR (where remote catalogs are cached), ISPO_GIT_TOKEN (an HTTPS token for remote catalogs, for CI), ISPO_NETWORK_TIMEOUT (seconds without an answer or progress before a fetch is stopped), NO_COLOR, CI. Remote catalogs are fetched with git, which must be on the PATH; its configuration (credentials, ssh, proxies) applies.";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -96,7 +150,7 @@ pub struct CatalogArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct AnswerArgs {
-    /// Read answers from a TOML file (question ids as keys, [fill], [modules])
+    /// Read answers from a TOML file (question ids as keys, [fill], [modules]); `-` reads them from stdin
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
     /// Answer a question (KEY=VALUE; multiple choices comma-separated; fill.ID=VALUE for a fill-in)
@@ -212,8 +266,67 @@ pub struct LintArgs {
 mod tests {
     use clap::CommandFactory;
 
+    use crate::error::Code;
+
     #[test]
     fn cli_definition_is_consistent() {
         super::Arguments::command().debug_assert();
+    }
+
+    /// README's "Exit codes" table, `--help` and `error::Code` say the same thing.
+    #[test]
+    fn exit_codes_in_readme_and_help_match_the_table() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("\n### Exit codes\n")
+            .nth(1)
+            .expect("README has a \"### Exit codes\" section");
+        let rows: Vec<(String, String)> = section
+            .lines()
+            .skip_while(|l| !l.starts_with("| Code |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let (code, meaning) = l.trim_matches('|').split_once('|').expect("two cells");
+                (code.trim().to_string(), meaning.trim().to_string())
+            })
+            .collect();
+        let table: Vec<(String, String)> = Code::ALL
+            .iter()
+            .map(|c| ((*c as u8).to_string(), c.meaning().to_string()))
+            .collect();
+        assert_eq!(
+            rows, table,
+            "README's exit code table differs from error::Code"
+        );
+
+        let help = super::Arguments::command()
+            .term_width(0)
+            .render_long_help()
+            .to_string();
+        let listed: Vec<&str> = help
+            .lines()
+            .skip_while(|l| !l.starts_with("Exit codes"))
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let expected: Vec<String> = Code::ALL
+            .iter()
+            .map(|c| format!("  {:<4} {}", *c as u8, c.meaning()))
+            .collect();
+        assert_eq!(listed, expected, "--help lists other exit codes");
+    }
+
+    #[test]
+    fn json_is_looked_for_before_double_dash_only() {
+        let args = |a: &[&str]| a.iter().map(Into::into).collect::<Vec<_>>();
+        assert!(super::wants_json(&args(&[
+            "ispo", "status", "--json", "--x"
+        ])));
+        assert!(!super::wants_json(&args(&[
+            "ispo", "status", "--", "--json"
+        ])));
+        assert!(!super::wants_json(&args(&["--json", "status"])));
+        assert!(!super::wants_json(&args(&["ispo", "--jsonx"])));
     }
 }

@@ -26,6 +26,38 @@ impl From<Code> for ExitCode {
     }
 }
 
+impl Code {
+    /// Every code, in order: README's "Exit codes" table and `--help` list
+    /// exactly these, with [`Code::meaning`] (a test in `arguments.rs`
+    /// fails when either drifts).
+    pub const ALL: [Code; 9] = [
+        Code::Ok,
+        Code::Error,
+        Code::Usage,
+        Code::Conflicts,
+        Code::Refused,
+        Code::NeedsInput,
+        Code::FillInsRemain,
+        Code::UpdateAvailable,
+        Code::Interrupted,
+    ];
+
+    /// What the code means, as README and `--help` say it.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Code::Ok => "Success.",
+            Code::Error => "Error: bad catalog, answers or state file, network failure, `--offline` with nothing cached, render error, stdout that cannot be written.",
+            Code::Usage => "Usage error: unknown flag, bad `--set`, unknown module in `--with`/`--without`.",
+            Code::Conflicts => "Finished, but conflicts are left to resolve (`ispo update`, also with `--dry-run`, and `ispo diff`), or `ispo init --adopt` kept files of yours and wrote the kit's versions beside them.",
+            Code::Refused => "Refused for safety: non-empty destination without `--adopt`, unsafe output path, symlink, dangerous catalog URL or ref, a catalog that asks to run code, uncommitted changes in the kit (`ispo update` without `--allow-dirty`), another `ispo update` of the same kit running.",
+            Code::NeedsInput => "Input needed: answers are missing and the session may not prompt, or an answers file holds a value that does not fit; the message (and `--json`) lists each with how to supply or fix it.",
+            Code::FillInsRemain => "`ispo status --check`: fill-in values remain.",
+            Code::UpdateAvailable => "`ispo check --exit-code`: an update is available.",
+            Code::Interrupted => "Interrupted (Ctrl-C): nothing was written, or the writes under way were finished first, so the kit is consistent.",
+        }
+    }
+}
+
 /// A place in a file, for messages of the form `file:line:column: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

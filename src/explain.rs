@@ -118,7 +118,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                     .collect(),
                 _ => Vec::new(),
             };
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "schema_version": 1, "command": "explain", "module": id, "included": d.included,
@@ -164,7 +164,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         if d.included {
             let _ = writeln!(out, "  writes: {}", targets.join(", "));
         }
-        print!("{out}");
+        crate::out!("{out}");
         return Ok(Code::Ok);
     }
 
@@ -175,7 +175,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             "assumed": assumed.json,
             "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Code::Ok);
     }
     let width = catalog
@@ -194,7 +194,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             d.why()
         );
     }
-    print!("{out}");
+    crate::out!("{out}");
     Ok(Code::Ok)
 }
 

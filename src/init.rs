@@ -22,9 +22,18 @@ use crate::render::{self, RenderedFile};
 use crate::selection::{self, Selection};
 use crate::source::{self, SourceRecord};
 
-/// Reads `--answers` and applies `--set` on top.
+/// What messages call the answers read with `--answers -`: `<stdin>:3:1`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Reads `--answers` (`-` for stdin) and applies `--set` on top.
 pub fn gather_inputs(sources: &AnswerSources) -> Result<Inputs> {
     let mut inputs = match &sources.file {
+        Some(path) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the answers from stdin (--answers -)")?;
+            Inputs::parse(STDIN_NAME, &text)?
+        }
         Some(path) => Inputs::read_file(path)?,
         None => Inputs::default(),
     };
@@ -183,7 +192,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
             "kept": beside.iter().map(|(p, s)| json!({"path": p, "sidecar": s})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     if !beside.is_empty() {
         reporter.note(format!(

@@ -3,6 +3,10 @@
 //! The pipeline, one file per stage: arguments → config → source → catalog →
 //! question/answers (prompt) → selection → render → index → kit.
 
+// Printing goes through `output` (`out!`, `outln!`, `errln!`), which never
+// panics on a closed pipe; `println!` and friends do.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod answers;
 pub mod answers_edit;
 pub mod arguments;
@@ -52,12 +56,15 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Update(c) => update::run(c, reporter),
         Command::Completions(shell) => {
             use clap::CommandFactory;
+            // generate() panics on a write error: render in memory, print once.
+            let mut script = Vec::new();
             clap_complete::generate(
                 *shell,
                 &mut arguments::Arguments::command(),
                 "ispo",
-                &mut std::io::stdout(),
+                &mut script,
             );
+            output::write_stdout(&String::from_utf8_lossy(&script));
             Ok(Code::Ok)
         }
         Command::Check {
@@ -82,7 +89,7 @@ fn lint_command(path: &std::path::Path, reporter: &Reporter) -> Result<Code> {
             "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     if !errors.is_empty() {
         if reporter.json {

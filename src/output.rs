@@ -2,12 +2,21 @@
 //!
 //! All of it goes to stderr; stdout is reserved for the one `--json` result
 //! (or a command's plain report). Colour follows `--color`, then `NO_COLOR`.
+//!
+//! Every byte goes through [`write_stdout`] or [`write_stderr`] (the
+//! [`out!`](crate::out), [`outln!`](crate::outln) and [`errln!`](crate::errln)
+//! macros), never `println!`: printing can fail (`ispo status | head -1`
+//! closes the pipe early) and must never panic.
 
 use std::fmt::Display;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use console::style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::error::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColorChoice {
@@ -56,7 +65,7 @@ impl Reporter {
     /// `   Created  program/CHARTER.md`, cargo style.
     pub fn status(&self, label: &str, message: impl Display) {
         if !self.quiet {
-            eprintln!(
+            crate::errln!(
                 "{:>12} {}",
                 style(label).green().bold(),
                 printable(&message.to_string())
@@ -66,12 +75,12 @@ impl Reporter {
 
     pub fn note(&self, message: impl Display) {
         if !self.quiet {
-            eprintln!("{}", printable(&message.to_string()));
+            crate::errln!("{}", printable(&message.to_string()));
         }
     }
 
     pub fn warn(&self, message: impl Display) {
-        eprintln!(
+        crate::errln!(
             "{} {}",
             style("warning:").yellow().bold(),
             printable(&message.to_string())
@@ -80,7 +89,7 @@ impl Reporter {
 
     pub fn debug(&self, message: impl Display) {
         if self.verbose > 0 {
-            eprintln!("{} {message}", style("debug:").dim());
+            crate::errln!("{} {message}", style("debug:").dim());
         }
     }
 
@@ -127,6 +136,98 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// Set once stdout cannot take more: later stdout output is dropped.
+static STDOUT_DONE: AtomicBool = AtomicBool::new(false);
+/// The first stdout failure other than a closed pipe, for [`exit_code`].
+static STDOUT_FAILURE: OnceLock<String> = OnceLock::new();
+
+/// Writes to stdout, and flushes. When the reader has gone away (a broken
+/// pipe: `ispo status | head -1`) the rest of the run's stdout output is
+/// dropped quietly and the command carries on to its own exit code. Any
+/// other failure (a full disk) also ends stdout output, and is reported
+/// once at exit by [`exit_code`]. Never panics.
+pub fn write_stdout(text: &str) {
+    if STDOUT_DONE.load(Ordering::SeqCst) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        STDOUT_DONE.store(true, Ordering::SeqCst);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = STDOUT_FAILURE.set(e.to_string());
+        }
+    }
+}
+
+/// Writes to stderr. A failure is ignored: there is nowhere left to report it.
+pub fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Prints to stdout through [`write_stdout`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(&::std::format!($($arg)*))
+    };
+}
+
+/// Prints a line to stdout through [`write_stdout`].
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(&::std::format!("{}\n", ::std::format_args!($($arg)*)))
+    };
+}
+
+/// Prints a line to stderr through [`write_stderr`].
+#[macro_export]
+macro_rules! errln {
+    () => {
+        $crate::output::write_stderr("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stderr(&::std::format!("{}\n", ::std::format_args!($($arg)*)))
+    };
+}
+
+/// The code to exit with: the command's own, unless stdout failed for a
+/// reason other than a closed pipe while the command succeeded, which makes
+/// it an error (the output a script relied on is lost). The failure is
+/// printed on stderr.
+pub fn exit_code(code: Code) -> Code {
+    let Some(failure) = STDOUT_FAILURE.get() else {
+        return code;
+    };
+    print_error(&anyhow::anyhow!("cannot write to stdout: {failure}"));
+    if code == Code::Ok {
+        Code::Error
+    } else {
+        code
+    }
+}
+
+/// Shows the cursor again (a prompt interrupted with Ctrl-C leaves it
+/// hidden). Only on a terminal: elsewhere the escape would land in a log.
+pub fn show_cursor() {
+    let term = console::Term::stderr();
+    if term.is_term() {
+        let _ = term.show_cursor();
+    }
+}
+
+/// The `--json` error document: `{"schema_version": 1, "error": {...}}`.
+pub fn print_json_error(kind: &str, code: Code, message: &str) {
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "error": { "kind": kind, "code": code as u8, "message": message },
+    });
+    crate::outln!("{doc}");
+}
+
 /// The one place errors are printed.
 pub fn print_error(err: &anyhow::Error) {
     let mut text = format!("{err}");
@@ -136,5 +237,5 @@ pub fn print_error(err: &anyhow::Error) {
             text.push_str(&format!("\n  caused by: {cause}"));
         }
     }
-    eprintln!("{} {}", style("error:").red().bold(), printable(&text));
+    crate::errln!("{} {}", style("error:").red().bold(), printable(&text));
 }

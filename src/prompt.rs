@@ -110,7 +110,7 @@ impl Prompter for Terminal {
     }
 
     fn note(&mut self, text: &str) {
-        eprintln!("{}", style(text).dim());
+        crate::errln!("{}", style(text).dim());
     }
 }
 

@@ -539,12 +539,20 @@ fn load_url(
 ) -> Result<Loaded> {
     let mirror = mirror_path(url)?;
     let repo = if req.offline {
+        let not_cached = || {
+            anyhow::anyhow!("--offline: the catalog `{url}` is not cached yet; run once without --offline to fetch it")
+        };
         if !mirror.join("HEAD").exists() {
-            bail!("--offline: there is no cached copy of `{url}` yet; run once without --offline to fetch it");
+            return Err(not_cached());
         }
         reporter.debug(format!("using cached catalog {}", mirror.display()));
-        Repository::open_bare(&mirror)
-            .with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?
+        let repo = Repository::open_bare(&mirror)
+            .with_context(|| format!("cannot open the cached catalog {}", mirror.display()))?;
+        // A first fetch that failed leaves an empty mirror behind.
+        if !holds_refs(&repo) {
+            return Err(not_cached());
+        }
+        repo
     } else {
         fetch(url, &mirror, req.interactive, reporter)?
     };
@@ -564,6 +572,11 @@ fn load_url(
     })
 }
 
+/// Whether a mirror holds anything fetched (a failed first fetch leaves none).
+fn holds_refs(repo: &Repository) -> bool {
+    repo.references().is_ok_and(|mut r| r.next().is_some())
+}
+
 /// Brings the bare mirror up to date with every branch and tag of `url`.
 fn fetch(url: &str, mirror: &Path, prompts: bool, reporter: &Reporter) -> Result<Repository> {
     let existed = mirror.join("HEAD").exists();
@@ -576,7 +589,7 @@ fn fetch(url: &str, mirror: &Path, prompts: bool, reporter: &Reporter) -> Result
         Repository::init_bare(mirror)
             .with_context(|| format!("cannot create the catalog cache {}", mirror.display()))?
     };
-    let cached = existed && repo.references().is_ok_and(|mut r| r.next().is_some());
+    let cached = existed && holds_refs(&repo);
     let request = crate::fetch::Fetch {
         url,
         mirror,

@@ -38,10 +38,10 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
             "command": "status",
             "open": open.iter().map(|(p, f, d)| json!({"file": p, "line": f.line, "id": f.id, "description": d})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         for (path, f, d) in &open {
-            println!("{path}:{}: {} — {d}", f.line, f.id);
+            crate::outln!("{path}:{}: {} — {d}", f.line, f.id);
         }
         let ids: std::collections::BTreeSet<&str> =
             open.iter().map(|(_, f, _)| f.id.as_str()).collect();

@@ -405,7 +405,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             short(&loaded.record.commit)
         ));
         if reporter.json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(
                     &json!({"schema_version": 1, "command": "update", "kit": cfg.kit.display().to_string(), "up_to_date": true, "commit": loaded.record.commit})
@@ -541,9 +541,9 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
                     "conflicts": conflicts,
                     "files": crate::diff::json(&changes),
                 });
-                println!("{}", serde_json::to_string_pretty(&doc)?);
+                crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
-                print!("{}", crate::diff::text(&changes));
+                crate::out!("{}", crate::diff::text(&changes));
             }
             return Ok(if conflicts > 0 {
                 Code::Conflicts
@@ -571,7 +571,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "summary": counts,
             "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| json!({"path": p.path, "action": p.action.label()})).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
     if conflicts > 0 {
         reporter.note(format!(
@@ -1069,7 +1069,7 @@ pub fn check(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter
     let new = &loaded.record.commit;
     let available = old != new;
     if reporter.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&json!({
                 "schema_version": 1, "command": "check", "kit": kit_dir.display().to_string(),
@@ -1078,14 +1078,14 @@ pub fn check(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter
             }))?
         );
     } else if available {
-        println!(
+        crate::outln!(
             "update available: {} -> {} ({})",
             short(old),
             short(new),
             loaded.record.source
         );
     } else {
-        println!("up to date at {} ({})", short(old), loaded.record.source);
+        crate::outln!("up to date at {} ({})", short(old), loaded.record.source);
     }
     Ok(if available && exit_code {
         Code::UpdateAvailable

@@ -122,6 +122,71 @@ fn answers_file_errors_name_file_line_and_column() {
 }
 
 #[test]
+fn answers_can_come_from_stdin() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let args = [
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--answers",
+        "-",
+        "--defaults",
+    ];
+    let run = env.ispo_stdin(
+        &args,
+        "company = \"Acme\"\nforge = \"gitlab\"\ncolour = \"red\"\nengineers = \"many\"\n",
+    );
+    run.code(5).stderr_is(
+        "error: 2 answers do not fit the catalog's questions; nothing was written and no answer was changed:
+  <stdin>:3:1: `colour` is not a question of this catalog
+  <stdin>:4:1: answer for `engineers` (\"many\"): expected an integer, found string; allowed: a whole number from 1 to 100000
+",
+    );
+    env.ispo_stdin(&args, "company = \"Acme\"\nforge = \n")
+        .code(1)
+        .stderr_has("<stdin>:2:9:");
+    // Not UTF-8: said plainly.
+    std::fs::write(env.path("bin"), b"company = \"\xff\"\n").unwrap();
+    let mut cmd = env.command(&args);
+    cmd.stdin(std::fs::File::open(env.path("bin")).unwrap());
+    run_of(cmd.output().unwrap())
+        .code(1)
+        .stderr_has("error: cannot read the answers from stdin (--answers -)");
+    assert!(!env.exists("kit"));
+    env.ispo_stdin(
+        &args,
+        "company = \"Acme\"\nforge = \"gitlab\"\n\n[fill]\nsponsor = \"Dana\"\n",
+    )
+    .ok();
+    let answers = env.read("kit/ispo-answers.toml");
+    assert!(answers.contains("forge = \"gitlab\""), "{answers}");
+    assert!(answers.contains("sponsor = \"Dana\""), "{answers}");
+    // update reads stdin the same way, and --set still wins over it.
+    env.ispo_stdin(
+        &["update", "kit", "--answers", "-", "-q"],
+        "engineers = 9\n",
+    )
+    .ok();
+    assert!(env.read("kit/ispo-answers.toml").contains("engineers = 9"));
+    env.ispo_stdin(
+        &[
+            "update",
+            "kit",
+            "--answers",
+            "-",
+            "--set",
+            "engineers=7",
+            "-q",
+        ],
+        "engineers = 8\n",
+    )
+    .ok();
+    assert!(env.read("kit/ispo-answers.toml").contains("engineers = 7"));
+}
+
+#[test]
 fn set_wins_over_the_answers_file() {
     let env = Env::new();
     let repo = fixture_repo(&env);

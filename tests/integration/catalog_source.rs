@@ -71,7 +71,34 @@ fn offline_without_a_cached_copy_says_what_to_do() {
     let env = Env::new();
     env.ispo(&["init", "kit", "--catalog", "https://example.invalid/catalog.git", "--offline", "--defaults"])
         .code(1)
-        .stderr_has("--offline: there is no cached copy of `https://example.invalid/catalog.git` yet; run once without --offline to fetch it");
+        .stderr_has("--offline: the catalog `https://example.invalid/catalog.git` is not cached yet; run once without --offline to fetch it");
+}
+
+#[test]
+fn offline_after_a_failed_first_fetch_says_it_is_not_cached_yet() {
+    let env = Env::new();
+    let mut daemon = GitDaemon::start(&env.path("served"));
+    let url = daemon.url("catalog.git");
+    daemon.stop();
+    env.ispo(&["init", "kit", "--catalog", &url, "--defaults"])
+        .code(1)
+        .stderr_has(&format!("cannot fetch the catalog from `{url}`"));
+    // The failed fetch left an empty mirror in the cache: it holds nothing to use.
+    assert_eq!(
+        std::fs::read_dir(env.cache().join("catalogs"))
+            .unwrap()
+            .count(),
+        1
+    );
+    let expected = format!(
+        "error: --offline: the catalog `{url}` is not cached yet; run once without --offline to fetch it\n"
+    );
+    for extra in [&[][..], &["--ref", "v1"]] {
+        let mut args = vec!["init", "kit", "--catalog", &url, "--defaults", "--offline"];
+        args.extend_from_slice(extra);
+        env.ispo(&args).code(1).stderr_is(&expected);
+    }
+    assert!(!env.exists("kit"));
 }
 
 #[test]

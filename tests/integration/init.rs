@@ -351,7 +351,13 @@ fn help_and_completions() {
             run.stdout
         );
     }
-    assert!(run.stdout.contains("Exit codes: 0 ok, 1 error, 2 usage"));
+    assert!(
+        run.stdout.contains(
+            "Exit codes (stable; scripts may rely on them):\n  0    Success.\n  1    Error: "
+        ),
+        "{}",
+        run.stdout
+    );
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let run = env.ispo(&["completions", shell]);
         run.ok();

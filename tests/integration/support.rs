@@ -57,6 +57,24 @@ impl Run {
         self
     }
 
+    /// The run ended on its own terms: no panic (Rust's exit code 101, its
+    /// "panicked" message) and nothing said about the pipe.
+    #[track_caller]
+    pub fn no_panic(&self) -> &Run {
+        assert!(
+            self.code != 101 && !self.stderr.contains("panicked"),
+            "ispo panicked (exit code {})\n--- stderr ---\n{}",
+            self.code,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.to_lowercase().contains("broken pipe"),
+            "ispo complained about the pipe\n--- stderr ---\n{}",
+            self.stderr
+        );
+        self
+    }
+
     #[track_caller]
     pub fn stdout_is(&self, expected: &str) -> &Run {
         assert_eq!(self.stdout, expected);
@@ -109,6 +127,71 @@ impl Env {
         cmd.stdin(Stdio::null());
         let out = cmd.output().expect("run ispo");
         run_of(out)
+    }
+
+    /// Runs ispo with `input` on its stdin (a pipe, so never a terminal).
+    pub fn ispo_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run ispo");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_string();
+        // A thread, so ispo may start writing before it has read everything.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let out = child.wait_with_output().expect("wait for ispo");
+        writer.join().unwrap();
+        run_of(out)
+    }
+
+    /// Runs ispo with stdout a pipe whose read end is closed before ispo
+    /// starts, so its first write to stdout fails with a broken pipe, as in
+    /// `ispo status | head -0`. `stdout` of the result is always empty.
+    pub fn ispo_stdout_closed(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run ispo");
+        drop(child.stdout.take());
+        run_of(child.wait_with_output().expect("wait for ispo"))
+    }
+
+    /// Runs ispo, reads the first line of its stdout and then closes the
+    /// pipe while ispo is still writing, as `ispo status | head -1` does.
+    /// The output must be longer than the pipe's buffer (64 KiB on Linux) for
+    /// a later write to fail. Returns the line and the run.
+    pub fn ispo_first_line(&self, args: &[&str]) -> (String, Run) {
+        use std::io::BufRead;
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run ispo");
+        let mut line = String::new();
+        io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("read a line");
+        (
+            line,
+            run_of(child.wait_with_output().expect("wait for ispo")),
+        )
+    }
+
+    /// Runs ispo with stderr a pipe whose read end is closed before ispo
+    /// starts: every message ispo prints for people fails to be written.
+    pub fn ispo_stderr_closed(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run ispo");
+        drop(child.stderr.take());
+        run_of(child.wait_with_output().expect("wait for ispo"))
     }
 
     /// `ispo init kit --catalog CATALOG --defaults --set company=Acme EXTRA…`:
