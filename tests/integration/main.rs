@@ -12,6 +12,7 @@ mod exit_codes;
 mod explain;
 mod hostile;
 mod init;
+mod json_contract;
 mod kits;
 mod limits;
 mod lint;
