@@ -663,13 +663,19 @@ fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
             Action::Conflict(_) => (
                 "Conflict",
                 "conflict",
-                " (conflict markers written: resolve them)".to_string(),
+                if dry {
+                    " (both changed the same lines: conflict markers would be written)".to_string()
+                } else {
+                    " (conflict markers written: resolve them)".to_string()
+                },
             ),
             Action::Sidecar(_) => (
                 "Conflict",
                 "conflict",
                 format!(
-                    " (yours kept as is; new version in {})",
+                    " (yours {} as is; new version {} {})",
+                    if dry { "would be kept" } else { "kept" },
+                    if dry { "would go in" } else { "in" },
                     p.sidecar.as_deref().unwrap_or("?")
                 ),
             ),

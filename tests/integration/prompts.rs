@@ -253,3 +253,37 @@ fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
     assert_eq!(exit_code(&p), 0);
     assert!(env.exists("kit/program/CHARTER.md"));
 }
+
+#[test]
+fn a_refused_answer_is_asked_again_with_the_users_value_and_the_reason() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.init_kit(repo.path(), &["-q"]).ok();
+    let answers = env.read("kit/ispo-answers.toml");
+    env.write(
+        "kit/ispo-answers.toml",
+        &answers
+            .replace("forge = \"github\"", "forge = \"gitlb\"")
+            .replace("company = \"Acme\"", "company = \"acme corp\""),
+    );
+    let mut p = spawn(&env, &["update", "kit"], &[]);
+    // The reason, where the value came from, and the likely fix.
+    p.expect(
+        "kit/ispo-answers.toml:6:1: answer for `company`: `acme corp` does not match the pattern",
+    )
+    .unwrap();
+    p.expect("please answer again").unwrap();
+    p.expect("Company name?").unwrap();
+    // The user's own text is pre-filled, to correct rather than retype.
+    p.expect("acme corp").unwrap();
+    p.send("\x15Acme Corp\r").unwrap();
+    p.expect("answer for `forge`: `gitlb` is not one of the allowed values: github, gitlab, azure; did you mean `forge = \"gitlab\"`?")
+        .unwrap();
+    p.expect("Where is your code?").unwrap();
+    // The closest match is pre-selected: Enter takes it.
+    p.send("\r").unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let answers = env.read("kit/ispo-answers.toml");
+    assert!(answers.contains("forge = \"gitlab\""), "{answers}");
+    assert!(answers.contains("company = \"Acme Corp\""), "{answers}");
+}
