@@ -686,9 +686,14 @@ pub fn render(
                             continue;
                         }
                     };
+                // Two outputs on one path: a mistake in the catalog (exit 1),
+                // unlike the unsafe paths above (exit 4).
                 if let Some(other) = owners.get(&out_path) {
-                    refused.push(format!(
-                        "{path}: renders to `{out_path}`, which module {other} also writes"
+                    diags.push(Diagnostic::new(
+                        &path,
+                        0,
+                        0,
+                        format!("renders to `{out_path}`, which module {other} also writes"),
                     ));
                     continue;
                 }

@@ -93,3 +93,20 @@ fn output_past_the_per_file_limit_stops_the_render_there() {
     .stderr_has("modules/charter/files/program/LOOPS.md: renders past the limit of 16 MiB for one file; rendering stopped");
     assert!(!env.exists("kit"));
 }
+
+#[test]
+fn two_modules_writing_one_path_is_a_catalog_error() {
+    let env = Env::new();
+    let mut files = fixture();
+    files.push((
+        "modules/principles/files/program/CHARTER.md",
+        "A second charter\n",
+    ));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    // As docs/catalog-format.md says: an error in the catalog (exit 1). (Lint
+    // reports it only when neither output depends on a condition.)
+    env.init_kit(repo.path(), &[])
+        .code(1)
+        .stderr_has("modules/principles/files/program/CHARTER.md: renders to `program/CHARTER.md`, which module charter also writes");
+    assert!(!env.exists("kit"));
+}
