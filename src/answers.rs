@@ -16,9 +16,11 @@ use serde_json::{Map, Value as Json};
 use toml::Spanned;
 
 use crate::catalog::{parse_toml, toml_diag, Catalog, FillDecl};
+use crate::config::AnswerSources;
 use crate::error::{Diagnostic, Failure, MissingAnswer, UnfitAnswer};
 use crate::prompt::Prompter;
-use crate::question::{Answer, Default, Question, QuestionKind};
+use crate::question::{Default, Question};
+use crate::value::{Answer, QuestionKind};
 
 /// A value supplied without a prompt, with where it came from.
 #[derive(Debug, Clone)]
@@ -759,6 +761,39 @@ pub fn answers_file(
         )
     ));
     out
+}
+
+/// What messages call the answers read with `--answers -`: `<stdin>:3:1`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Reads `--answers` (`-` for stdin) and applies `--set` on top.
+pub fn gather_inputs(sources: &AnswerSources) -> Result<Inputs> {
+    let mut inputs = match &sources.file {
+        Some(path) if path.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read the answers from stdin (--answers -)")?;
+            Inputs::parse(STDIN_NAME, &text)?
+        }
+        Some(path) => Inputs::read_file(path)?,
+        None => Inputs::default(),
+    };
+    for s in &sources.sets {
+        inputs.add_set(s)?;
+    }
+    for w in &sources.with {
+        if !inputs.with.contains(w) {
+            inputs.with.push(w.clone());
+        }
+        inputs.without.retain(|x| x != w);
+    }
+    for w in &sources.without {
+        if !inputs.without.contains(w) {
+            inputs.without.push(w.clone());
+        }
+        inputs.with.retain(|x| x != w);
+    }
+    Ok(inputs)
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use toml::Spanned;
 
 use crate::condition::{Condition, QuestionShape};
 use crate::error::{Diagnostic, Failure};
-use crate::question::{compile_pattern, Choice, Default, Question, QuestionKind};
+use crate::question::{compile_pattern, Choice, Default, Question};
+use crate::value::QuestionKind;
 
 /// The catalog format this ispo reads.
 pub const FORMAT: u32 = 1;
@@ -280,7 +281,7 @@ fn refuse_code(files: &Files) -> Result<(), Failure> {
 fn find_controls(path: &str, key: &str, value: &toml::Value, out: &mut Vec<String>) {
     match value {
         toml::Value::String(s) => {
-            if let Some(c) = s.chars().find(|c| crate::output::is_terminal_control(*c)) {
+            if let Some(c) = s.chars().find(|c| crate::text::is_terminal_control(*c)) {
                 out.push(format!("`{key}` in {path} (U+{:04X})", c as u32));
             }
         }

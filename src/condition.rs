@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use crate::question::{Answer, QuestionKind};
+use crate::value::{Answer, QuestionKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {

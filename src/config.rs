@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::arguments::{AnswerArgs, Arguments, CatalogArgs, CatalogCommand, ColorArg, CommandArgs};
 use crate::output::ColorChoice;
 use crate::source::CatalogRequest;
-use crate::update::{Mode, UpdateConfig};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -176,4 +175,26 @@ impl Config {
             command,
         }
     }
+}
+
+/// `ispo update` and `ispo diff`, decided.
+#[derive(Debug, Clone)]
+pub struct UpdateConfig {
+    pub kit: PathBuf,
+    pub catalog: Option<String>,
+    pub reference: Option<String>,
+    pub subdir: Option<String>,
+    pub offline: bool,
+    pub answers: AnswerSources,
+    pub interactive: bool,
+    pub mode: Mode,
+    pub allow_dirty: bool,
+    pub restore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    DryRun,
+    Diff,
 }

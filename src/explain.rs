@@ -5,13 +5,15 @@ use std::fmt::Write;
 use anyhow::Result;
 use serde_json::json;
 
+use crate::answers::gather_inputs;
 use crate::answers::{self, Asking, Inputs};
 use crate::catalog::Catalog;
 use crate::config::ExplainConfig;
 use crate::error::{Code, Failure};
-use crate::init::{gather_inputs, is_kit};
-use crate::kit::{State, ANSWERS_FILE};
+use crate::kit::is_kit;
+use crate::kit::State;
 use crate::output::Reporter;
+use crate::paths::ANSWERS_FILE;
 use crate::render;
 use crate::selection::{self, Reason};
 use crate::source::{self, CatalogRequest, BUILTIN};

@@ -204,13 +204,13 @@ pub fn readme(
     for q in &catalog.questions {
         if let Some(a) = answers.get(&q.id) {
             let shown = match &a {
-                crate::question::Answer::Choice(v) => q.label_of(v).unwrap_or(v).to_string(),
-                crate::question::Answer::Multi(vs) => vs
+                crate::value::Answer::Choice(v) => q.label_of(v).unwrap_or(v).to_string(),
+                crate::value::Answer::Multi(vs) => vs
                     .iter()
                     .map(|v| q.label_of(v).unwrap_or(v))
                     .collect::<Vec<_>>()
                     .join(", "),
-                crate::question::Answer::Text(s) => s.clone(),
+                crate::value::Answer::Text(s) => s.clone(),
                 other => other.to_string(),
             };
             let _ = writeln!(out, "- {} **{}**", q.prompt, cell(&shown));

@@ -6,74 +6,25 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use crate::answers::{self, Answers, Asking, Inputs};
+use crate::answers::{self, gather_inputs, Answers, Asking};
+use crate::assemble::{build, catalog_json, used_fills, Built};
 use crate::catalog::{Catalog, FillDecl, Module};
-use crate::config::{AnswerSources, InitConfig};
+use crate::config::InitConfig;
 use crate::error::{Code, Failure};
 use crate::fill;
-use crate::index;
-use crate::kit::{
-    self, CatalogRecord, FileRecord, FillRecord, KitWrite, SelectionRecord, State, SIDECAR,
-    STATE_FORMAT,
-};
+use crate::kit::{self, KitWrite, State};
 use crate::output::Reporter;
+use crate::paths::SIDECAR;
 use crate::prompt::{Prompter, Terminal};
-use crate::render::{self, RenderedFile};
 use crate::selection::{self, Selection};
-use crate::source::{self, SourceRecord};
-
-/// What messages call the answers read with `--answers -`: `<stdin>:3:1`.
-pub const STDIN_NAME: &str = "<stdin>";
-
-/// Reads `--answers` (`-` for stdin) and applies `--set` on top.
-pub fn gather_inputs(sources: &AnswerSources) -> Result<Inputs> {
-    let mut inputs = match &sources.file {
-        Some(path) if path.as_os_str() == "-" => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .context("cannot read the answers from stdin (--answers -)")?;
-            Inputs::parse(STDIN_NAME, &text)?
-        }
-        Some(path) => Inputs::read_file(path)?,
-        None => Inputs::default(),
-    };
-    for s in &sources.sets {
-        inputs.add_set(s)?;
-    }
-    for w in &sources.with {
-        if !inputs.with.contains(w) {
-            inputs.with.push(w.clone());
-        }
-        inputs.without.retain(|x| x != w);
-    }
-    for w in &sources.without {
-        if !inputs.without.contains(w) {
-            inputs.without.push(w.clone());
-        }
-        inputs.with.retain(|x| x != w);
-    }
-    Ok(inputs)
-}
-
-/// The fill-ins the selected modules use, in first-use order.
-pub fn used_fills(selected: &[&Module]) -> Vec<FillDecl> {
-    let mut out: Vec<FillDecl> = Vec::new();
-    for m in selected {
-        for f in &m.fills {
-            if !out.iter().any(|x| x.id == f.id) {
-                out.push(f.clone());
-            }
-        }
-    }
-    out
-}
+use crate::source::{self};
 
 pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     // Refuse early, before asking a single question.
     let existing = kit::non_empty_entries(&cfg.dest)?;
     if !existing.is_empty() && !cfg.adopt {
         let shown: Vec<&str> = existing.iter().take(5).map(String::as_str).collect();
-        let what = if cfg.dest.join(kit::STATE_FILE).exists() {
+        let what = if cfg.dest.join(crate::paths::STATE_FILE).exists() {
             "already holds an ispo kit; run `ispo update` to refresh it, or".to_string()
         } else {
             format!(
@@ -213,7 +164,7 @@ fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
     let ispo_wrote = |path: &str, bytes: &[u8]| {
         let sha = kit::sha256(bytes);
         earlier.as_ref().is_some_and(|s| {
-            if path == kit::ANSWERS_FILE {
+            if path == crate::paths::ANSWERS_FILE {
                 s.answers_sha256.as_deref() == Some(sha.as_str())
             } else {
                 s.files.iter().any(|f| f.path == path && f.sha256 == sha)
@@ -225,7 +176,7 @@ fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
         .iter()
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
         .chain(std::iter::once((
-            kit::ANSWERS_FILE,
+            crate::paths::ANSWERS_FILE,
             kit.answers_text.as_bytes(),
         )));
     let mut beside = BTreeMap::new();
@@ -249,88 +200,6 @@ fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
         }
     }
     Ok(beside)
-}
-
-pub fn catalog_json(catalog: &Catalog, record: &SourceRecord) -> serde_json::Value {
-    json!({
-        "name": catalog.manifest.name,
-        "version": catalog.manifest.version,
-        "source": record.source,
-        "ref": record.reference,
-        "subdir": record.subdir,
-        "commit": record.commit,
-    })
-}
-
-/// A kit, fully rendered in memory.
-pub struct Built {
-    pub files: Vec<RenderedFile>,
-    pub answers_text: String,
-    pub state: State,
-}
-
-/// Renders modules and index files and assembles the state. Nothing is written.
-pub fn build(
-    catalog: &Catalog,
-    record: &SourceRecord,
-    answers: &Answers,
-    selection: &Selection,
-    fills: &BTreeMap<String, String>,
-) -> Result<Built> {
-    let selected = selection.included(catalog);
-    let mut files = render::render(catalog, &selected, answers, fills)?;
-    let readme = index::readme(catalog, record, &selected, &files, answers);
-    let sources = index::sources(catalog, &selected);
-    files.push(RenderedFile {
-        path: "README.md".into(),
-        module: "ispo".into(),
-        bytes: readme.into_bytes(),
-    });
-    files.push(RenderedFile {
-        path: "SOURCES.md".into(),
-        module: "ispo".into(),
-        bytes: sources.into_bytes(),
-    });
-    let used = used_fills(&selected);
-    let answers_text = answers::answers_file(
-        catalog,
-        answers,
-        fills,
-        &used,
-        &selection.with,
-        &selection.without,
-    );
-    let state = State {
-        format: STATE_FORMAT,
-        ispo_version: env!("CARGO_PKG_VERSION").to_string(),
-        base: "base".to_string(),
-        answers_sha256: Some(kit::sha256(answers_text.as_bytes())),
-        catalog: CatalogRecord {
-            name: catalog.manifest.name.clone(),
-            version: catalog.manifest.version.clone(),
-            source: record.clone(),
-        },
-        selection: SelectionRecord {
-            modules: selection.ids(),
-            with: selection.with.clone(),
-            without: selection.without.clone(),
-        },
-        fills: used.iter().map(FillRecord::from).collect(),
-        files: files
-            .iter()
-            .map(|f| FileRecord {
-                path: f.path.clone(),
-                module: f.module.clone(),
-                sha256: kit::sha256(&f.bytes),
-                stale: false,
-            })
-            .collect(),
-    };
-    Ok(Built {
-        files,
-        answers_text,
-        state,
-    })
 }
 
 /// Shows the pick with reasons and lets the lead adjust it, grouped by challenge.
@@ -434,9 +303,4 @@ fn ask_fills(
         }
     }
     Ok(())
-}
-
-/// Used by explain and status to find a kit folder.
-pub fn is_kit(dir: &Path) -> bool {
-    dir.join(kit::STATE_FILE).is_file()
 }

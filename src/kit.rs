@@ -18,15 +18,10 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{toml_diag, FillDecl};
 use crate::error::Failure;
+use crate::paths::{ANSWERS_FILE, BASE_DIR, SIDECAR, STATE_DIR, STATE_FILE};
 use crate::render::RenderedFile;
 use crate::source::SourceRecord;
 
-pub const ANSWERS_FILE: &str = "ispo-answers.toml";
-pub const STATE_DIR: &str = ".ispo";
-pub const STATE_FILE: &str = ".ispo/state.toml";
-pub const BASE_DIR: &str = ".ispo/base";
-/// Suffix of the file that holds the new render when the local file is kept.
-pub const SIDECAR: &str = ".ispo-new";
 /// Version of the state file layout; bumped with a migration.
 pub const STATE_FORMAT: u32 = 1;
 
@@ -396,4 +391,9 @@ pub fn read_files_at<'a>(
         }
     }
     (out, blocked)
+}
+
+/// Whether `dir` holds a kit (its state file).
+pub fn is_kit(dir: &Path) -> bool {
+    dir.join(STATE_FILE).is_file()
 }

@@ -10,6 +10,7 @@
 pub mod answers;
 pub mod answers_edit;
 pub mod arguments;
+pub mod assemble;
 pub mod catalog;
 pub mod condition;
 pub mod config;
@@ -36,7 +37,10 @@ pub mod skeleton;
 pub mod source;
 pub mod status;
 pub mod suggest;
+pub mod template_refs;
+pub mod text;
 pub mod update;
+pub mod value;
 pub mod version;
 
 use anyhow::Result;

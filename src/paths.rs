@@ -10,7 +10,17 @@ use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// Paths ispo writes itself; catalogs may not produce them.
-pub const RESERVED: &[&str] = &["README.md", "SOURCES.md", crate::kit::ANSWERS_FILE];
+/// The kit's own names: its answers file, its state folder and the suffix
+/// of a new render kept beside the user's file. Everything that names them
+/// takes them from here.
+pub const ANSWERS_FILE: &str = "ispo-answers.toml";
+pub const STATE_DIR: &str = ".ispo";
+pub const STATE_FILE: &str = ".ispo/state.toml";
+pub const BASE_DIR: &str = ".ispo/base";
+/// Suffix of the file that holds the new render when the local file is kept.
+pub const SIDECAR: &str = ".ispo-new";
+
+pub const RESERVED: &[&str] = &["README.md", "SOURCES.md", ANSWERS_FILE];
 
 const WINDOWS_RESERVED: &[&str] = &[
     "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
@@ -52,9 +62,7 @@ pub fn check(path: &str) -> Result<(), String> {
     if first == ".ispo" {
         return Err("the path goes into ispo's own state folder `.ispo`".into());
     }
-    if path.ends_with(crate::kit::SIDECAR)
-        || components.last().is_some_and(|c| c.contains(".ispo-new-"))
-    {
+    if path.ends_with(SIDECAR) || components.last().is_some_and(|c| c.contains(".ispo-new-")) {
         return Err(
             "`.ispo-new` files are where `ispo update` puts new versions beside yours".into(),
         );
@@ -107,7 +115,7 @@ fn check_component(c: &str) -> Result<(), String> {
 /// Checks a path the kit tracks: like `check`, but ispo's own generated
 /// files (README.md, SOURCES.md) are allowed.
 pub fn check_tracked(path: &str) -> Result<(), String> {
-    if RESERVED.contains(&path) && path != crate::kit::ANSWERS_FILE {
+    if RESERVED.contains(&path) && path != ANSWERS_FILE {
         return Ok(());
     }
     check(path)

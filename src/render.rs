@@ -193,7 +193,7 @@ pub fn registry(
         match catalog.text(&p.path) {
             Ok(text) => match Template::compile_with_name(text, p.path.clone()) {
                 Ok(t) => {
-                    match crate::lint::partial_includes(&t) {
+                    match crate::template_refs::partial_includes(&t) {
                         Ok(includes) => {
                             graph.insert(p.name.clone(), includes);
                         }
@@ -207,7 +207,7 @@ pub fn registry(
             Err(d) => diags.push(d),
         }
     }
-    if let Some(cycle) = crate::lint::find_cycle(&graph) {
+    if let Some(cycle) = crate::template_refs::find_cycle(&graph) {
         diags.push(Diagnostic::new(
             "partials",
             0,
@@ -447,7 +447,7 @@ pub fn module_context(
 pub fn targets(
     module: &Module,
     rel: &str,
-    answers: &dyn Fn(&str) -> Option<crate::question::Answer>,
+    answers: &dyn Fn(&str) -> Option<crate::value::Answer>,
 ) -> Vec<String> {
     let outputs: Vec<_> = module.outputs.iter().filter(|o| o.source == rel).collect();
     if outputs.is_empty() {
@@ -630,7 +630,7 @@ pub fn render(
                 // Only catalog partials may be included: Handlebars would also
                 // accept any registered template by name, and two templates
                 // including each other would overflow the stack.
-                match crate::lint::partial_includes(&t) {
+                match crate::template_refs::partial_includes(&t) {
                     Err(e) => diags.push(Diagnostic::new(path, 0, 0, e)),
                     Ok(includes) => {
                         for name in includes

@@ -12,7 +12,7 @@ use anyhow::Result;
 use crate::catalog::{Catalog, Module};
 use crate::condition::Trace;
 use crate::error::Failure;
-use crate::question::Answer;
+use crate::value::Answer;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {

@@ -52,7 +52,7 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
                 "{} value(s) still to fill in, in {} place(s). Set them under [fill] in {} and run `ispo update`, or edit the files.",
                 ids.len(),
                 open.len(),
-                kit::ANSWERS_FILE
+                crate::paths::ANSWERS_FILE
             ));
         }
     }

@@ -19,42 +19,23 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::json;
 
+use crate::answers::gather_inputs;
 use crate::answers::{self, Asking, Inputs};
+use crate::assemble::{build, catalog_json};
 use crate::catalog::Catalog;
-use crate::config::AnswerSources;
+use crate::config::{AnswerSources, Mode, UpdateConfig};
 use crate::diff::Change;
 use crate::error::{Code, Failure};
-use crate::init::{build, catalog_json, gather_inputs};
-use crate::kit::{self, FileRecord, State, ANSWERS_FILE, STATE_DIR, STATE_FILE};
+use crate::kit::{self, FileRecord, State};
 use crate::merge::{self, Merged};
 use crate::output::Reporter;
+use crate::paths::{ANSWERS_FILE, STATE_DIR, STATE_FILE};
 use crate::prompt::{Prompter, Terminal};
 use crate::selection;
 use crate::source::{self, CatalogRequest, SourceRecord, BUILTIN};
 
 use crate::kit::sidecar_path;
-pub use crate::kit::SIDECAR;
-
-#[derive(Debug, Clone)]
-pub struct UpdateConfig {
-    pub kit: PathBuf,
-    pub catalog: Option<String>,
-    pub reference: Option<String>,
-    pub subdir: Option<String>,
-    pub offline: bool,
-    pub answers: AnswerSources,
-    pub interactive: bool,
-    pub mode: Mode,
-    pub allow_dirty: bool,
-    pub restore: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Apply,
-    DryRun,
-    Diff,
-}
+use crate::paths::SIDECAR;
 
 /// What happens to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +354,7 @@ fn short(commit: &str) -> String {
 }
 
 pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
-    if !crate::init::is_kit(&cfg.kit) {
+    if !crate::kit::is_kit(&cfg.kit) {
         State::read(&cfg.kit)?;
     }
     // Lock first, then read: another update may have just switched the state.
@@ -865,7 +846,7 @@ fn apply(
     kit_dir: &Path,
     state: &State,
     plans: &[FilePlan],
-    built: &crate::init::Built,
+    built: &crate::assemble::Built,
 ) -> Result<()> {
     let ispo_dir = kit_dir.join(STATE_DIR);
     remove_leftovers(kit_dir, 0);

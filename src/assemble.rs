@@ -1,0 +1,115 @@
+//! A kit assembled in memory: the selected modules rendered, the generated
+//! index files (README, SOURCES), the answers file and the state that
+//! records it all. Nothing here writes; `init` and `update` decide where the
+//! result goes.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::answers::{self, Answers};
+use crate::catalog::{Catalog, FillDecl, Module};
+use crate::index;
+use crate::kit::{
+    self, CatalogRecord, FileRecord, FillRecord, SelectionRecord, State, STATE_FORMAT,
+};
+use crate::render::{self, RenderedFile};
+use crate::selection::Selection;
+use crate::source::SourceRecord;
+
+/// The fill-ins the selected modules use, in first-use order.
+pub fn used_fills(selected: &[&Module]) -> Vec<FillDecl> {
+    let mut out: Vec<FillDecl> = Vec::new();
+    for m in selected {
+        for f in &m.fills {
+            if !out.iter().any(|x| x.id == f.id) {
+                out.push(f.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The catalog record of `--json` documents.
+pub fn catalog_json(catalog: &Catalog, record: &SourceRecord) -> serde_json::Value {
+    json!({
+        "name": catalog.manifest.name,
+        "version": catalog.manifest.version,
+        "source": record.source,
+        "ref": record.reference,
+        "subdir": record.subdir,
+        "commit": record.commit,
+    })
+}
+
+/// A kit, fully rendered in memory.
+pub struct Built {
+    pub files: Vec<RenderedFile>,
+    pub answers_text: String,
+    pub state: State,
+}
+
+/// Renders modules and index files and assembles the state. Nothing is written.
+pub fn build(
+    catalog: &Catalog,
+    record: &SourceRecord,
+    answers: &Answers,
+    selection: &Selection,
+    fills: &BTreeMap<String, String>,
+) -> Result<Built> {
+    let selected = selection.included(catalog);
+    let mut files = render::render(catalog, &selected, answers, fills)?;
+    let readme = index::readme(catalog, record, &selected, &files, answers);
+    let sources = index::sources(catalog, &selected);
+    files.push(RenderedFile {
+        path: "README.md".into(),
+        module: "ispo".into(),
+        bytes: readme.into_bytes(),
+    });
+    files.push(RenderedFile {
+        path: "SOURCES.md".into(),
+        module: "ispo".into(),
+        bytes: sources.into_bytes(),
+    });
+    let used = used_fills(&selected);
+    let answers_text = answers::answers_file(
+        catalog,
+        answers,
+        fills,
+        &used,
+        &selection.with,
+        &selection.without,
+    );
+    let state = State {
+        format: STATE_FORMAT,
+        ispo_version: env!("CARGO_PKG_VERSION").to_string(),
+        base: "base".to_string(),
+        answers_sha256: Some(kit::sha256(answers_text.as_bytes())),
+        catalog: CatalogRecord {
+            name: catalog.manifest.name.clone(),
+            version: catalog.manifest.version.clone(),
+            source: record.clone(),
+        },
+        selection: SelectionRecord {
+            modules: selection.ids(),
+            with: selection.with.clone(),
+            without: selection.without.clone(),
+        },
+        fills: used.iter().map(FillRecord::from).collect(),
+        files: files
+            .iter()
+            .map(|f| FileRecord {
+                path: f.path.clone(),
+                module: f.module.clone(),
+                sha256: kit::sha256(&f.bytes),
+                stale: false,
+            })
+            .collect(),
+    };
+    Ok(Built {
+        files,
+        answers_text,
+        state,
+    })
+}
