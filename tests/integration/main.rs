@@ -20,6 +20,7 @@ mod network;
 mod pipes;
 mod prompts;
 mod status;
+mod structure;
 mod update;
 mod update_crash;
 mod usage;

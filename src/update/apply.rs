@@ -1,0 +1,338 @@
+//! Applying a plan crash-safely: the kit lock, the journal of what is being
+//! written, the new base folder, atomic writes, and the state written last.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::Failure;
+use crate::kit::{self, State};
+use crate::paths::{ANSWERS_FILE, STATE_DIR, STATE_FILE};
+
+use super::plan::{Action, FilePlan};
+
+/// Holds `.ispo/lock` for the life of the run; the OS releases it if the process dies.
+pub struct KitLock {
+    _guard: fd_lock::RwLockWriteGuard<'static, fs::File>,
+}
+
+pub fn lock(kit: &Path) -> Result<KitLock> {
+    let path = kit.join(STATE_DIR).join("lock");
+    kit::check_no_symlinks(kit, &format!("{STATE_DIR}/lock"))?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the kit lock `{}`", path.display()))?;
+    // One lock per run: leaking it gives the guard the life of the process.
+    let lock: &'static mut fd_lock::RwLock<fs::File> =
+        Box::leak(Box::new(fd_lock::RwLock::new(file)));
+    match lock.try_write() {
+        Ok(guard) => Ok(KitLock { _guard: guard }),
+        Err(_) => Err(Failure::Refused(format!(
+            "another ispo update is running on `{}` (it holds {}); wait for it to finish",
+            kit.display(),
+            path.display()
+        ))
+        .into()),
+    }
+}
+
+/// What an update in progress has written, so a re-run after a kill can tell
+/// its own results from local edits: `.ispo/pending.toml`, written once the
+/// new base folder is complete and removed once the state points at it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Journal {
+    /// The new base folder that run wrote (complete before the journal).
+    pub base: String,
+    /// Kit path → SHA-256 of the content that run wrote there.
+    pub done: BTreeMap<String, String>,
+}
+
+pub const JOURNAL: &str = "pending.toml";
+
+impl Journal {
+    pub fn read(kit_dir: &Path) -> Option<Journal> {
+        let path = kit_dir.join(STATE_DIR).join(JOURNAL);
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let journal: Journal = toml::from_str(&fs::read_to_string(path).ok()?).ok()?;
+        let valid = journal.base.starts_with("base-") && !journal.base.contains(['/', '\\', '.']);
+        valid.then_some(journal)
+    }
+
+    /// The base that run recorded for `path`, if it is there and safe to read.
+    pub fn base_of(&self, kit_dir: &Path, path: &str) -> Option<Vec<u8>> {
+        crate::paths::check_tracked(path).ok()?;
+        let rel = format!("{STATE_DIR}/{}/{path}", self.base);
+        kit::check_no_symlinks(kit_dir, &rel).ok()?;
+        fs::read(kit_dir.join(rel)).ok()
+    }
+}
+
+/// Removes temp files a killed run left behind.
+pub fn remove_leftovers(dir: &Path, depth: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Ok(ty) = e.file_type() else { continue };
+        let state_tmp = depth == 1 && dir.ends_with(STATE_DIR) && is_temp_name(&name, ".state-");
+        if ty.is_file() && (is_temp_name(&name, ".ispo-tmp-") || state_tmp) {
+            let _ = fs::remove_file(e.path());
+        } else if ty.is_dir() && !ty.is_symlink() && name != ".git" && depth < 32 {
+            remove_leftovers(&e.path(), depth + 1);
+        }
+    }
+}
+
+/// A temp file ispo made: the prefix and tempfile's six random characters.
+pub fn is_temp_name(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Every regular file under `dir`, relative to `root`.
+pub fn files_under(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Ok(ty) = e.file_type() else { continue };
+        if ty.is_dir() {
+            files_under(root, &e.path(), out);
+        } else {
+            out.push(
+                e.path()
+                    .strip_prefix(root)
+                    .unwrap_or(&e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
+        }
+    }
+}
+
+/// Writes a file through a temp file in the same folder and a rename.
+pub fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    kit::check_no_symlinks(kit, rel)?;
+    let path = kit.join(rel);
+    let dir = path.parent().expect("kit paths have a parent");
+    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ispo-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all().ok();
+    // Keep the file's mode (an executable script stays executable); new files get 0644.
+    let mode = fs::metadata(&path).map(|m| m.permissions()).ok();
+    #[cfg(unix)]
+    let mode = mode.or_else(|| Some(std::os::unix::fs::PermissionsExt::from_mode(0o644)));
+    if let Some(m) = mode {
+        fs::set_permissions(tmp.path(), m).ok();
+    }
+    tmp.persist(&path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}
+
+pub fn apply(
+    kit_dir: &Path,
+    state: &State,
+    plans: &[FilePlan],
+    built: &crate::assemble::Built,
+) -> Result<()> {
+    let ispo_dir = kit_dir.join(STATE_DIR);
+    remove_leftovers(kit_dir, 0);
+    // 1. The new base, complete, in a folder of its own.
+    let mut h = String::new();
+    for p in plans {
+        if let Some(b) = &p.base {
+            h.push_str(&p.path);
+            h.push_str(&kit::sha256(b));
+        }
+    }
+    let base_name = format!("base-{}", &kit::sha256(h.as_bytes())[..12]);
+    let new_base = ispo_dir.join(&base_name);
+    if base_name != state.base {
+        let staging = ispo_dir.join(format!("{base_name}.tmp"));
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir_all(&staging)?;
+        for p in plans {
+            if let Some(b) = &p.base {
+                let to = staging.join(&p.path);
+                fs::create_dir_all(to.parent().expect("has parent"))?;
+                fs::write(&to, b).with_context(|| format!("cannot write `{}`", to.display()))?;
+            }
+        }
+        let _ = fs::remove_dir_all(&new_base);
+        fs::rename(&staging, &new_base)
+            .with_context(|| format!("cannot create `{}`", new_base.display()))?;
+    }
+    // 2. The journal of what is about to be written, then the kit files:
+    //    deletions first (a folder may become a file), each write atomic.
+    let journal = Journal {
+        base: base_name.clone(),
+        done: plans
+            .iter()
+            .filter_map(|p| p.action.content().map(|b| (p.path.clone(), kit::sha256(b))))
+            .collect(),
+    };
+    write_atomic(
+        kit_dir,
+        &format!("{STATE_DIR}/{JOURNAL}"),
+        toml::to_string(&journal)?.as_bytes(),
+    )?;
+    for p in plans.iter().filter(|p| p.action == Action::Deleted) {
+        // A case-only rename upstream: on a case-insensitive file system the
+        // old and the new name are one file, which must not be deleted.
+        let renamed = plans.iter().any(|q| {
+            q.path != p.path
+                && q.record.is_some()
+                && crate::paths::fold(&q.path) == crate::paths::fold(&p.path)
+                && same_file(&kit_dir.join(&q.path), &kit_dir.join(&p.path))
+        });
+        if renamed {
+            continue;
+        }
+        match fs::remove_file(kit_dir.join(&p.path)) {
+            Ok(()) => prune_empty_dirs(kit_dir, &p.path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
+        }
+    }
+    let crash_after = std::env::var("ISPO_TEST_CRASH_AFTER_WRITES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok());
+    for (written, p) in plans
+        .iter()
+        .filter(|p| p.action.content().is_some() || matches!(p.action, Action::Sidecar(_)))
+        .enumerate()
+    {
+        // Fault injection for the crash tests: die like a killed process, mid-apply.
+        if crash_after == Some(written) {
+            std::process::abort();
+        }
+        match &p.action {
+            Action::Sidecar(b) => write_atomic(
+                kit_dir,
+                p.sidecar.as_deref().expect("sidecar named after planning"),
+                b,
+            )?,
+            other => {
+                if let Some(b) = other.content() {
+                    // Preflight made sure a folder here holds no file any more.
+                    let full = kit_dir.join(&p.path);
+                    if full.is_dir() {
+                        fs::remove_dir_all(&full).with_context(|| {
+                            format!("cannot remove the empty folder `{}`", p.path)
+                        })?;
+                    }
+                    write_atomic(kit_dir, &p.path, b)?;
+                }
+            }
+        }
+    }
+    // 3. The answers file, then the state: the switch to the new base.
+    write_atomic(kit_dir, ANSWERS_FILE, built.answers_text.as_bytes())?;
+    let mut new_state = built.state.clone();
+    new_state.base = if base_name != state.base {
+        base_name.clone()
+    } else {
+        state.base.clone()
+    };
+    new_state.files = plans.iter().filter_map(|p| p.record.clone()).collect();
+    write_atomic(kit_dir, STATE_FILE, new_state.to_toml().as_bytes())
+        .context("cannot write the kit state")?;
+    // 4. The journal and old bases are garbage now.
+    let _ = fs::remove_file(ispo_dir.join(JOURNAL));
+    if let Ok(entries) = fs::read_dir(&ispo_dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("base") && name != new_state.base && e.path().is_dir() {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|x| b.canonicalize().ok() == Some(x))
+    }
+}
+
+/// Checks every path the plan touches before anything is written (also for
+/// a dry run, so it shows the same refusal): no symlinks on the way, no file
+/// standing where a folder is needed, and a folder may only become a file
+/// when everything in it goes away.
+pub fn preflight(kit_dir: &Path, plans: &[FilePlan]) -> Result<()> {
+    let deleted: BTreeSet<&str> = plans
+        .iter()
+        .filter(|p| p.action == Action::Deleted)
+        .map(|p| p.path.as_str())
+        .collect();
+    for p in plans {
+        let target = match &p.action {
+            Action::Deleted => Some(p.path.clone()),
+            Action::Sidecar(_) => p.sidecar.clone(),
+            other => other.content().map(|_| p.path.clone()),
+        };
+        let Some(target) = target else { continue };
+        kit::check_no_symlinks(kit_dir, &target)?;
+        let mut ancestor = PathBuf::new();
+        let parts: Vec<&str> = target.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            ancestor.push(part);
+            let rel = ancestor.to_string_lossy().replace('\\', "/");
+            if kit_dir.join(&ancestor).is_file() && !deleted.contains(rel.as_str()) {
+                return Err(Failure::Refused(format!(
+                    "the catalog now has a folder at `{rel}`, where the kit has a file you changed; move `{rel}` away and run `ispo update` again"
+                ))
+                .into());
+            }
+        }
+        let full = kit_dir.join(&target);
+        if p.action != Action::Deleted && full.is_dir() {
+            let mut inside = Vec::new();
+            files_under(kit_dir, &full, &mut inside);
+            if let Some(keep) = inside.iter().find(|f| !deleted.contains(f.as_str())) {
+                return Err(Failure::Refused(format!(
+                    "the catalog now has a file at `{target}`, where the kit has a folder that still holds `{keep}`; move that folder away and run `ispo update` again"
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the folders a deletion left empty, up to the kit root.
+pub fn prune_empty_dirs(kit_dir: &Path, path: &str) {
+    let mut dir = Path::new(path).parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if fs::remove_dir(kit_dir.join(d)).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}

@@ -1,0 +1,294 @@
+//! `ispo update`, `ispo diff` and `ispo check`: bring upstream catalog changes
+//! into a kit without losing local work.
+//!
+//! Per file, base = the stored pristine render, ours = the file in the kit,
+//! theirs = the new render. Everything is computed in memory first (the plan);
+//! then the new base folder is written beside the old one, kit files are
+//! replaced one by one through temp files and renames, and the state, which
+//! names the base folder, is written last. A run killed at any point leaves
+//! the old state with its complete old base, and running `ispo update` again
+//! converges on the same kit: files already updated match the new render,
+//! files already merged merge again to themselves, and files holding conflict
+//! markers are left for the user.
+
+pub mod apply;
+pub mod check;
+pub mod clean;
+pub mod plan;
+pub mod report;
+pub mod request;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::answers::{self, gather_inputs, Asking, Inputs};
+use crate::assemble::{build, catalog_json};
+use crate::catalog::Catalog;
+use crate::config::{Mode, UpdateConfig};
+use crate::error::{Code, Failure};
+use crate::kit::{self, sidecar_path, State};
+use crate::merge;
+use crate::output::Reporter;
+use crate::paths::{ANSWERS_FILE, SIDECAR};
+use crate::prompt::{Prompter, Terminal};
+use crate::selection;
+use crate::source::{self, SourceRecord};
+use apply::{apply, lock, preflight, Journal};
+use clean::check_clean;
+use plan::{plan, Action, PlanInput};
+use report::{changes, counts, report};
+use request::{request, short};
+
+pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
+    if !crate::kit::is_kit(&cfg.kit) {
+        State::read(&cfg.kit)?;
+    }
+    // Lock first, then read: another update may have just switched the state.
+    let _lock = if cfg.mode == Mode::Apply {
+        Some(lock(&cfg.kit)?)
+    } else {
+        None
+    };
+    let state = State::read(&cfg.kit)?;
+    if cfg.mode == Mode::Apply && !cfg.allow_dirty {
+        check_clean(&cfg.kit)?;
+    }
+    let loaded = source::load(&request(cfg, &state), reporter)?;
+    let old = &state.catalog.source;
+    if old.source == loaded.record.source
+        && !old.commit.starts_with("sha256:")
+        && old.commit != loaded.record.commit
+    {
+        if let Some(false) = commit_reachable(&loaded.record, &old.commit) {
+            reporter.warn(format!(
+                "catalog history was rewritten: the kit's commit {} is no longer in the catalog; updating from the stored base renders",
+                short(&old.commit)
+            ));
+        }
+    }
+    if is_noop(cfg, &state, &loaded.record) {
+        reporter.note(format!(
+            "up to date: the catalog is still at {} and ispo-answers.toml is unchanged",
+            short(&loaded.record.commit)
+        ));
+        if reporter.json {
+            crate::outln!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &json!({"schema_version": 1, "command": "update", "kit": cfg.kit.display().to_string(), "up_to_date": true, "commit": loaded.record.commit})
+                )?
+            );
+        }
+        return Ok(Code::Ok);
+    }
+    let catalog = Catalog::load(loaded.files()?)?;
+
+    let answers_path = cfg.kit.join(ANSWERS_FILE);
+    let untouched =
+        fs::read(&answers_path).is_ok_and(|b| Some(kit::sha256(&b)) == state.answers_sha256);
+    let mut recorded = Inputs::read_file(&answers_path)?.recorded(untouched);
+    // The answers file is where overrides are edited; the state's copy only
+    // serves a kit whose answers file has no [modules] table at all.
+    if !recorded.has_modules {
+        recorded.with = state.selection.with.clone();
+        recorded.without = state.selection.without.clone();
+    }
+    let known: BTreeSet<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+    for list in [&mut recorded.with, &mut recorded.without] {
+        list.retain(|m| {
+            let keep = known.contains(m.as_str());
+            if !keep {
+                reporter.warn(format!(
+                    "module `{m}` is no longer in the catalog; its recorded override is dropped"
+                ));
+            }
+            keep
+        });
+    }
+    let cli = gather_inputs(&cfg.answers)?;
+    let inputs = {
+        let mut merged = recorded.overlay(cli.clone());
+        merged.with.retain(|m| !cli.without.contains(m));
+        merged.without.retain(|m| !cli.with.contains(m));
+        merged
+    };
+    selection::check_overrides(&catalog, &inputs.with, &inputs.without)?;
+    let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
+    // Without a terminal, new questions take their defaults.
+    let use_defaults = cfg.answers.defaults || terminal.is_none();
+    let answers = answers::resolve(
+        &catalog,
+        &inputs,
+        Asking {
+            prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
+            use_defaults,
+            allow_unanswered: false,
+        },
+    )?;
+    for w in &answers.warnings {
+        reporter.warn(w);
+    }
+    let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+    let fills = answers::supplied_fills(&catalog, &inputs)?;
+    let mut built = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    // The answers file is the user's too: their comments and layout stay.
+    if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
+        built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);
+        built.state.answers_sha256 = Some(kit::sha256(built.answers_text.as_bytes()));
+    }
+
+    let mut old_bases = BTreeMap::new();
+    for f in &state.files {
+        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, f)?);
+    }
+    let (ours, blocked) = kit::read_files_at(
+        &cfg.kit,
+        old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
+    );
+    if !blocked.is_empty() {
+        return Err(Failure::Refused(format!(
+            "ispo cannot read these kit paths, so it will not touch the kit: {}; make each a readable regular file (or move it away) and run `ispo update` again",
+            blocked.join("; ")
+        ))
+        .into());
+    }
+    let restore: Vec<String> = cfg
+        .restore
+        .iter()
+        .map(|r| r.trim_start_matches("./").to_string())
+        .collect();
+    for r in &restore {
+        if !old_bases.contains_key(r) {
+            return Err(
+                Failure::Usage(format!("--restore {r}: the kit tracks no such file")).into(),
+            );
+        }
+    }
+    // An update killed after it began writing left a journal: a file that
+    // still holds what it wrote is measured against what it was merged to
+    // (that run's complete new base), not against the older state's base.
+    if let Some(journal) = Journal::read(&cfg.kit) {
+        for (path, sha) in &journal.done {
+            if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
+                if let Some(b) = journal.base_of(&cfg.kit, path) {
+                    old_bases.insert(path.clone(), b);
+                }
+            }
+        }
+    }
+    let base_label = format!("base (catalog {})", short(&old.commit));
+    let theirs_label = format!("catalog {}", short(&loaded.record.commit));
+    let plans = plan(&PlanInput {
+        old_bases: &old_bases,
+        ours: &ours,
+        theirs: &built.files,
+        fills: &fills,
+        restore: &|p| restore.iter().any(|r| r == p),
+        labels: (&base_label, &theirs_label),
+    });
+
+    let mut plans = plans;
+    for p in &mut plans {
+        if let Action::Sidecar(b) = &p.action {
+            p.sidecar = Some(sidecar_path(&cfg.kit, &p.path, b));
+        }
+    }
+    preflight(&cfg.kit, &plans)?;
+    let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
+    match cfg.mode {
+        Mode::Diff => {
+            let changes = changes(&plans, &ours);
+            if reporter.json {
+                let doc = json!({
+                    "schema_version": 1,
+                    "command": "diff",
+                    "kit": cfg.kit.display().to_string(),
+                    "from": old.commit,
+                    "catalog": catalog_json(&catalog, &loaded.record),
+                    "conflicts": conflicts,
+                    "files": crate::diff::json(&changes),
+                });
+                crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                crate::out!("{}", crate::diff::text(&changes));
+            }
+            return Ok(if conflicts > 0 {
+                Code::Conflicts
+            } else {
+                Code::Ok
+            });
+        }
+        Mode::DryRun => {
+            report(reporter, &plans, true);
+        }
+        Mode::Apply => {
+            let _writing = crate::interrupt::Writing::begin();
+            apply(&cfg.kit, &state, &plans, &built)?;
+            report(reporter, &plans, false);
+        }
+    }
+    let counts = counts(&plans);
+    if reporter.json {
+        let doc = json!({
+            "schema_version": 1,
+            "command": if cfg.mode == Mode::DryRun { "update --dry-run" } else { "update" },
+            "kit": cfg.kit.display().to_string(),
+            "from": old.commit,
+            "catalog": catalog_json(&catalog, &loaded.record),
+            "summary": counts,
+            "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| json!({"path": p.path, "action": p.action.label()})).collect::<Vec<_>>(),
+        });
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    if conflicts > 0 {
+        reporter.note(format!(
+            "{conflicts} file(s) need your attention: edit the conflict markers (<<<<<<< your kit ... >>>>>>> catalog) or compare each `*{SIDECAR}` file with its original, then delete the markers or the sidecar. Running `ispo update` again leaves files with markers alone."
+        ));
+        return Ok(Code::Conflicts);
+    }
+    Ok(Code::Ok)
+}
+
+/// Nothing to do: same catalog commit, same answers file, same ispo, no
+/// flags that change anything, and no conflict waiting in the kit. Costs the
+/// fetch plus reading the kit, instead of a render.
+fn is_noop(cfg: &UpdateConfig, state: &State, record: &SourceRecord) -> bool {
+    let a = &cfg.answers;
+    let flags = a.file.is_some()
+        || !a.sets.is_empty()
+        || !a.with.is_empty()
+        || !a.without.is_empty()
+        || a.defaults
+        || !cfg.restore.is_empty();
+    if flags
+        || cfg.mode != Mode::Apply
+        || state.ispo_version != env!("CARGO_PKG_VERSION")
+        || record != &state.catalog.source
+    {
+        return false;
+    }
+    let answers = fs::read(cfg.kit.join(ANSWERS_FILE)).ok();
+    if answers.map(|b| kit::sha256(&b)) != state.answers_sha256 || Journal::read(&cfg.kit).is_some()
+    {
+        return false;
+    }
+    state.files.iter().all(|f| {
+        !f.stale
+            && fs::read(cfg.kit.join(&f.path)).map_or(true, |b| !merge::has_conflict_markers(&b))
+    })
+}
+
+fn commit_reachable(record: &SourceRecord, commit: &str) -> Option<bool> {
+    let repo = if record.source.contains("://") || !Path::new(&record.source).exists() {
+        git2::Repository::open_bare(source::mirror_path(&record.source).ok()?).ok()?
+    } else {
+        git2::Repository::discover(&record.source).ok()?
+    };
+    let oid = git2::Oid::from_str(commit).ok()?;
+    let found = repo.find_commit(oid).is_ok();
+    Some(found)
+}

@@ -1,0 +1,202 @@
+//! Planning an update: for every file, from its base, the kit's version and
+//! the new render, what happens to it. Pure: reads nothing, writes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::kit::{self, FileRecord};
+use crate::merge::{self, Merged};
+
+/// What happens to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to do: the file already is what it should be.
+    Unchanged,
+    /// Changed locally, not upstream: the local file stays.
+    KeptLocal,
+    Added(Vec<u8>),
+    Updated(Vec<u8>),
+    Merged(Vec<u8>),
+    /// Merged with conflict markers, written into the file.
+    Conflict(Vec<u8>),
+    /// The local file is kept byte for byte; the new render goes beside it.
+    Sidecar(Vec<u8>),
+    /// The file still holds unresolved conflict markers from before: left alone.
+    Unresolved,
+    /// Deleted by the user earlier: stays deleted.
+    StaysDeleted,
+    Restored(Vec<u8>),
+    /// Gone upstream (or its module no longer applies) and unmodified: deleted.
+    Deleted,
+    /// Gone upstream but modified locally: kept, no longer tracked.
+    KeptOrphan,
+}
+
+impl Action {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Unchanged => "unchanged",
+            Action::KeptLocal => "kept",
+            Action::Added(_) => "added",
+            Action::Updated(_) => "updated",
+            Action::Merged(_) => "merged",
+            Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved => "conflict",
+            Action::StaysDeleted => "stays deleted",
+            Action::Restored(_) => "restored",
+            Action::Deleted => "deleted",
+            Action::KeptOrphan => "kept (no longer in the kit)",
+        }
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved
+        )
+    }
+
+    /// The content the kit file gets, if it is written.
+    pub fn content(&self) -> Option<&[u8]> {
+        match self {
+            Action::Added(b)
+            | Action::Updated(b)
+            | Action::Merged(b)
+            | Action::Conflict(b)
+            | Action::Restored(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    pub path: String,
+    pub action: Action,
+    /// The record the new state keeps (None: the file is no longer tracked).
+    pub record: Option<FileRecord>,
+    /// The new base render (None: no longer tracked).
+    pub base: Option<Vec<u8>>,
+    /// Where a `Sidecar` action writes the new version (set after planning).
+    pub sidecar: Option<String>,
+}
+
+/// Everything `plan` looks at.
+pub struct PlanInput<'a> {
+    /// The stored base render of every tracked file.
+    pub old_bases: &'a BTreeMap<String, Vec<u8>>,
+    /// The kit's current files (regular files only).
+    pub ours: &'a BTreeMap<String, Vec<u8>>,
+    pub theirs: &'a [crate::render::RenderedFile],
+    /// Fill-in values now known: their remaining markers are filled in.
+    pub fills: &'a BTreeMap<String, String>,
+    pub restore: &'a dyn Fn(&str) -> bool,
+    pub labels: (&'a str, &'a str),
+}
+
+/// Replaces the remaining markers of every fill-in that now has a value.
+fn fill_in(bytes: &[u8], fills: &BTreeMap<String, String>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return bytes.to_vec();
+    };
+    if !text.contains("ISPO-FILL(") {
+        return bytes.to_vec();
+    }
+    let mut out = text.to_string();
+    for (id, value) in fills {
+        out = out.replace(&crate::fill::marker(id), value);
+    }
+    out.into_bytes()
+}
+
+/// Decides what happens to every file. Pure: reads nothing, writes nothing.
+pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
+    let mut out = Vec::new();
+    let theirs_map: BTreeMap<&str, &crate::render::RenderedFile> =
+        input.theirs.iter().map(|f| (f.path.as_str(), f)).collect();
+    let paths: BTreeSet<&str> = input
+        .old_bases
+        .keys()
+        .map(String::as_str)
+        .chain(theirs_map.keys().copied())
+        .collect();
+    for path in paths {
+        let base = input.old_bases.get(path);
+        let mine = input.ours.get(path);
+        let Some(new) = theirs_map.get(path) else {
+            // Gone upstream, or its module no longer applies.
+            let action = match (base, mine) {
+                (_, None) => Action::Unchanged,
+                (Some(b), Some(o)) if b == o => Action::Deleted,
+                _ => Action::KeptOrphan,
+            };
+            out.push(FilePlan {
+                path: path.to_string(),
+                action,
+                record: None,
+                base: None,
+                sidecar: None,
+            });
+            continue;
+        };
+        let t = &new.bytes;
+        let action = match (base, mine) {
+            (None, None) => Action::Added(t.clone()),
+            (None, Some(o)) if o == t => Action::Unchanged,
+            // A local file ispo never wrote sits where a new one goes.
+            (None, Some(_)) => Action::Sidecar(t.clone()),
+            (Some(_), None) if (input.restore)(path) => Action::Restored(t.clone()),
+            (Some(_), None) => Action::StaysDeleted,
+            (Some(b), Some(o)) => {
+                if o == t {
+                    Action::Unchanged
+                } else if o == b {
+                    Action::Updated(t.clone())
+                } else if merge::has_conflict_markers(o) && !merge::has_conflict_markers(b) {
+                    Action::Unresolved
+                } else {
+                    // A value given since the last render fills the markers the
+                    // user left, on both sides of the comparison; markers the
+                    // user replaced by hand are then plain local edits.
+                    let (b2, o2) = (fill_in(b, input.fills), fill_in(o, input.fills));
+                    if &o2 == t {
+                        Action::Updated(t.clone())
+                    } else if &b2 == t {
+                        if &o2 == o {
+                            Action::KeptLocal
+                        } else {
+                            Action::Merged(o2)
+                        }
+                    } else {
+                        match merge::merge(&b2, &o2, t, input.labels.0, input.labels.1) {
+                            Merged::Clean(m) if &m == o => Action::KeptLocal,
+                            Merged::Clean(m) => Action::Merged(m),
+                            Merged::Conflict(m) => Action::Conflict(m),
+                            Merged::Binary => Action::Sidecar(t.clone()),
+                        }
+                    }
+                }
+            }
+        };
+        // While the user has not settled a conflict, the old base stays: the
+        // catalog's change is then still a change next time, never lost. A
+        // sidecar delivers the new version itself, so its base moves on.
+        let keep_old = matches!(action, Action::Unresolved);
+        let (record_bytes, base_bytes) = match (keep_old, base) {
+            (true, Some(b)) => (b.clone(), Some(b.clone())),
+            (true, None) => (Vec::new(), None),
+            _ => (t.clone(), Some(t.clone())),
+        };
+        out.push(FilePlan {
+            path: path.to_string(),
+            record: base_bytes.as_ref().map(|_| FileRecord {
+                path: path.to_string(),
+                module: new.module.clone(),
+                sha256: kit::sha256(&record_bytes),
+                stale: keep_old,
+            }),
+            base: base_bytes,
+            action,
+            sidecar: None,
+        });
+    }
+    out
+}
