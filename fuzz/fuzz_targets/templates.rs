@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let Ok(catalog) = ispo::catalog::Catalog::load(files) else { return };
     let _ = ispo::lint::lint(&catalog);
-    let asking = ispo::answers::Asking { prompter: None, use_defaults: true };
+    let asking = ispo::answers::Asking { prompter: None, use_defaults: true, allow_unanswered: false };
     let Ok(answers) = ispo::answers::resolve(&catalog, &Default::default(), asking) else { return };
     let selected: Vec<_> = catalog.modules.iter().collect();
     let _ = ispo::render::render(&catalog, &selected, &answers, &Default::default());
