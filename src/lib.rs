@@ -1,7 +1,9 @@
 //! ispo: assemble company-specific InnerSource kits from a shared catalog.
 //!
-//! The pipeline, one file per stage: arguments → config → source → catalog →
-//! question/answers (prompt) → selection → render → index → kit.
+//! The pipeline: arguments → config → source → catalog → answers (prompt) →
+//! selection → render → assemble → kit, and update's plan → apply. This file
+//! only declares the modules and dispatches the commands; CONTRIBUTING.md
+//! maps every file to its layer.
 
 // Printing goes through `output` (`out!`, `outln!`, `errln!`), which never
 // panics on a closed pipe; `println!` and friends do.
