@@ -100,7 +100,30 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     if !existing.is_empty() {
         kit::remove_other_bases(&cfg.dest, &kit.state.base);
     }
-    for (path, sidecar) in &beside {
+    report(
+        cfg,
+        reporter,
+        &catalog,
+        &loaded.record,
+        &selection,
+        &kit,
+        &beside,
+    )
+}
+
+/// Says what was made, for people and as the `--json` document; exit code 3
+/// when files of the user's were kept beside the kit's versions.
+fn report(
+    cfg: &InitConfig,
+    reporter: &Reporter,
+    catalog: &Catalog,
+    record: &source::SourceRecord,
+    selection: &Selection,
+    kit: &Built,
+    beside: &BTreeMap<String, String>,
+) -> Result<Code> {
+    let selected = selection.included(catalog);
+    for (path, sidecar) in beside {
         reporter.status(
             "Kept",
             format!("{path} (yours, unchanged; the kit's version is in {sidecar})"),
@@ -137,7 +160,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             "schema_version": 1,
             "command": "init",
             "kit": cfg.dest.display().to_string(),
-            "catalog": catalog_json(&catalog, &loaded.record),
+            "catalog": catalog_json(catalog, record),
             "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),

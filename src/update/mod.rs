@@ -26,7 +26,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::answers::{self, gather_inputs, Asking, Inputs};
-use crate::assemble::{build, catalog_json};
+use crate::assemble::{build, catalog_json, Built};
 use crate::catalog::Catalog;
 use crate::config::{Mode, UpdateConfig};
 use crate::error::{Code, Failure};
@@ -86,100 +86,10 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         return Ok(Code::Ok);
     }
     let catalog = Catalog::load(loaded.files()?)?;
-
-    let answers_path = cfg.kit.join(ANSWERS_FILE);
-    let untouched =
-        fs::read(&answers_path).is_ok_and(|b| Some(kit::sha256(&b)) == state.answers_sha256);
-    let mut recorded = Inputs::read_file(&answers_path)?.recorded(untouched);
-    // The answers file is where overrides are edited; the state's copy only
-    // serves a kit whose answers file has no [modules] table at all.
-    if !recorded.has_modules {
-        recorded.with = state.selection.with.clone();
-        recorded.without = state.selection.without.clone();
-    }
-    let known: BTreeSet<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
-    for list in [&mut recorded.with, &mut recorded.without] {
-        list.retain(|m| {
-            let keep = known.contains(m.as_str());
-            if !keep {
-                reporter.warn(format!(
-                    "module `{m}` is no longer in the catalog; its recorded override is dropped"
-                ));
-            }
-            keep
-        });
-    }
-    let cli = gather_inputs(&cfg.answers)?;
-    let inputs = {
-        let mut merged = recorded.overlay(cli.clone());
-        merged.with.retain(|m| !cli.without.contains(m));
-        merged.without.retain(|m| !cli.with.contains(m));
-        merged
-    };
-    selection::check_overrides(&catalog, &inputs.with, &inputs.without)?;
-    let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
-    // Without a terminal, new questions take their defaults.
-    let use_defaults = cfg.answers.defaults || terminal.is_none();
-    let answers = answers::resolve(
-        &catalog,
-        &inputs,
-        Asking {
-            prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
-            use_defaults,
-            allow_unanswered: false,
-        },
-    )?;
-    for w in &answers.warnings {
-        reporter.warn(w);
-    }
-    let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
-    let fills = answers::supplied_fills(&catalog, &inputs)?;
-    let mut built = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
-    // The answers file is the user's too: their comments and layout stay.
-    if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
-        built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);
-        built.state.answers_sha256 = Some(kit::sha256(built.answers_text.as_bytes()));
-    }
-
-    let mut old_bases = BTreeMap::new();
-    for f in &state.files {
-        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, f)?);
-    }
-    let (ours, blocked) = kit::read_files_at(
-        &cfg.kit,
-        old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
-    );
-    if !blocked.is_empty() {
-        return Err(Failure::Refused(format!(
-            "ispo cannot read these kit paths, so it will not touch the kit: {}; make each a readable regular file (or move it away) and run `ispo update` again",
-            blocked.join("; ")
-        ))
-        .into());
-    }
-    let restore: Vec<String> = cfg
-        .restore
-        .iter()
-        .map(|r| r.trim_start_matches("./").to_string())
-        .collect();
-    for r in &restore {
-        if !old_bases.contains_key(r) {
-            return Err(
-                Failure::Usage(format!("--restore {r}: the kit tracks no such file")).into(),
-            );
-        }
-    }
-    // An update killed after it began writing left a journal: a file that
-    // still holds what it wrote is measured against what it was merged to
-    // (that run's complete new base), not against the older state's base.
-    if let Some(journal) = Journal::read(&cfg.kit) {
-        for (path, sha) in &journal.done {
-            if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
-                if let Some(b) = journal.base_of(&cfg.kit, path) {
-                    old_bases.insert(path.clone(), b);
-                }
-            }
-        }
-    }
+    let inputs = inputs(cfg, &state, &catalog, reporter)?;
+    let (built, fills) = render_new(cfg, &catalog, &loaded.record, &inputs, reporter)?;
+    let (old_bases, ours) = read_kit(cfg, &state, &built)?;
+    let restore = restores(cfg);
     let base_label = format!("base (catalog {})", short(&old.commit));
     let theirs_label = format!("catalog {}", short(&loaded.record.commit));
     let plans = plan(&PlanInput {
@@ -251,6 +161,137 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         return Ok(Code::Conflicts);
     }
     Ok(Code::Ok)
+}
+
+/// What the update renders from: the kit's recorded answers and overrides
+/// (judged by the catalog, never silently replaced), with the flags on top.
+fn inputs(
+    cfg: &UpdateConfig,
+    state: &State,
+    catalog: &Catalog,
+    reporter: &Reporter,
+) -> Result<Inputs> {
+    let answers_path = cfg.kit.join(ANSWERS_FILE);
+    let untouched =
+        fs::read(&answers_path).is_ok_and(|b| Some(kit::sha256(&b)) == state.answers_sha256);
+    let mut recorded = Inputs::read_file(&answers_path)?.recorded(untouched);
+    // The answers file is where overrides are edited; the state's copy only
+    // serves a kit whose answers file has no [modules] table at all.
+    if !recorded.has_modules {
+        recorded.with = state.selection.with.clone();
+        recorded.without = state.selection.without.clone();
+    }
+    let known: BTreeSet<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+    for list in [&mut recorded.with, &mut recorded.without] {
+        list.retain(|m| {
+            let keep = known.contains(m.as_str());
+            if !keep {
+                reporter.warn(format!(
+                    "module `{m}` is no longer in the catalog; its recorded override is dropped"
+                ));
+            }
+            keep
+        });
+    }
+    let cli = gather_inputs(&cfg.answers)?;
+    let mut merged = recorded.overlay(cli.clone());
+    merged.with.retain(|m| !cli.without.contains(m));
+    merged.without.retain(|m| !cli.with.contains(m));
+    selection::check_overrides(catalog, &merged.with, &merged.without)?;
+    Ok(merged)
+}
+
+/// The new version of the kit, rendered in memory: answers resolved (new
+/// questions asked in a terminal, defaulted without one), the pick, the
+/// files, and the answers file with the user's comments and layout kept.
+fn render_new(
+    cfg: &UpdateConfig,
+    catalog: &Catalog,
+    record: &SourceRecord,
+    inputs: &Inputs,
+    reporter: &Reporter,
+) -> Result<(Built, BTreeMap<String, String>)> {
+    let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
+    // Without a terminal, new questions take their defaults.
+    let use_defaults = cfg.answers.defaults || terminal.is_none();
+    let answers = answers::resolve(
+        catalog,
+        inputs,
+        Asking {
+            prompter: terminal.as_mut().map(|t| t as &mut dyn Prompter),
+            use_defaults,
+            allow_unanswered: false,
+        },
+    )?;
+    for w in &answers.warnings {
+        reporter.warn(w);
+    }
+    let selection = selection::select(catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
+    let fills = answers::supplied_fills(catalog, inputs)?;
+    let mut built = build(catalog, record, &answers, &selection, &fills)?;
+    // The answers file is the user's too: their comments and layout stay.
+    if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
+        built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);
+        built.state.answers_sha256 = Some(kit::sha256(built.answers_text.as_bytes()));
+    }
+    Ok((built, fills))
+}
+
+/// The two sides the plan compares with the new render: the stored base of
+/// every tracked file and the kit's own files, checked readable, `--restore`
+/// checked against what the kit tracks, and an interrupted run's writes
+/// measured against what it merged them to.
+fn read_kit(
+    cfg: &UpdateConfig,
+    state: &State,
+    built: &Built,
+) -> Result<(Contents, Contents)> {
+    let mut old_bases = BTreeMap::new();
+    for f in &state.files {
+        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, f)?);
+    }
+    let (ours, blocked) = kit::read_files_at(
+        &cfg.kit,
+        old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
+    );
+    if !blocked.is_empty() {
+        return Err(Failure::Refused(format!(
+            "ispo cannot read these kit paths, so it will not touch the kit: {}; make each a readable regular file (or move it away) and run `ispo update` again",
+            blocked.join("; ")
+        ))
+        .into());
+    }
+    for r in restores(cfg) {
+        if !old_bases.contains_key(&r) {
+            return Err(
+                Failure::Usage(format!("--restore {r}: the kit tracks no such file")).into(),
+            );
+        }
+    }
+    // An update killed after it began writing left a journal: a file that
+    // still holds what it wrote is measured against what it was merged to
+    // (that run's complete new base), not against the older state's base.
+    if let Some(journal) = Journal::read(&cfg.kit) {
+        for (path, sha) in &journal.done {
+            if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
+                if let Some(b) = journal.base_of(&cfg.kit, path) {
+                    old_bases.insert(path.clone(), b);
+                }
+            }
+        }
+    }
+    Ok((old_bases, ours))
+}
+
+/// Kit path → bytes.
+type Contents = BTreeMap<String, Vec<u8>>;
+
+/// `--restore` paths, as the kit records them.
+fn restores(cfg: &UpdateConfig) -> Vec<String> {
+    cfg.restore
+        .iter()
+        .map(|r| r.trim_start_matches("./").to_string())
+        .collect()
 }
 
 /// Nothing to do: same catalog commit, same answers file, same ispo, no
