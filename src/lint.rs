@@ -120,7 +120,9 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
                     continue;
                 }
             };
-            if let Some(d) = render::check_expansion(&path, &template, &expansions, catalog) {
+            if let Some(d) =
+                render::check_expansion(&path, &template, &expansions, catalog, &|s| s.len() as u64)
+            {
                 errors.push(d);
             }
             raw_values_warning(&path, m, rel, &template, &mut warnings);

@@ -289,9 +289,9 @@ pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub fn check_value(s: &str, multiline: bool) -> Result<(), String> {
     if s.len() > MAX_VALUE_BYTES {
         return Err(format!(
-            "the value is {} KiB long, over the limit of {} KiB",
-            s.len() / 1024,
-            MAX_VALUE_BYTES / 1024
+            "the value is {} bytes long, over the limit of {} bytes",
+            s.len(),
+            MAX_VALUE_BYTES
         ));
     }
     if let Some(c) = s
@@ -303,7 +303,8 @@ pub fn check_value(s: &str, multiline: bool) -> Result<(), String> {
             c.escape_unicode()
         ));
     }
-    if !multiline && s.contains('\n') {
+    // U+2028 and U+2029 are line breaks to YAML 1.1 parsers and to editors.
+    if !multiline && s.contains(['\n', '\u{2028}', '\u{2029}']) {
         return Err("the value holds a line break; this value must be a single line".into());
     }
     Ok(())

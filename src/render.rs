@@ -53,7 +53,9 @@ struct Capped {
 
 impl std::io::Write for Capped {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.bytes.len() + buf.len() > self.limit {
+        // Values arrive as small placeholders (see `escape`): count them whole.
+        let values = crate::escape::captured_bytes();
+        if self.bytes.len() + buf.len() + values > self.limit {
             self.over = true;
             return Err(std::io::Error::other("output limit reached"));
         }
@@ -66,11 +68,13 @@ impl std::io::Write for Capped {
     }
 }
 
-/// The longest list a template can loop over: every module, or every
-/// choice of a multiple-choice question.
+/// The longest list (or object) a template can loop over: every module,
+/// every choice of a multiple-choice question, or the context's own keys
+/// (every question and ispo's values).
 fn longest_list(catalog: &Catalog) -> u64 {
     let choices = catalog.questions.iter().map(|q| q.choices.len()).max();
-    (catalog.modules.len().max(choices.unwrap_or(0)).max(1)) as u64
+    let context = catalog.questions.len() + 4;
+    (catalog.modules.len().max(choices.unwrap_or(0)).max(context)) as u64
 }
 
 /// Refuses a template whose worst-case output is over the per-file limit,
@@ -80,8 +84,9 @@ pub fn check_expansion(
     template: &Template,
     partials: &BTreeMap<String, Expansion>,
     catalog: &Catalog,
+    raw_len: &dyn Fn(&str) -> u64,
 ) -> Option<Diagnostic> {
-    let e = crate::expansion::of_template(template, partials, longest_list(catalog));
+    let e = crate::expansion::of_template_with(template, partials, longest_list(catalog), raw_len);
     (e.bytes > MAX_FILE_BYTES as u64).then(|| expansion_diag(path, &e))
 }
 
@@ -646,7 +651,9 @@ pub fn render(
                         }
                     }
                 }
-                if let Some(d) = check_expansion(path, &t, &expansions, catalog) {
+                // A skeleton's placeholders stand for whole paragraphs.
+                let raw_len = |s: &str| chunks.restored_len(s) as u64;
+                if let Some(d) = check_expansion(path, &t, &expansions, catalog, &raw_len) {
                     diags.push(d);
                 }
                 hb.register_template(path, t);

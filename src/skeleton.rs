@@ -104,6 +104,27 @@ impl Chunks {
         out.push_str(&t[body.len()..]);
     }
 
+    /// The length `text` will have once its placeholders are restored.
+    pub fn restored_len(&self, text: &str) -> usize {
+        if !text.contains(OPEN) {
+            return text.len();
+        }
+        let mut len = 0;
+        let mut rest = text;
+        while let Some(i) = rest.find(OPEN) {
+            len += i;
+            let after = &rest[i + OPEN.len_utf8()..];
+            let end = after.find(CLOSE).unwrap_or(after.len());
+            len += after[..end]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| self.chunks.get(n))
+                .map_or(end, String::len);
+            rest = after.get(end + CLOSE.len_utf8()..).unwrap_or("");
+        }
+        len + rest.len()
+    }
+
     /// Puts the chunks back into a rendered text.
     pub fn restore(&self, rendered: String) -> String {
         if !rendered.contains(OPEN) {

@@ -241,11 +241,7 @@ fn render_new(
 /// every tracked file and the kit's own files, checked readable, `--restore`
 /// checked against what the kit tracks, and an interrupted run's writes
 /// measured against what it merged them to.
-fn read_kit(
-    cfg: &UpdateConfig,
-    state: &State,
-    built: &Built,
-) -> Result<(Contents, Contents)> {
+fn read_kit(cfg: &UpdateConfig, state: &State, built: &Built) -> Result<(Contents, Contents)> {
     let mut old_bases = BTreeMap::new();
     for f in &state.files {
         old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, f)?);

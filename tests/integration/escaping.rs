@@ -206,6 +206,7 @@ fn values_that_cannot_be_one_line_of_text_are_refused_where_given() {
         ("a\u{202e}b", "the control character \\u{202e}"),
         ("a\u{1b}[31mb", "the control character \\u{1b}"),
         ("a\rb", "the control character \\u{d}"),
+        ("a\u{2028}evil: x", "the value holds a line break"),
     ] {
         env.ispo(&[
             "init",

@@ -60,37 +60,7 @@ fn a_value_too_large_is_refused_where_it_is_given() {
         "answers.toml",
     ])
     .code(5)
-    .stderr_has("answers.toml:3:1: fill-in `ispo_email`: the value is 65 KiB long, over the limit of 64 KiB");
-    assert!(!env.exists("kit"));
-}
-
-#[test]
-fn output_past_the_per_file_limit_stops_the_render_there() {
-    let env = Env::new();
-    let mut files = fixture();
-    // Within the estimate (values assumed 256 bytes), past the limit with
-    // real 60 KiB values: caught while rendering.
-    files.push((
-        "modules/charter/files/program/LOOPS.md",
-        "{{#each modules}}{{#each @root.modules}}{{#each @root.modules}}{{#each @root.modules}}{{#each @root.modules}}{{#each @root.modules}}{{@root.fill.ispo_email}}{{/each}}{{/each}}{{/each}}{{/each}}{{/each}}{{/each}}\n",
-    ));
-    let repo = CatalogRepo::new(env.path("catalog"), &files);
-    let value = "x".repeat(60 * 1024);
-    env.write(
-        "answers.toml",
-        &format!("company = \"Acme\"\n[fill]\nispo_email = \"{value}\"\n"),
-    );
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--answers",
-        "answers.toml",
-    ])
-    .code(1)
-    .stderr_has("modules/charter/files/program/LOOPS.md: renders past the limit of 16 MiB for one file; rendering stopped");
+    .stderr_has("answers.toml:3:1: fill-in `ispo_email`: the value is 66560 bytes long, over the limit of 65536 bytes");
     assert!(!env.exists("kit"));
 }
 
@@ -108,5 +78,80 @@ fn two_modules_writing_one_path_is_a_catalog_error() {
     env.init_kit(repo.path(), &[])
         .code(1)
         .stderr_has("modules/principles/files/program/CHARTER.md: renders to `program/CHARTER.md`, which module charter also writes");
+    assert!(!env.exists("kit"));
+}
+
+/// The fixture catalog with one more template for the charter module.
+fn with_template(env: &Env, path: &'static str, text: &str) -> CatalogRepo {
+    let text: &'static str = Box::leak(text.to_string().into_boxed_str());
+    let mut files = fixture();
+    files.push((path, text));
+    CatalogRepo::new(env.path("catalog"), &files)
+}
+
+#[test]
+fn prose_set_aside_by_the_skeleton_still_counts_in_the_estimate() {
+    let env = Env::new();
+    // Long plain text in loops: the fast compile sets the text aside as one
+    // placeholder, and the estimate must count it whole.
+    let prose = "An InnerSource paragraph that goes on for a while. ".repeat(1200);
+    let repo = with_template(
+        &env,
+        "modules/charter/files/program/LONG.md",
+        &format!(
+            "# x\n{{{{#each @root.modules}}}}{{{{#each @root.modules}}}}{{{{#each @root.modules}}}}{{{{#each @root.modules}}}}\n{prose}\n{{{{/each}}}}{{{{/each}}}}{{{{/each}}}}{{{{/each}}}}\n"
+        ),
+    );
+    env.init_kit(repo.path(), &[])
+        .code(1)
+        .stderr_has("modules/charter/files/program/LONG.md: in the worst case this renders about")
+        .stderr_has("over the limit of 16 MiB for one file");
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn loops_that_print_nothing_are_still_work() {
+    let env = Env::new();
+    let mut t = String::new();
+    for _ in 0..9 {
+        t.push_str("{{#each @root.modules}}");
+    }
+    for _ in 0..9 {
+        t.push_str("{{/each}}");
+    }
+    let repo = with_template(&env, "modules/charter/files/program/EMPTY.md", &t);
+    env.ispo(&["catalog", "lint", repo.path()])
+        .code(1)
+        .stderr_has("EMPTY.md: in the worst case this renders");
+    env.init_kit(repo.path(), &[]).code(1);
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn long_values_count_against_the_limit_as_they_are_placed() {
+    let env = Env::new();
+    let mut t =
+        String::from("{{#each @root.modules}}{{#each @root.modules}}{{#each @root.modules}}");
+    for _ in 0..10 {
+        t.push_str("{{@root.fill.ispo_email}}");
+    }
+    t.push_str("{{/each}}{{/each}}{{/each}}");
+    let repo = with_template(&env, "modules/charter/files/program/VALUES.md", &t);
+    let value = "x".repeat(65_000);
+    env.write(
+        "answers.toml",
+        &format!("company = \"Acme\"\n[fill]\nispo_email = \"{value}\"\n"),
+    );
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--answers",
+        "answers.toml",
+    ])
+    .code(1)
+    .stderr_has("VALUES.md: renders past the limit of 16 MiB for one file; rendering stopped");
     assert!(!env.exists("kit"));
 }
