@@ -72,6 +72,8 @@ pub struct Inputs {
     /// The kit's answers file is byte for byte what ispo last wrote, so a key
     /// in it that the catalog no longer has was ispo's own, not a typo.
     pub untouched: bool,
+    /// Where each module id of a `[modules]` table was written (flags have none).
+    pub module_origins: BTreeMap<String, Diagnostic>,
 }
 
 #[derive(Deserialize)]
@@ -86,9 +88,9 @@ struct KeySpans {
 #[serde(deny_unknown_fields)]
 struct RawModules {
     #[serde(default)]
-    with: Vec<String>,
+    with: Vec<Spanned<String>>,
     #[serde(default)]
-    without: Vec<String>,
+    without: Vec<Spanned<String>>,
 }
 
 impl Inputs {
@@ -143,8 +145,13 @@ impl Inputs {
         }
         if let Some(m) = nested.modules {
             inputs.has_modules = true;
-            inputs.with = m.with;
-            inputs.without = m.without;
+            for (list, items) in [(&mut inputs.with, m.with), (&mut inputs.without, m.without)] {
+                for item in items {
+                    let origin = Diagnostic::at(name, text, item.span().start, "");
+                    inputs.module_origins.insert(item.get_ref().clone(), origin);
+                    list.push(item.into_inner());
+                }
+            }
         }
         Ok(inputs)
     }
@@ -184,6 +191,7 @@ impl Inputs {
         // judged at all: `--set chat=ms_teams` repairs `chat = "teams"`.
         self.answers.extend(over.answers);
         self.fills.extend(over.fills);
+        self.module_origins.extend(over.module_origins);
         for w in over.with {
             if !self.with.contains(&w) {
                 self.with.push(w);
@@ -344,7 +352,18 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             }
         }
     }
+    unfit.extend(fill_problems(catalog, inputs));
     if !unfit.is_empty() {
+        // In the order the user reads their file: by file, then line (flags,
+        // which have no line, stay in question order).
+        let key = |u: &UnfitAnswer| {
+            if u.from_flag {
+                (String::new(), 0)
+            } else {
+                (u.at.file.clone(), u.at.line)
+            }
+        };
+        unfit.sort_by_key(key);
         return Err(Failure::Unfit(unfit).into());
     }
     if !missing.is_empty() {
@@ -662,6 +681,18 @@ pub fn supplied_fills(catalog: &Catalog, inputs: &Inputs) -> Result<BTreeMap<Str
         Ok(out)
     } else {
         Err(Failure::Unfit(unfit).into())
+    }
+}
+
+/// The refusals `supplied_fills` would make, for `resolve` to report them
+/// together with the answers' own.
+fn fill_problems(catalog: &Catalog, inputs: &Inputs) -> Vec<UnfitAnswer> {
+    match supplied_fills(catalog, inputs) {
+        Err(e) => match e.downcast::<Failure>() {
+            Ok(Failure::Unfit(unfit)) => unfit,
+            _ => Vec::new(),
+        },
+        Ok(_) => Vec::new(),
     }
 }
 

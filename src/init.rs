@@ -46,7 +46,12 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         "catalog {} {} at {}",
         catalog.manifest.name, catalog.manifest.version, loaded.record.commit
     ));
-    selection::check_overrides(&catalog, &inputs.with, &inputs.without)?;
+    selection::check_overrides(
+        &catalog,
+        &inputs.with,
+        &inputs.without,
+        &inputs.module_origins,
+    )?;
 
     let mut terminal = cfg.interactive.then(Terminal::new);
     if let Some(p) = terminal.as_mut() {
@@ -203,6 +208,38 @@ fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
             kit.answers_text.as_bytes(),
         )));
     let mut beside = BTreeMap::new();
+    // Every write is checked before the first one: a file of the user's
+    // where the kit needs a folder would otherwise stop the run half-way.
+    let base_paths: Vec<String> = kit
+        .files
+        .iter()
+        .map(|f| format!("{}/{}", crate::paths::BASE_DIR, f.path))
+        .collect();
+    let all = kit
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(base_paths.iter().map(String::as_str))
+        .chain([crate::paths::STATE_FILE]);
+    for path in all {
+        kit::check_no_symlinks(dest, path)?;
+        let mut ancestor = dest.to_path_buf();
+        let parts: Vec<&str> = path.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            ancestor.push(part);
+            match std::fs::symlink_metadata(&ancestor) {
+                Ok(m) if !m.is_dir() => {
+                    return Err(Failure::Refused(format!(
+                        "`{}` is a file where the kit needs a folder (for `{path}`); move it away and run `ispo init` again",
+                        ancestor.display()
+                    ))
+                    .into());
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
     for (path, render) in renders {
         kit::check_no_symlinks(dest, path)?;
         let full = dest.join(path);

@@ -5,13 +5,13 @@
 //! out. Every decision keeps its reason so `ispo explain` can show the clause
 //! that decided it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
 use crate::catalog::{Catalog, Module};
 use crate::condition::Trace;
-use crate::error::Failure;
+use crate::error::{Diagnostic, Failure, UnfitAnswer};
 use crate::value::Answer;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,21 +92,49 @@ impl Selection {
     }
 }
 
-/// Checks that override ids name real modules.
-pub fn check_overrides(catalog: &Catalog, with: &[String], without: &[String]) -> Result<()> {
+/// Checks that override ids name real modules. An unknown id from a flag is
+/// a usage error; one written in an answers file (`origins`) is reported at
+/// its line, like any answer that does not fit (exit 5).
+pub fn check_overrides(
+    catalog: &Catalog,
+    with: &[String],
+    without: &[String],
+    origins: &BTreeMap<String, Diagnostic>,
+) -> Result<()> {
     let known: Vec<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
+    let mut unfit = Vec::new();
     for (flag, list) in [("--with", with), ("--without", without)] {
         for id in list {
-            if !known.contains(&id.as_str()) {
-                let hint =
-                    crate::suggest::hint(crate::suggest::closest_name(id, known.iter().copied()));
+            if known.contains(&id.as_str()) {
+                continue;
+            }
+            let suggestion = crate::suggest::closest_name(id, known.iter().copied());
+            let Some(origin) = origins.get(id) else {
+                let hint = crate::suggest::hint(suggestion);
                 return Err(Failure::Usage(format!(
                     "{flag} {id}: no such module in this catalog{hint} (modules: {})",
                     known.join(", ")
                 ))
                 .into());
-            }
+            };
+            let table = flag.trim_start_matches('-');
+            unfit.push(UnfitAnswer {
+                at: Diagnostic {
+                    message: format!(
+                        "`{id}` in `{table}` under [modules] is not a module of this catalog"
+                    ),
+                    ..origin.clone()
+                },
+                key: format!("modules.{table}"),
+                value: Some(id.clone()),
+                allowed: Some(format!("modules: {}", known.join(", "))),
+                suggestion: suggestion.map(str::to_string),
+                from_flag: false,
+            });
         }
+    }
+    if !unfit.is_empty() {
+        return Err(Failure::Unfit(unfit).into());
     }
     if let Some(both) = with.iter().find(|w| without.contains(w)) {
         return Err(
@@ -122,7 +150,7 @@ pub fn select(
     with: &[String],
     without: &[String],
 ) -> Result<Selection> {
-    check_overrides(catalog, with, without)?;
+    check_overrides(catalog, with, without, &BTreeMap::new())?;
     let mut decisions: Vec<Decision> = catalog
         .modules
         .iter()

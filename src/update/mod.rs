@@ -181,23 +181,34 @@ fn inputs(
         recorded.with = state.selection.with.clone();
         recorded.without = state.selection.without.clone();
     }
+    // A module the catalog dropped goes with a warning only when ispo wrote
+    // the override (the state's copy, or an answers file nobody edited);
+    // in an edited file it may be a typo, reported at its line.
     let known: BTreeSet<&str> = catalog.modules.iter().map(|m| m.id.as_str()).collect();
-    for list in [&mut recorded.with, &mut recorded.without] {
-        list.retain(|m| {
-            let keep = known.contains(m.as_str());
-            if !keep {
-                reporter.warn(format!(
-                    "module `{m}` is no longer in the catalog; its recorded override is dropped"
-                ));
-            }
-            keep
-        });
+    let written_by_ispo = untouched || !recorded.has_modules;
+    if written_by_ispo {
+        for list in [&mut recorded.with, &mut recorded.without] {
+            list.retain(|m| {
+                let keep = known.contains(m.as_str());
+                if !keep {
+                    reporter.warn(format!(
+                        "module `{m}` is no longer in the catalog; its recorded override is dropped"
+                    ));
+                }
+                keep
+            });
+        }
     }
     let cli = gather_inputs(&cfg.answers)?;
     let mut merged = recorded.overlay(cli.clone());
     merged.with.retain(|m| !cli.without.contains(m));
     merged.without.retain(|m| !cli.with.contains(m));
-    selection::check_overrides(catalog, &merged.with, &merged.without)?;
+    selection::check_overrides(
+        catalog,
+        &merged.with,
+        &merged.without,
+        &merged.module_origins,
+    )?;
     Ok(merged)
 }
 

@@ -89,3 +89,16 @@ fn re_creating_a_kit_replaces_only_what_ispo_wrote_and_nobody_changed() {
         .read("kit/ispo-answers.toml")
         .contains("engineers = 300"));
 }
+
+#[test]
+fn a_file_where_the_kit_needs_a_folder_is_refused_before_anything_is_written() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.write("kit/README.md", "mine\n");
+    env.write("kit/program", "a file, not a folder\n");
+    let before = env.tree("kit");
+    env.init_kit(repo.path(), &["--adopt"])
+        .code(4)
+        .stderr_has("is a file where the kit needs a folder (for `program/CHARTER.md`)");
+    assert_eq!(env.tree("kit"), before);
+}

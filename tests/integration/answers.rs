@@ -91,10 +91,10 @@ fn answers_file_errors_name_file_line_and_column() {
     // From a file: the answers need fixing (exit 5), nothing was written.
     run.code(5).stderr_is(
         "error: 4 answers do not fit the catalog's questions; nothing was written and no answer was changed:
-  a.toml:4:1: `colour` is not a question of this catalog
-  a.toml:7:1: `fill.nope` is not a fill-in of this catalog
   a.toml:2:1: answer for `forge`: `svn` is not one of the allowed values: github, gitlab, azure
   a.toml:3:1: answer for `engineers` (\"many\"): expected an integer, found string; allowed: a whole number from 1 to 100000
+  a.toml:4:1: `colour` is not a question of this catalog
+  a.toml:7:1: `fill.nope` is not a fill-in of this catalog
 ",
     );
     env.write("b.toml", "company = \"Acme\"\nforge = \n");
@@ -466,4 +466,54 @@ fn single_line_values_refuse_line_breaks_and_control_characters() {
         .stderr_has("a.toml:1:1: answer for `company_name`")
         .stderr_has("the control character \\u{7}");
     assert!(!env.exists("kit"));
+}
+
+#[test]
+fn a_mistyped_module_in_an_answers_file_is_reported_at_its_line() {
+    let env = Env::new();
+    env.write(
+        "a.toml",
+        "company_name = \"A\"\nispo_lead = 3\n[modules]\nwith = [\"ambasadors\"]\n",
+    );
+    env.ispo(&["init", "k", "--answers", "a.toml", "--defaults"])
+        .code(5)
+        .stderr_has("a.toml:4:9: `ambasadors` in `with` under [modules] is not a module of this catalog; did you mean `ambassadors`?");
+    // Fill-in values are judged in the same pass as the answers.
+    env.write(
+        "b.toml",
+        "company_name = \"A\"\nstage = \"adoption\"\n[fill]\nispo_lead = 3\n",
+    );
+    env.ispo(&["init", "k", "--answers", "b.toml", "--defaults"])
+        .code(5)
+        .stderr_has("2 answers do not fit")
+        .stderr_has("b.toml:2:1: answer for `stage`")
+        .stderr_has("b.toml:4:1: fill-in `ispo_lead` (3) must be a string");
+    assert!(!env.exists("k"));
+}
+
+#[test]
+fn update_never_drops_a_module_override_the_user_mistyped() {
+    let env = Env::new();
+    env.ispo(&[
+        "init",
+        "kit",
+        "--defaults",
+        "--set",
+        "company_name=Acme",
+        "--with",
+        "ambassadors",
+        "-q",
+    ])
+    .ok();
+    let text = env.read("kit/ispo-answers.toml");
+    let edited = text.replace("with = [\"ambassadors\"]", "with = [\"ambasadors\"]");
+    assert_ne!(edited, text);
+    env.write("kit/ispo-answers.toml", &edited);
+    let before = env.tree("kit");
+    env.ispo(&["update", "kit"])
+        .code(5)
+        .stderr_has("`ambasadors` in `with` under [modules] is not a module of this catalog; did you mean `ambassadors`?");
+    let mut after = env.tree("kit");
+    after.remove(".ispo/lock");
+    assert_eq!(after, before);
 }
