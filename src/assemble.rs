@@ -84,7 +84,7 @@ pub fn build(
     let state = State {
         format: STATE_FORMAT,
         ispo_version: env!("CARGO_PKG_VERSION").to_string(),
-        base: "base".to_string(),
+        base: None,
         answers_sha256: Some(kit::sha256(answers_text.as_bytes())),
         catalog: CatalogRecord {
             name: catalog.manifest.name.clone(),

@@ -103,7 +103,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         },
     )?;
     if !existing.is_empty() {
-        kit::remove_other_bases(&cfg.dest, &kit.state.base);
+        kit::remove_format1_bases(&cfg.dest);
     }
     report(
         cfg,
@@ -210,16 +210,12 @@ fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
     let mut beside = BTreeMap::new();
     // Every write is checked before the first one: a file of the user's
     // where the kit needs a folder would otherwise stop the run half-way.
-    let base_paths: Vec<String> = kit
-        .files
-        .iter()
-        .map(|f| format!("{}/{}", crate::paths::BASE_DIR, f.path))
-        .collect();
+    let store_paths = kit::store_files();
     let all = kit
         .files
         .iter()
         .map(|f| f.path.as_str())
-        .chain(base_paths.iter().map(String::as_str))
+        .chain(store_paths.iter().map(String::as_str))
         .chain([crate::paths::STATE_FILE]);
     for path in all {
         kit::check_no_symlinks(dest, path)?;

@@ -14,27 +14,29 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::catalog::{toml_diag, FillDecl};
 use crate::error::Failure;
-use crate::paths::{ANSWERS_FILE, BASE_DIR, SIDECAR, STATE_DIR, STATE_FILE};
+pub use crate::paths::check_no_symlinks;
+use crate::paths::{ANSWERS_FILE, SIDECAR, STATE_DIR, STATE_FILE};
 use crate::render::RenderedFile;
 use crate::source::SourceRecord;
+pub use crate::store::sha256;
+use crate::store::{Store, STORE_DIR};
 
-/// Version of the state file layout; bumped with a migration.
-pub const STATE_FORMAT: u32 = 1;
+/// Version of the state file layout; bumped with a migration. Format 1 kept
+/// the base renders as files under `.ispo/<base>/`; format 2 keeps them in
+/// the store (`store.rs`). A format-1 kit is migrated by its next update.
+pub const STATE_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub format: u32,
     pub ispo_version: String,
-    /// Folder under `.ispo/` holding the base render of every file. An update
-    /// writes a new one and switches to it by rewriting this state, so a run
-    /// killed half-way always leaves a state whose base is complete.
-    #[serde(default = "default_base")]
-    pub base: String,
+    /// Format 1 only: the folder under `.ispo/` holding the base renders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// SHA-256 of the answers file as ispo wrote it: when neither it nor the
     /// catalog changed, `ispo update` has nothing to render.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,14 +99,6 @@ pub struct FileRecord {
     pub stale: bool,
 }
 
-fn default_base() -> String {
-    "base".to_string()
-}
-
-pub fn sha256(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
-
 impl State {
     pub fn read(kit: &Path) -> Result<State> {
         let path = kit.join(STATE_FILE);
@@ -123,9 +117,9 @@ impl State {
         let probe: toml::Table = toml::from_str(text)
             .map_err(|e| Failure::Invalid(vec![toml_diag(&shown, text, &e)]))?;
         match probe.get("format").and_then(toml::Value::as_integer) {
-            Some(f) if f == i64::from(STATE_FORMAT) => {}
+            Some(f) if f == i64::from(STATE_FORMAT) || f == 1 => {}
             Some(f) if f > i64::from(STATE_FORMAT) => {
-                anyhow::bail!("{shown}: this kit was written by a newer ispo (state format {f}); upgrade ispo to use it")
+                anyhow::bail!("{shown}: this kit was written by a newer ispo (state format {f}; this ispo {} reads formats 1 and {STATE_FORMAT}); upgrade ispo to use it", env!("CARGO_PKG_VERSION"))
             }
             Some(f) => anyhow::bail!(
                 "{shown}: `format = {f}` is not a state format ispo knows; restore the file from version control, or re-create the kit with `ispo init --adopt`"
@@ -150,14 +144,23 @@ impl State {
             )])
             .into());
         }
-        if state.base.is_empty()
-            || !state.base.starts_with("base")
-            || state.base.contains(['/', '\\', '.'])
-        {
-            return Err(Failure::Refused(format!(
-                "{shown}: `base = {:?}` is not a base folder name",
-                state.base
-            ))
+        let mut state = state;
+        if state.format == 1 {
+            // Format 1 always named its base folder; an old default was `base`.
+            let base = state.base.get_or_insert_with(|| "base".to_string());
+            if !base.starts_with("base") || base.contains(['/', '\\', '.']) {
+                return Err(Failure::Refused(format!(
+                    "{shown}: `base = {base:?}` is not a base folder name"
+                ))
+                .into());
+            }
+        } else if state.base.is_some() {
+            return Err(Failure::Invalid(vec![crate::error::Diagnostic::new(
+                &shown,
+                0,
+                0,
+                "`base` belongs to state format 1; format 2 keeps the renders in .ispo/store",
+            )])
             .into());
         }
         for f in &state.files {
@@ -171,38 +174,57 @@ impl State {
         Ok(state)
     }
 
-    /// The folder holding this state's base renders.
-    pub fn base_dir(&self, kit: &Path) -> PathBuf {
-        kit.join(STATE_DIR).join(&self.base)
-    }
-
-    /// The stored base render of a file, checked against its recorded hash;
-    /// a symlink or a changed byte means the `.ispo` folder cannot be trusted.
-    pub fn read_base(&self, kit: &Path, record: &FileRecord) -> Result<Vec<u8>> {
-        let rel = format!("{STATE_DIR}/{}/{}", self.base, record.path);
-        check_no_symlinks(kit, &rel)?;
-        let p = kit.join(&rel);
-        let bytes = fs::read(&p).with_context(|| {
-            format!(
-                "the base render `{}` is missing; the kit's .ispo folder is damaged",
-                p.display()
-            )
-        })?;
-        if sha256(&bytes) != record.sha256 {
-            return Err(Failure::Refused(format!(
-                "the base render `{}` does not match the hash recorded in {STATE_FILE}; the kit's .ispo folder was changed by hand",
-                p.display()
-            ))
-            .into());
+    /// The stored base render of every tracked file, each checked against its
+    /// recorded hash, and the store as it is on disk (empty for format 1,
+    /// whose renders are files under `.ispo/<base>/`). A missing render, a
+    /// symlink or a changed byte means the `.ispo` folder cannot be trusted.
+    pub fn read_bases(&self, kit: &Path) -> Result<(BTreeMap<String, Vec<u8>>, Store)> {
+        let mut out = BTreeMap::new();
+        let Some(base) = &self.base else {
+            let store = Store::read(kit)?;
+            for f in &self.files {
+                let bytes = store.get(&f.sha256).ok_or_else(|| {
+                    Failure::Refused(format!(
+                        "the base render of `{}` is missing from {STORE_DIR}; the kit's .ispo folder is damaged (restore it from version control)",
+                        f.path
+                    ))
+                })?;
+                out.insert(f.path.clone(), bytes.to_vec());
+            }
+            return Ok((out, store));
+        };
+        for record in &self.files {
+            let rel = format!("{STATE_DIR}/{base}/{}", record.path);
+            check_no_symlinks(kit, &rel)?;
+            let p = kit.join(&rel);
+            let bytes = fs::read(&p).with_context(|| {
+                format!(
+                    "the base render `{}` is missing; the kit's .ispo folder is damaged",
+                    p.display()
+                )
+            })?;
+            if sha256(&bytes) != record.sha256 {
+                return Err(Failure::Refused(format!(
+                    "the base render `{}` does not match the hash recorded in {STATE_FILE}; the kit's .ispo folder was changed by hand",
+                    p.display()
+                ))
+                .into());
+            }
+            out.insert(record.path.clone(), bytes);
         }
-        Ok(bytes)
+        Ok((out, Store::default()))
     }
 
+    /// The state as written: files by path and fill-ins by id, so an update
+    /// changes only the lines of what changed.
     pub fn to_toml(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.files.sort_by(|a, b| a.path.cmp(&b.path));
+        sorted.fills.sort_by(|a, b| a.id.cmp(&b.id));
         let mut out = String::from(
             "# ispo kit state: written by ispo, read by `ispo update`. Do not edit by hand.\n",
         );
-        out.push_str(&toml::to_string_pretty(self).expect("state serialises"));
+        out.push_str(&toml::to_string_pretty(&sorted).expect("state serialises"));
         out
     }
 }
@@ -225,30 +247,6 @@ pub fn non_empty_entries(dir: &Path) -> Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
-}
-
-/// Refuses to write through a symlink: every existing ancestor of `rel`
-/// inside `root`, and `rel` itself, must be a real folder or file.
-pub fn check_no_symlinks(root: &Path, rel: &str) -> Result<()> {
-    let mut current = root.to_path_buf();
-    for part in rel.split('/') {
-        current.push(part);
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let target = fs::read_link(&current)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_else(|_| "?".into());
-                return Err(Failure::Refused(format!(
-                    "`{}` is a symlink (to `{target}`); ispo does not write through symlinks",
-                    current.display()
-                ))
-                .into());
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    Ok(())
 }
 
 /// A free name for the new version of `path` beside it: `<path>.ispo-new`,
@@ -303,7 +301,6 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     };
     for f in kit.files {
         entries.push((at(&f.path), &f.bytes));
-        entries.push((format!("{BASE_DIR}/{}", f.path), &f.bytes));
     }
     entries.push((at(ANSWERS_FILE), kit.answers_text.as_bytes()));
     let state_text = kit.state.to_toml();
@@ -313,6 +310,11 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
             fs::create_dir_all(p).with_context(|| format!("cannot create `{}`", p.display()))?;
         }
         fs::write(&path, bytes).with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    // The base store: every bucket, and ispo's git attributes and ignores.
+    Store::of(kit.files.iter().map(|f| f.bytes.as_slice())).write(staging.path(), None)?;
+    for name in store_files() {
+        entries.push((name, &[]));
     }
     if !dest.exists() {
         let state_path = staging.path().join(STATE_FILE);
@@ -343,15 +345,27 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Removes base folders of earlier states (a kit re-created over an old one).
-pub fn remove_other_bases(kit: &Path, keep: &str) {
+/// The store's files, kit-relative: ispo's `.gitattributes` and
+/// `.gitignore` and the 256 buckets.
+pub fn store_files() -> Vec<String> {
+    let mut out = vec![
+        format!("{STATE_DIR}/.gitattributes"),
+        format!("{STATE_DIR}/.gitignore"),
+    ];
+    out.extend((0..=255u8).map(|b| format!("{STORE_DIR}/{b:02x}")));
+    out
+}
+
+/// Removes the base folders of format 1 (`.ispo/base`, `.ispo/base-…`):
+/// after a migration, or a kit re-created over an old one.
+pub fn remove_format1_bases(kit: &Path) {
     let Ok(entries) = fs::read_dir(kit.join(STATE_DIR)) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && name.starts_with("base") && name != keep {
+        if is_dir && name.starts_with("base") {
             let _ = fs::remove_dir_all(e.path());
         }
     }

@@ -40,6 +40,7 @@ pub mod selection;
 pub mod skeleton;
 pub mod source;
 pub mod status;
+pub mod store;
 pub mod suggest;
 pub mod template_refs;
 pub mod text;

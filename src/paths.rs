@@ -6,6 +6,10 @@
 //! ispo's own state.
 
 use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::Result;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -16,7 +20,6 @@ use unicode_normalization::UnicodeNormalization;
 pub const ANSWERS_FILE: &str = "ispo-answers.toml";
 pub const STATE_DIR: &str = ".ispo";
 pub const STATE_FILE: &str = ".ispo/state.toml";
-pub const BASE_DIR: &str = ".ispo/base";
 /// Suffix of the file that holds the new render when the local file is kept.
 pub const SIDECAR: &str = ".ispo-new";
 
@@ -155,6 +158,30 @@ pub fn collisions(owners: &BTreeMap<String, String>) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Refuses to write through a symlink: every existing ancestor of `rel`
+/// inside `root`, and `rel` itself, must be a real folder or file.
+pub fn check_no_symlinks(root: &Path, rel: &str) -> Result<()> {
+    let mut current = root.to_path_buf();
+    for part in rel.split('/') {
+        current.push(part);
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&current)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_else(|_| "?".into());
+                return Err(crate::error::Failure::Refused(format!(
+                    "`{}` is a symlink (to `{target}`); ispo does not write through symlinks",
+                    current.display()
+                ))
+                .into());
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::error::Failure;
-use crate::kit::{self, State};
+use crate::kit;
 use crate::paths::{ANSWERS_FILE, STATE_DIR, STATE_FILE};
+use crate::store::Store;
 
 use super::plan::{Action, FilePlan};
 
@@ -44,13 +45,18 @@ pub fn lock(kit: &Path) -> Result<KitLock> {
 
 /// What an update in progress has written, so a re-run after a kill can tell
 /// its own results from local edits: `.ispo/pending.toml`, written once the
-/// new base folder is complete and removed once the state points at it.
+/// new base renders are in the store and removed once the state names them.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Journal {
-    /// The new base folder that run wrote (complete before the journal).
-    pub base: String,
-    /// Kit path → SHA-256 of the content that run wrote there.
+    /// Kit path → SHA-256 of the content that run wrote there (kit files,
+    /// sidecars, the answers file).
     pub done: BTreeMap<String, String>,
+    /// Kit path → SHA-256 of the base render that run recorded for it.
+    #[serde(default)]
+    pub bases: BTreeMap<String, String>,
+    /// Kit paths that run deleted.
+    #[serde(default)]
+    pub deleted: Vec<String>,
 }
 
 pub const JOURNAL: &str = "pending.toml";
@@ -61,17 +67,13 @@ impl Journal {
         if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             return None;
         }
-        let journal: Journal = toml::from_str(&fs::read_to_string(path).ok()?).ok()?;
-        let valid = journal.base.starts_with("base-") && !journal.base.contains(['/', '\\', '.']);
-        valid.then_some(journal)
+        toml::from_str(&fs::read_to_string(path).ok()?).ok()
     }
 
-    /// The base that run recorded for `path`, if it is there and safe to read.
-    pub fn base_of(&self, kit_dir: &Path, path: &str) -> Option<Vec<u8>> {
+    /// The base that run recorded for `path`, if the store still holds it.
+    pub fn base_of(&self, store: &Store, path: &str) -> Option<Vec<u8>> {
         crate::paths::check_tracked(path).ok()?;
-        let rel = format!("{STATE_DIR}/{}/{path}", self.base);
-        kit::check_no_symlinks(kit_dir, &rel).ok()?;
-        fs::read(kit_dir.join(rel)).ok()
+        store.get(self.bases.get(path)?).map(<[u8]>::to_vec)
     }
 }
 
@@ -143,46 +145,48 @@ pub fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Applies a plan: (1) the store gains the new base renders beside the old
+/// ones, (2) the journal, then deletions and kit file writes, each atomic,
+/// (3) the answers file, then the state, the switch to the new renders,
+/// (4) the store drops what no state names any more. Killed at any point,
+/// the kit's state names renders the store holds, and a re-run converges.
 pub fn apply(
     kit_dir: &Path,
-    state: &State,
     plans: &[FilePlan],
     built: &crate::assemble::Built,
+    on_disk: &Store,
 ) -> Result<()> {
     let ispo_dir = kit_dir.join(STATE_DIR);
     remove_leftovers(kit_dir, 0);
-    // 1. The new base, complete, in a folder of its own.
-    let mut h = String::new();
-    for p in plans {
-        if let Some(b) = &p.base {
-            h.push_str(&p.path);
-            h.push_str(&kit::sha256(b));
-        }
-    }
-    let base_name = format!("base-{}", &kit::sha256(h.as_bytes())[..12]);
-    let new_base = ispo_dir.join(&base_name);
-    if base_name != state.base {
-        let staging = ispo_dir.join(format!("{base_name}.tmp"));
-        let _ = fs::remove_dir_all(&staging);
-        fs::create_dir_all(&staging)?;
-        for p in plans {
-            if let Some(b) = &p.base {
-                let to = staging.join(&p.path);
-                fs::create_dir_all(to.parent().expect("has parent"))?;
-                fs::write(&to, b).with_context(|| format!("cannot write `{}`", to.display()))?;
-            }
-        }
-        let _ = fs::remove_dir_all(&new_base);
-        fs::rename(&staging, &new_base)
-            .with_context(|| format!("cannot create `{}`", new_base.display()))?;
-    }
+    // 1. Old and new renders together, only changed buckets rewritten.
+    let new_store = Store::of(plans.iter().filter_map(|p| p.base.as_deref()));
+    let both = on_disk.union(&new_store);
+    both.write(kit_dir, Some(on_disk))?;
     // 2. The journal of what is about to be written, then the kit files:
     //    deletions first (a folder may become a file), each write atomic.
+    let mut done: BTreeMap<String, String> = plans
+        .iter()
+        .filter_map(|p| p.action.content().map(|b| (p.path.clone(), kit::sha256(b))))
+        .collect();
+    for p in plans {
+        if let (Action::Sidecar(b), Some(at)) = (&p.action, &p.sidecar) {
+            done.insert(at.clone(), kit::sha256(b));
+        }
+    }
+    done.insert(
+        ANSWERS_FILE.to_string(),
+        kit::sha256(built.answers_text.as_bytes()),
+    );
     let journal = Journal {
-        base: base_name.clone(),
-        done: plans
+        done,
+        bases: plans
             .iter()
-            .filter_map(|p| p.action.content().map(|b| (p.path.clone(), kit::sha256(b))))
+            .filter_map(|p| p.base.as_ref().map(|b| (p.path.clone(), kit::sha256(b))))
+            .collect(),
+        deleted: plans
+            .iter()
+            .filter(|p| p.action == Action::Deleted)
+            .map(|p| p.path.clone())
             .collect(),
     };
     write_atomic(
@@ -240,27 +244,16 @@ pub fn apply(
             }
         }
     }
-    // 3. The answers file, then the state: the switch to the new base.
+    // 3. The answers file, then the state: the switch to the new renders.
     write_atomic(kit_dir, ANSWERS_FILE, built.answers_text.as_bytes())?;
     let mut new_state = built.state.clone();
-    new_state.base = if base_name != state.base {
-        base_name.clone()
-    } else {
-        state.base.clone()
-    };
     new_state.files = plans.iter().filter_map(|p| p.record.clone()).collect();
     write_atomic(kit_dir, STATE_FILE, new_state.to_toml().as_bytes())
         .context("cannot write the kit state")?;
-    // 4. The journal and old bases are garbage now.
+    // 4. The journal, renders no state names and format 1's folders are garbage now.
     let _ = fs::remove_file(ispo_dir.join(JOURNAL));
-    if let Ok(entries) = fs::read_dir(&ispo_dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("base") && name != new_state.base && e.path().is_dir() {
-                let _ = fs::remove_dir_all(e.path());
-            }
-        }
-    }
+    new_store.write(kit_dir, Some(&both))?;
+    kit::remove_format1_bases(kit_dir);
     Ok(())
 }
 

@@ -12,14 +12,12 @@ use crate::kit;
 
 use super::apply::{is_temp_name, Journal};
 
-/// Whether a dirty path is only what ispo itself leaves: its state folder,
-/// a temp file, or a file an interrupted update wrote (listed in its journal).
-pub fn ispo_own(repo_path: &str, kit_prefix: &str, kit: &Path) -> bool {
-    let rel = repo_path
-        .strip_prefix(kit_prefix)
-        .map(|r| r.trim_start_matches('/'))
-        .unwrap_or(repo_path);
+/// Whether a dirty path (relative to the kit) is only what ispo itself
+/// leaves: its state folder, a temp file, or what an interrupted update did
+/// (a file it wrote, still as it wrote it, or one it deleted, still gone).
+pub fn ispo_own(rel: &str, kit: &Path) -> bool {
     if rel.starts_with(".ispo/")
+        || rel == ".ispo"
         || rel
             .rsplit('/')
             .next()
@@ -28,40 +26,27 @@ pub fn ispo_own(repo_path: &str, kit_prefix: &str, kit: &Path) -> bool {
         return true;
     }
     Journal::read(kit).is_some_and(|j| {
-        j.done
+        let wrote = j
+            .done
             .get(rel)
-            .is_some_and(|sha| fs::read(kit.join(rel)).is_ok_and(|b| &kit::sha256(&b) == sha))
+            .is_some_and(|sha| fs::read(kit.join(rel)).is_ok_and(|b| &kit::sha256(&b) == sha));
+        let deleted =
+            j.deleted.iter().any(|d| d == rel) && fs::symlink_metadata(kit.join(rel)).is_err();
+        wrote || deleted
     })
 }
 
 /// Refuses to touch a kit whose files have uncommitted changes in git.
+///
+/// Asks git itself when it is installed, so every layout git knows is read
+/// as git reads it: a separate git dir next to the kit or far away, a
+/// worktree, a submodule. Without git, libgit2 reads a plain `.git` folder.
 pub fn check_clean(kit: &Path) -> Result<()> {
-    let Ok(repo) = git2::Repository::discover(kit) else {
-        return Ok(());
+    let dirty = match git_status(kit) {
+        Some(result) => result?,
+        None => libgit2_status(kit)?,
     };
-    let Some(workdir) = repo.workdir() else {
-        return Ok(());
-    };
-    let abs_kit = kit.canonicalize()?;
-    let workdir = workdir.canonicalize()?;
-    let Ok(inside) = abs_kit.strip_prefix(&workdir) else {
-        return Ok(());
-    };
-    let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true).recurse_untracked_dirs(true);
-    let spec = inside.to_string_lossy().replace('\\', "/");
-    if !spec.is_empty() {
-        opts.pathspec(&spec);
-    }
-    let statuses = repo
-        .statuses(Some(&mut opts))
-        .context("reading the git status of the kit")?;
-    let dirty: Vec<String> = statuses
-        .iter()
-        .filter(|s| !s.status().is_ignored())
-        .filter_map(|s| s.path().ok().map(str::to_string))
-        .filter(|p| !ispo_own(p, &spec, kit))
-        .collect();
+    let dirty: Vec<String> = dirty.into_iter().filter(|p| !ispo_own(p, kit)).collect();
     if dirty.is_empty() {
         return Ok(());
     }
@@ -72,4 +57,98 @@ pub fn check_clean(kit: &Path) -> Result<()> {
         if dirty.len() > 5 { ", ..." } else { "" }
     ))
     .into())
+}
+
+/// Kit-relative paths git reports as changed, added or untracked (not
+/// ignored); `None` when git cannot be run, `Some(Ok(empty))` outside git.
+fn git_status(kit: &Path) -> Option<Result<Vec<String>>> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(kit)
+            .args(args)
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .stdin(std::process::Stdio::null())
+            .output()
+    };
+    let inside = match git(&["rev-parse", "--is-inside-work-tree", "--show-prefix"]) {
+        Err(_) => return None,
+        Ok(out) if !out.status.success() => return Some(Ok(Vec::new())),
+        Ok(out) => out,
+    };
+    let text = String::from_utf8_lossy(&inside.stdout);
+    let mut lines = text.lines();
+    if lines.next() != Some("true") {
+        return Some(Ok(Vec::new()));
+    }
+    let prefix = lines.next().unwrap_or("").to_string();
+    let out = match git(&[
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+        ".",
+    ]) {
+        Err(e) => return Some(Err(e).context("running git status in the kit")),
+        Ok(out) if !out.status.success() => {
+            return Some(Err(anyhow::anyhow!(
+                "git status in the kit failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+        Ok(out) => out,
+    };
+    // Entries are `XY path` (renames carry a second path, the source).
+    let mut paths = Vec::new();
+    let mut fields = out.stdout.split(|b| *b == 0).filter(|f| !f.is_empty());
+    while let Some(entry) = fields.next() {
+        if entry.len() < 4 {
+            continue;
+        }
+        let rename = matches!(entry[0], b'R' | b'C');
+        let path = String::from_utf8_lossy(&entry[3..]).into_owned();
+        paths.push(path.strip_prefix(&prefix).unwrap_or(&path).to_string());
+        if rename {
+            if let Some(from) = fields.next() {
+                let from = String::from_utf8_lossy(from).into_owned();
+                paths.push(from.strip_prefix(&prefix).unwrap_or(&from).to_string());
+            }
+        }
+    }
+    Some(Ok(paths))
+}
+
+/// The same through libgit2, for machines without git.
+fn libgit2_status(kit: &Path) -> Result<Vec<String>> {
+    let Ok(repo) = git2::Repository::discover(kit) else {
+        return Ok(Vec::new());
+    };
+    let Some(workdir) = repo.workdir() else {
+        return Ok(Vec::new());
+    };
+    let abs_kit = kit.canonicalize()?;
+    let workdir = workdir.canonicalize()?;
+    let Ok(inside) = abs_kit.strip_prefix(&workdir) else {
+        return Ok(Vec::new());
+    };
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    let spec = inside.to_string_lossy().replace('\\', "/");
+    if !spec.is_empty() {
+        opts.pathspec(&spec);
+    }
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .context("reading the git status of the kit")?;
+    Ok(statuses
+        .iter()
+        .filter(|s| !s.status().is_ignored())
+        .filter_map(|s| s.path().ok().map(str::to_string))
+        .map(|p| {
+            p.strip_prefix(&spec)
+                .map(|r| r.trim_start_matches('/').to_string())
+                .unwrap_or(p)
+        })
+        .collect())
 }

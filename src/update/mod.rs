@@ -37,6 +37,7 @@ use crate::paths::{ANSWERS_FILE, SIDECAR};
 use crate::prompt::{Prompter, Terminal};
 use crate::selection;
 use crate::source::{self, SourceRecord};
+use crate::store::Store;
 use apply::{apply, lock, preflight, Journal};
 use clean::check_clean;
 use plan::{plan, Action, PlanInput};
@@ -88,7 +89,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     let catalog = Catalog::load(loaded.files()?)?;
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
     let (built, fills) = render_new(cfg, &catalog, &loaded.record, &inputs, reporter)?;
-    let (old_bases, ours) = read_kit(cfg, &state, &built)?;
+    let (old_bases, ours, on_disk) = read_kit(cfg, &state, &built)?;
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", short(&old.commit));
     let theirs_label = format!("catalog {}", short(&loaded.record.commit));
@@ -137,7 +138,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         }
         Mode::Apply => {
             let _writing = crate::interrupt::Writing::begin();
-            apply(&cfg.kit, &state, &plans, &built)?;
+            apply(&cfg.kit, &plans, &built, &on_disk)?;
             report(reporter, &plans, false);
         }
     }
@@ -252,11 +253,12 @@ fn render_new(
 /// every tracked file and the kit's own files, checked readable, `--restore`
 /// checked against what the kit tracks, and an interrupted run's writes
 /// measured against what it merged them to.
-fn read_kit(cfg: &UpdateConfig, state: &State, built: &Built) -> Result<(Contents, Contents)> {
-    let mut old_bases = BTreeMap::new();
-    for f in &state.files {
-        old_bases.insert(f.path.clone(), state.read_base(&cfg.kit, f)?);
-    }
+fn read_kit(
+    cfg: &UpdateConfig,
+    state: &State,
+    built: &Built,
+) -> Result<(Contents, Contents, Store)> {
+    let (mut old_bases, on_disk) = state.read_bases(&cfg.kit)?;
     let (ours, blocked) = kit::read_files_at(
         &cfg.kit,
         old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
@@ -281,13 +283,13 @@ fn read_kit(cfg: &UpdateConfig, state: &State, built: &Built) -> Result<(Content
     if let Some(journal) = Journal::read(&cfg.kit) {
         for (path, sha) in &journal.done {
             if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
-                if let Some(b) = journal.base_of(&cfg.kit, path) {
+                if let Some(b) = journal.base_of(&on_disk, path) {
                     old_bases.insert(path.clone(), b);
                 }
             }
         }
     }
-    Ok((old_bases, ours))
+    Ok((old_bases, ours, on_disk))
 }
 
 /// Kit path → bytes.
@@ -315,6 +317,7 @@ fn is_noop(cfg: &UpdateConfig, state: &State, record: &SourceRecord) -> bool {
     if flags
         || cfg.mode != Mode::Apply
         || state.ispo_version != env!("CARGO_PKG_VERSION")
+        || state.format != kit::STATE_FORMAT
         || record != &state.catalog.source
     {
         return false;

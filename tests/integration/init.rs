@@ -11,18 +11,19 @@ fn renders_a_kit_from_a_git_catalog() {
     env.init_kit(repo.path(), &["--set", "audiences=devs,execs"])
         .ok()
         .stderr_has("Created kit in kit with 3 modules and 6 files");
-    let files: Vec<String> = env.tree("kit").into_keys().collect();
+    let all: Vec<String> = env.tree("kit").into_keys().collect();
+    // The base store: 256 buckets and ispo's own git attributes and ignores.
+    assert_eq!(
+        all.iter().filter(|p| p.starts_with(".ispo/store/")).count(),
+        256
+    );
+    assert!(all.contains(&".ispo/.gitattributes".to_string()));
+    let files: Vec<String> = without_store(env.tree("kit")).into_keys().collect();
     assert_eq!(
         files,
         vec![
             ".github/CODEOWNERS",
             ".github/workflows/check.yml",
-            ".ispo/base/.github/CODEOWNERS",
-            ".ispo/base/.github/workflows/check.yml",
-            ".ispo/base/README.md",
-            ".ispo/base/SOURCES.md",
-            ".ispo/base/program/CHARTER.md",
-            ".ispo/base/program/PRINCIPLES.md",
             ".ispo/state.toml",
             "README.md",
             "SOURCES.md",
@@ -50,8 +51,8 @@ fn renders_a_kit_from_a_git_catalog() {
         ".github/workflows/check.yml",
     ] {
         assert_eq!(
-            env.read(&format!("kit/{f}")),
-            env.read(&format!("kit/.ispo/base/{f}")),
+            Some(env.read(&format!("kit/{f}"))),
+            base_of(&env.path("kit"), f),
             "{f}"
         );
     }

@@ -64,5 +64,5 @@ fn status_of_a_folder_that_is_not_a_kit() {
     env.write("kit/.ispo/state.toml", "format = 9\n");
     env.ispo(&["status", "kit"])
         .code(1)
-        .stderr_has("written by a newer ispo (state format 9)");
+        .stderr_has("written by a newer ispo (state format 9; this ispo");
 }

@@ -55,6 +55,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "index",
             "lint",
             "kit",
+            "store",
             "assemble",
         ],
     ),

@@ -624,3 +624,43 @@ pub fn bare_fixture(env: &Env) -> PathBuf {
 pub fn fixture_repo(env: &Env) -> CatalogRepo {
     CatalogRepo::new(env.path("catalog"), &fixture())
 }
+
+/// The pristine base render ispo stores for a kit file, read the way ispo
+/// reads it (from `.ispo/store` in state format 2).
+pub fn base_of(kit: &Path, path: &str) -> Option<String> {
+    let state = ispo::kit::State::read(kit).ok()?;
+    let (bases, _) = state.read_bases(kit).ok()?;
+    bases
+        .get(path)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+/// The kit's files without ispo's base store (its 256 buckets and git files).
+pub fn without_store(tree: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tree.into_iter()
+        .filter(|(p, _)| {
+            !p.starts_with(".ispo/store/") && p != ".ispo/.gitattributes" && p != ".ispo/.gitignore"
+        })
+        .collect()
+}
+
+/// Rewrites a kit as state format 1 left it: the base renders as files
+/// under `.ispo/<base>/` (`base = None` leaves out the `base` line, as the
+/// first format-1 kits did, whose folder was `.ispo/base`), no store.
+pub fn downgrade_to_format1(kit: &Path, base: Option<&str>) {
+    let state = ispo::kit::State::read(kit).unwrap();
+    let (bases, _) = state.read_bases(kit).unwrap();
+    let folder = base.unwrap_or("base");
+    for (path, bytes) in &bases {
+        let p = kit.join(".ispo").join(folder).join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    std::fs::remove_dir_all(kit.join(".ispo/store")).unwrap();
+    std::fs::remove_file(kit.join(".ispo/.gitattributes")).unwrap();
+    std::fs::remove_file(kit.join(".ispo/.gitignore")).unwrap();
+    let mut old = state.clone();
+    old.format = 1;
+    old.base = base.map(str::to_string);
+    std::fs::write(kit.join(".ispo/state.toml"), old.to_toml()).unwrap();
+}

@@ -46,23 +46,21 @@ fn unchanged_files_follow_the_catalog_and_local_edits_stay() {
     assert_eq!(env.read("kit/program/CHARTER.md"), edited);
     let state = env.read("kit/.ispo/state.toml");
     assert!(state.contains(&format!("commit = \"{v2}\"")), "{state}");
-    // The state now names a new, complete base folder; the old one is gone.
-    let base = state
-        .lines()
-        .find(|l| l.starts_with("base = "))
-        .unwrap()
-        .trim_start_matches("base = ")
-        .trim_matches('"')
-        .to_string();
-    assert!(base.starts_with("base-"), "{base}");
-    assert!(!env.exists("kit/.ispo/base"));
+    // The store holds the new base renders, and no longer the old one.
+    assert!(!state.contains("base = "), "{state}");
     assert_eq!(
-        env.read(&format!("kit/.ispo/{base}/program/PRINCIPLES.md")),
-        env.read("kit/program/PRINCIPLES.md")
+        base_of(&env.path("kit"), "program/PRINCIPLES.md"),
+        Some(env.read("kit/program/PRINCIPLES.md"))
     );
-    assert!(env
-        .read(&format!("kit/.ispo/{base}/program/CHARTER.md"))
+    assert!(base_of(&env.path("kit"), "program/CHARTER.md")
+        .unwrap()
         .contains("ISPO-FILL(sponsor)"));
+    let store = ispo::store::Store::read(&env.path("kit")).unwrap();
+    assert!(store
+        .get(&ispo::kit::sha256(
+            b"# Principles\n\nOpenness first at Acme.\n"
+        ))
+        .is_none());
     // A second update has nothing to do.
     env.ispo(&["update", "kit"])
         .ok()
@@ -502,26 +500,46 @@ fn rewritten_catalog_history_still_updates_from_the_stored_base() {
 }
 
 #[test]
-fn kits_from_before_the_base_folder_was_recorded_still_update() {
-    // State format 1 as first written: no `base = ...` line; the base lived in `.ispo/base`.
-    let (env, repo) = setup(&[], &[]);
-    let state = env.read("kit/.ispo/state.toml");
-    assert!(state.contains("base = \"base\"\n"));
-    env.write(
-        "kit/.ispo/state.toml",
-        &state.replace("base = \"base\"\n", ""),
-    );
-    repo.commit(
-        &[(
-            "modules/principles/files/program/PRINCIPLES.md",
-            "# Principles v2\n",
-        )],
-        "v2",
-    );
-    env.ispo(&["update", "kit"])
-        .ok()
-        .stderr_has("Updated program/PRINCIPLES.md");
-    assert!(env.read("kit/.ispo/state.toml").contains("base = \"base-"));
+fn kits_in_state_format_1_are_migrated_by_their_next_update() {
+    // Both kinds of format-1 kit: the first, with no `base` line and the
+    // renders in `.ispo/base`, and the later, with a named `base-…` folder.
+    for base in [None, Some("base-0123456789ab")] {
+        let (env, repo) = setup(&[], &[]);
+        downgrade_to_format1(&env.path("kit"), base);
+        env.write("kit/program/CHARTER.md", "edited by hand\n");
+        let state = env.read("kit/.ispo/state.toml");
+        assert!(state.contains("format = 1"), "{state}");
+        repo.commit(
+            &[(
+                "modules/principles/files/program/PRINCIPLES.md",
+                "# Principles v2\n",
+            )],
+            "v2",
+        );
+        env.ispo(&["update", "kit"])
+            .ok()
+            .stderr_has("Updated program/PRINCIPLES.md");
+        let state = env.read("kit/.ispo/state.toml");
+        assert!(
+            state.contains("format = 2") && !state.contains("base = "),
+            "{state}"
+        );
+        let folder = format!("kit/.ispo/{}", base.unwrap_or("base"));
+        assert!(!env.exists(&folder), "{folder} is left behind");
+        assert_eq!(env.read("kit/program/CHARTER.md"), "edited by hand\n");
+        assert_eq!(
+            base_of(&env.path("kit"), "program/PRINCIPLES.md").as_deref(),
+            Some("# Principles v2\n")
+        );
+        // Nothing to do is nothing to do again.
+        env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
+    }
+    // An unchanged format-1 kit migrates too, though nothing upstream moved.
+    let (env, _repo) = setup(&[], &[]);
+    downgrade_to_format1(&env.path("kit"), None);
+    env.ispo(&["update", "kit"]).ok();
+    assert!(env.read("kit/.ispo/state.toml").contains("format = 2"));
+    assert!(env.exists("kit/.ispo/store/00"));
 }
 
 #[test]
@@ -540,14 +558,14 @@ fn a_state_file_edited_into_nonsense_is_reported_with_its_location() {
         .stderr_has("recorded path `../../etc/passwd` is refused");
     env.write(
         "kit/.ispo/state.toml",
-        &state.replace("format = 1", "format = 1\nsurprise = true"),
+        &state.replace("format = 2", "format = 2\nsurprise = true"),
     );
     env.ispo(&["update", "kit"])
         .code(1)
         .stderr_has("kit/.ispo/state.toml:3:1: unknown field `surprise`");
     env.write(
         "kit/.ispo/state.toml",
-        &state.replace("base = \"base\"", "base = \"../..\""),
+        &state.replace("format = 2", "format = 1\nbase = \"../..\""),
     );
     env.ispo(&["update", "kit"])
         .code(4)
@@ -638,13 +656,19 @@ fn a_sidecar_never_overwrites_a_file_of_yours() {
 fn a_tampered_base_is_refused() {
     let (env, repo) = setup(&[], &[]);
     env.write("kit/program/CHARTER.md", "edited\n");
-    std::fs::remove_file(env.path("kit/.ispo/base/program/CHARTER.md")).unwrap();
+    let sha = ispo::kit::State::read(&env.path("kit"))
+        .unwrap()
+        .files
+        .iter()
+        .find(|f| f.path == "program/CHARTER.md")
+        .unwrap()
+        .sha256
+        .clone();
+    let bucket = format!("kit/.ispo/store/{}", &sha[..2]);
+    let original = std::fs::read(env.path(&bucket)).unwrap();
+    std::fs::remove_file(env.path(&bucket)).unwrap();
     env.write("secret.txt", "SECRET-TOKEN=hunter2\n");
-    std::os::unix::fs::symlink(
-        env.path("secret.txt"),
-        env.path("kit/.ispo/base/program/CHARTER.md"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(env.path("secret.txt"), env.path(&bucket)).unwrap();
     repo.commit(
         &[("modules/charter/files/program/CHARTER.md", "new charter\n")],
         "v2",
@@ -653,14 +677,18 @@ fn a_tampered_base_is_refused() {
         .code(4)
         .stderr_has("is a symlink");
     assert!(!env.read("kit/program/CHARTER.md").contains("hunter2"));
-    std::fs::remove_file(env.path("kit/.ispo/base/program/CHARTER.md")).unwrap();
-    env.write(
-        "kit/.ispo/base/program/CHARTER.md",
-        "SECRET-TOKEN=hunter2\n",
-    );
+    std::fs::remove_file(env.path(&bucket)).unwrap();
+    env.write(&bucket, "SECRET-TOKEN=hunter2\n");
     env.ispo(&["update", "kit"])
         .code(4)
-        .stderr_has("does not match the hash recorded");
+        .stderr_has("is damaged");
+    // A bucket that lost the render the state names.
+    std::fs::write(env.path(&bucket), b"").unwrap();
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("the base render of `program/CHARTER.md` is missing from .ispo/store");
+    std::fs::write(env.path(&bucket), original).unwrap();
+    env.ispo(&["update", "kit"]).code(3);
 }
 
 #[test]

@@ -1,0 +1,279 @@
+//! The base store of a kit (state format 2): the pristine render of every
+//! file, kept where git and editors cannot misread it.
+//!
+//! Renders are stored by their SHA-256 in 256 fixed bucket files,
+//! `.ispo/store/00` … `.ispo/store/ff` (the first byte of the hash), each a
+//! zlib stream of `<sha256> <length>\n<bytes>\n` entries in hash order. So:
+//! - the set of store files never changes after `init`, and an update that
+//!   `git commit --all` records leaves every clone able to update;
+//! - an update changes only the buckets whose blobs changed;
+//! - compressed, the renders do not double `grep -r` hits, and
+//!   `.ispo/.gitattributes` marks them binary, so no `core.autocrlf`, catalog
+//!   `.gitattributes` or merge driver converts them; the catalog's own
+//!   `.gitignore` patterns cannot match the bucket names.
+//!
+//! An update first writes buckets holding the old and the new blobs, then
+//! the state, then prunes: a run killed at any point leaves a state whose
+//! every blob is present.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
+use sha2::{Digest, Sha256};
+
+use crate::error::Failure;
+use crate::paths::STATE_DIR;
+
+/// The folder of the bucket files, inside the kit.
+pub const STORE_DIR: &str = ".ispo/store";
+
+/// What `.ispo/.gitattributes` says: ispo's files are bytes, never text to
+/// convert, diff line by line or merge.
+pub const GITATTRIBUTES: &str = "# Written by ispo: its files are stored byte for byte.\n* -text -diff -merge -ident -filter -working-tree-encoding\n";
+
+/// What `.ispo/.gitignore` keeps out of git: the lock and temp files of a run.
+pub const GITIGNORE: &str = "# Written by ispo: files of a run in progress, never to commit.\n/lock\n/pending.toml\n*.tmp\n.state-*\n";
+
+/// The SHA-256 of some bytes, in lower-case hex: how the store and the
+/// state name a render.
+pub fn sha256(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Blobs by SHA-256 (hex).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Store {
+    blobs: BTreeMap<String, Vec<u8>>,
+}
+
+fn bucket_of(sha: &str) -> &str {
+    &sha[..2]
+}
+
+fn bucket_names() -> impl Iterator<Item = String> {
+    (0..=255u8).map(|b| format!("{b:02x}"))
+}
+
+fn is_sha(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Store {
+    /// A store of exactly these renders.
+    pub fn of<'a>(renders: impl IntoIterator<Item = &'a [u8]>) -> Store {
+        Store {
+            blobs: renders
+                .into_iter()
+                .map(|b| (sha256(b), b.to_vec()))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, sha: &str) -> Option<&[u8]> {
+        self.blobs.get(sha).map(Vec::as_slice)
+    }
+
+    /// This store and `other` together.
+    pub fn union(&self, other: &Store) -> Store {
+        let mut blobs = self.blobs.clone();
+        for (k, v) in &other.blobs {
+            blobs.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        Store { blobs }
+    }
+
+    /// Reads every bucket. A missing or unreadable bucket is an error only
+    /// when a blob the state needs is missing (see `kit::State::read_base`).
+    pub fn read(kit: &Path) -> Result<Store> {
+        let mut blobs = BTreeMap::new();
+        for name in bucket_names() {
+            let rel = format!("{STORE_DIR}/{name}");
+            crate::paths::check_no_symlinks(kit, &rel)?;
+            let Ok(bytes) = fs::read(kit.join(&rel)) else {
+                continue;
+            };
+            for (sha, blob) in decode(&bytes).map_err(|why| {
+                Failure::Refused(format!(
+                    "the base store file `{}` is damaged ({why}); restore `.ispo/` from version control",
+                    kit.join(&rel).display()
+                ))
+            })? {
+                blobs.insert(sha, blob);
+            }
+        }
+        Ok(Store { blobs })
+    }
+
+    /// Writes every bucket whose content differs from what `on_disk` holds
+    /// (all 256 when `on_disk` is `None`), each through a temp file and a
+    /// rename, plus ispo's `.gitattributes` and `.gitignore`.
+    pub fn write(&self, kit: &Path, on_disk: Option<&Store>) -> Result<()> {
+        let dir = kit.join(STORE_DIR);
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        for (name, text) in [(".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)] {
+            let rel = format!("{STATE_DIR}/{name}");
+            if fs::read(kit.join(&rel)).ok().as_deref() != Some(text.as_bytes()) {
+                write_file(kit, &rel, text.as_bytes())?;
+            }
+        }
+        let mine = self.by_bucket();
+        let theirs = on_disk.map(Store::by_bucket);
+        for name in bucket_names() {
+            let wanted = mine.get(&name);
+            if let Some(t) = &theirs {
+                if t.get(&name) == wanted && kit.join(STORE_DIR).join(&name).is_file() {
+                    continue;
+                }
+            }
+            let bytes = encode(wanted.map(|b| b.as_slice()).unwrap_or(&[]));
+            write_file(kit, &format!("{STORE_DIR}/{name}"), &bytes)?;
+        }
+        Ok(())
+    }
+
+    fn by_bucket(&self) -> BTreeMap<String, Vec<(&str, &[u8])>> {
+        let mut out: BTreeMap<String, Vec<(&str, &[u8])>> = BTreeMap::new();
+        for (sha, blob) in &self.blobs {
+            out.entry(bucket_of(sha).to_string())
+                .or_default()
+                .push((sha.as_str(), blob.as_slice()));
+        }
+        out
+    }
+
+    /// The hashes held, for tests and pruning.
+    pub fn hashes(&self) -> BTreeSet<&str> {
+        self.blobs.keys().map(String::as_str).collect()
+    }
+}
+
+fn write_file(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    crate::paths::check_no_symlinks(kit, rel)?;
+    let path = kit.join(rel);
+    let dir = path.parent().expect("store files have a parent");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ispo-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all().ok();
+    tmp.persist(&path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}
+
+/// One bucket's bytes: nothing for an empty bucket, else a zlib stream.
+/// The same entries always give the same bytes, so git sees no change.
+fn encode(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let mut raw = Vec::new();
+    for (sha, blob) in entries {
+        raw.extend_from_slice(format!("{sha} {}\n", blob.len()).as_bytes());
+        raw.extend_from_slice(blob);
+        raw.push(b'\n');
+    }
+    let mut z = ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&raw).expect("writing to memory");
+    z.finish().expect("writing to memory")
+}
+
+/// The largest bucket ispo reads back: far beyond any real kit, small enough
+/// that a hostile `.ispo/` cannot exhaust memory.
+const MAX_BUCKET_BYTES: u64 = 1 << 30;
+
+fn decode(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut raw = Vec::new();
+    ZlibDecoder::new(bytes)
+        .take(MAX_BUCKET_BYTES)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("not a zlib stream: {e}"))?;
+    let mut out = Vec::new();
+    let mut rest = raw.as_slice();
+    while !rest.is_empty() {
+        let nl = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or("an entry without its header")?;
+        let header = std::str::from_utf8(&rest[..nl]).map_err(|_| "a header that is not text")?;
+        let (sha, len) = header.split_once(' ').ok_or("a header without a length")?;
+        let len: usize = len.parse().map_err(|_| "a length that is not a number")?;
+        if !is_sha(sha) {
+            return Err(format!("`{sha}` is not a SHA-256"));
+        }
+        let body = rest.get(nl + 1..nl + 1 + len).ok_or("an entry cut short")?;
+        if sha256(body) != sha {
+            return Err(format!("the entry {sha} does not match its hash"));
+        }
+        if rest.get(nl + 1 + len) != Some(&b'\n') {
+            return Err("an entry without its closing newline".into());
+        }
+        out.push((sha.to_string(), body.to_vec()));
+        rest = &rest[nl + 2 + len..];
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_round_trip_and_are_deterministic() {
+        let store = Store::of([b"one\n".as_slice(), b"two\r\n", b"\x00\xff binary"]);
+        for (name, entries) in store.by_bucket() {
+            let bytes = encode(&entries);
+            assert_eq!(bytes, encode(&entries), "bucket {name}");
+            let back = decode(&bytes).unwrap();
+            assert_eq!(back.len(), entries.len());
+            for ((sha, blob), (s2, b2)) in back.iter().zip(&entries) {
+                assert_eq!(sha, s2);
+                assert_eq!(blob.as_slice(), *b2);
+            }
+        }
+        assert_eq!(decode(&[]).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn damage_is_reported_not_trusted() {
+        assert!(decode(b"not zlib").is_err());
+        let sha = sha256(b"x");
+        let raw = format!("{sha} 1\ny\n");
+        let mut z = ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(raw.as_bytes()).unwrap();
+        let err = decode(&z.finish().unwrap()).unwrap_err();
+        assert!(err.contains("does not match"), "{err}");
+    }
+
+    #[test]
+    fn writing_changes_only_the_buckets_whose_blobs_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Store::of([b"a".as_slice(), b"b", b"c"]);
+        old.write(dir.path(), None).unwrap();
+        assert_eq!(
+            fs::read_dir(dir.path().join(STORE_DIR)).unwrap().count(),
+            256
+        );
+        let stamp = |name: &str| fs::read(dir.path().join(STORE_DIR).join(name)).unwrap();
+        let before: Vec<Vec<u8>> = bucket_names().map(|n| stamp(&n)).collect();
+        let new = Store::of([b"a".as_slice(), b"b", b"d"]);
+        new.write(dir.path(), Some(&old)).unwrap();
+        let changed = bucket_names()
+            .zip(&before)
+            .filter(|(n, b)| &stamp(n) != *b)
+            .count();
+        assert!(changed <= 2, "{changed} buckets changed for one blob");
+        assert_eq!(Store::read(dir.path()).unwrap(), new);
+    }
+}
