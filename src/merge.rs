@@ -56,6 +56,28 @@ fn to_crlf(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether two versions of a file say the same thing, line endings aside: a
+/// file git checked out with CRLF (`core.autocrlf`, a `.gitattributes`)
+/// is not a local edit.
+pub fn same_text(a: &[u8], b: &[u8]) -> bool {
+    a == b || (!is_binary(a) && !is_binary(b) && to_lf(a) == to_lf(b))
+}
+
+/// `bytes` in the line endings `like` uses: a kit file checked out with CRLF
+/// gets the catalog's new version with CRLF too.
+pub fn in_line_endings_of(like: &[u8], bytes: &[u8]) -> Vec<u8> {
+    if is_binary(like) || is_binary(bytes) {
+        return bytes.to_vec();
+    }
+    if uses_crlf(like) && !uses_crlf(bytes) {
+        to_crlf(&to_lf(bytes))
+    } else if !uses_crlf(like) && uses_crlf(bytes) {
+        to_lf(bytes)
+    } else {
+        bytes.to_vec()
+    }
+}
+
 /// Whether a file still holds unresolved conflict markers (from an earlier
 /// update, or from git): such a file is left alone until the user resolves it.
 pub fn has_conflict_markers(bytes: &[u8]) -> bool {

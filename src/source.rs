@@ -273,6 +273,13 @@ pub fn validate_ref(r: &str) -> Result<()> {
     Ok(())
 }
 
+/// The nearest folder at or above `dir` holding a `.git` (folder or file).
+fn work_tree_of(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
 fn load_path(
     path: &Path,
     req: &CatalogRequest,
@@ -287,6 +294,9 @@ fn load_path(
         .with_context(|| format!("cannot resolve catalog path `{}`", path.display()))?;
     if let Ok(repo) = Repository::discover(&abs) {
         if let Some(workdir) = repo.workdir().map(Path::to_path_buf) {
+            // With a separate git dir (`.git` is a file naming it), the work
+            // tree is where that file is, whatever libgit2 reports.
+            let workdir = work_tree_of(&abs).unwrap_or(workdir);
             let workdir = workdir.canonicalize().unwrap_or(workdir);
             let inner = abs.strip_prefix(&workdir).unwrap_or(Path::new(""));
             let mut inside = inner.to_string_lossy().replace('\\', "/");

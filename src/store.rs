@@ -33,11 +33,14 @@ use crate::paths::STATE_DIR;
 pub const STORE_DIR: &str = ".ispo/store";
 
 /// What `.ispo/.gitattributes` says: ispo's files are bytes, never text to
-/// convert, diff line by line or merge.
-pub const GITATTRIBUTES: &str = "# Written by ispo: its files are stored byte for byte.\n* -text -diff -merge -ident -filter -working-tree-encoding\n";
+/// convert; the buckets are never diffed line by line or merged, while
+/// `state.toml` still shows its changes in a review.
+pub const GITATTRIBUTES: &str = "# Written by ispo: its files are stored byte for byte (no line-ending\n# conversion, filters or encodings); the base store is binary to diff and merge.\n* -text -ident -filter -working-tree-encoding\nstore/* -diff -merge\n";
 
-/// What `.ispo/.gitignore` keeps out of git: the lock and temp files of a run.
-pub const GITIGNORE: &str = "# Written by ispo: files of a run in progress, never to commit.\n/lock\n/pending.toml\n*.tmp\n.state-*\n";
+/// What `.ispo/.gitignore` says: ispo's own files are tracked whatever the
+/// kit's `.gitignore` (which may come from a catalog) says about names such
+/// as `store/` or `*.toml`, and the lock and temp files of a run never are.
+pub const GITIGNORE: &str = "# Written by ispo. Its state and base store are always tracked,\n# whatever the kit's own .gitignore says; files of a run never are.\n!/state.toml\n!/.gitattributes\n!/.gitignore\n!/store/\n!/store/*\n/lock\n/pending.toml\n*.tmp\n.ispo-tmp-*\n.state-*\n";
 
 /// The SHA-256 of some bytes, in lower-case hex: how the store and the
 /// state name a render.

@@ -146,10 +146,12 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             (Some(_), None) if (input.restore)(path) => Action::Restored(t.clone()),
             (Some(_), None) => Action::StaysDeleted,
             (Some(b), Some(o)) => {
-                if o == t {
+                if merge::same_text(o, t) {
                     Action::Unchanged
-                } else if o == b {
-                    Action::Updated(t.clone())
+                } else if merge::same_text(o, b) {
+                    // Unchanged locally, line endings aside: the new version,
+                    // in the line endings the kit file has.
+                    Action::Updated(merge::in_line_endings_of(o, t))
                 } else if merge::has_conflict_markers(o) && !merge::has_conflict_markers(b) {
                     Action::Unresolved
                 } else {

@@ -13,6 +13,7 @@ mod explain;
 mod hostile;
 mod init;
 mod json_contract;
+mod kit_storage;
 mod kits;
 mod limits;
 mod lint;
