@@ -1,5 +1,5 @@
 //! A kit on disk: its files, its state (`.ispo/state.toml`), the pristine base
-//! render of every file (`.ispo/base/`), and its answers file.
+//! render of every file (in the store, `store.rs`), and its answers file.
 //!
 //! The state records everything a later `ispo update` needs without replaying
 //! an old catalog: source, ref, resolved commit, selection with overrides,
