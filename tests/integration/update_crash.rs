@@ -240,3 +240,88 @@ fn a_kit_in_git_can_be_updated_again_after_a_kill() {
         .code(4)
         .stderr_has("uncommitted changes in git (program/CHARTER.md)");
 }
+
+/// The kit's own files, without git's.
+fn kit_files(env: &Env, kit: &str) -> std::collections::BTreeMap<String, String> {
+    env.tree(kit)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".git/") && p != ".git" && p != ".ispo/lock")
+        .collect()
+}
+
+#[test]
+fn in_a_git_kit_every_rerun_after_a_kill_finishes_without_allow_dirty() {
+    let env = Env::new();
+    let v1 = catalog("v1");
+    let refs: Vec<(&str, &str)> = v1.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = CatalogRepo::new(env.path("catalog"), &refs);
+    env.init_kit(repo.path(), &["-q"]).ok();
+    for m in 0..MODULES {
+        let p = format!("kit/m{m:02}/f1.md");
+        env.write(
+            &p,
+            &env.read(&p)
+                .replace("line 50\n", "line 50, edited locally\n"),
+        );
+    }
+    let p = "kit/m00/f3.md";
+    env.write(p, &env.read(p).replace("line 1 v1\n", "line 1 mine\n"));
+    let kit = env.path("kit");
+    git(&kit, &["init", "-q"]);
+    git(&kit, &["add", "-A"]);
+    git(&kit, &["commit", "-qm", "kit with our edits"]);
+    write_catalog(&repo, &catalog("v2"));
+    copy_dir(&kit, &env.path("reference"));
+    env.ispo(&["update", "reference", "-q"]).code(3);
+    let reference = kit_files(&env, "reference");
+
+    let seed = Instant::now().elapsed().subsec_nanos() as u64 ^ std::process::id() as u64;
+    let mut rng = seed | 1;
+    let (mut kills, mut rounds) = (0, 0);
+    while kills < 100 && rounds < 400 {
+        rounds += 1;
+        // Back to the committed kit, as a user would be before updating.
+        git(&kit, &["reset", "-q", "--hard"]);
+        git(&kit, &["clean", "-qfdx"]);
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = Duration::from_micros(rng % 40_000);
+        let mut child = env
+            .command(&["update", "kit", "-q"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_some() {
+            continue;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        // The re-run: no --allow-dirty; what the killed run did is its own.
+        let rerun = env.ispo(&["update", "kit", "-q"]);
+        assert!(
+            rerun.code == 0 || rerun.code == 3,
+            "re-run after kill {kills} (seed {seed}) exited {}: {}",
+            rerun.code,
+            rerun.stderr
+        );
+        let after = kit_files(&env, "kit");
+        assert_eq!(
+            after.keys().collect::<Vec<_>>(),
+            reference.keys().collect::<Vec<_>>(),
+            "kill {kills} (seed {seed})"
+        );
+        for (path, content) in &reference {
+            assert_eq!(
+                &after[path], content,
+                "{path} after kill {kills} (seed {seed})"
+            );
+        }
+    }
+    assert!(
+        kills >= 100,
+        "only {kills} kills in {rounds} rounds (seed {seed}): lengthen the kit"
+    );
+}
