@@ -56,6 +56,17 @@ fn every_answer_of_the_new_questions_changes_the_kit() {
             "report_cadence",
             &["monthly", "quarterly"],
         ),
+        (
+            "startup-github.toml",
+            "forge_plan",
+            &["free", "team", "enterprise"],
+        ),
+        // GitLab has no team plan: "team" reads as Free there, so two values.
+        (
+            "public-sector-gitlab.toml",
+            "forge_plan",
+            &["free", "enterprise"],
+        ),
         ("startup-github.toml", "works_council", &["true", "false"]),
     ];
     let env = Env::new();
