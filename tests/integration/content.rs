@@ -173,6 +173,14 @@ fn phrases() -> Vec<(&'static str, Regex)> {
             r(r"(?i)trusted committers have (\d+) working days? to (?:comment|object)"),
         ),
         (
+            "nomination_days",
+            r(r"(?i)after the (\d+) working days?, the proposer"),
+        ),
+        (
+            "nomination_days",
+            r(r"(?i)who have (\d+) working days? to object"),
+        ),
+        (
             "report_cadence",
             r(r"(?i)receives the (monthly|quarterly) report"),
         ),
@@ -195,7 +203,7 @@ fn no_kit_states_two_values_for_one_operating_number() {
     let phrases = phrases();
     // Written-out numbers were the old hard-coded style; they must not return.
     let spelled = Regex::new(
-        r"(?i)\b(?:one|two|three|four|five|ten)\b (?:hours? a week per trusted committer|hours? per trusted committer|working days? (?:for|to) (?:a first|comment|object))|about 30 days after merge|for about a month",
+        r"(?i)\b(?:one|two|three|four|five|ten)\b (?:hours? a week per trusted committer|hours? per trusted committer|working days? (?:for|to) (?:a first|comment|object))|after the (?:one|two|three|four|five|ten) (?:working )?days|about 30 days after merge|for about a month",
     )
     .unwrap();
     let mut checked = 0;
