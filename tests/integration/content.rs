@@ -251,3 +251,29 @@ fn no_kit_states_two_values_for_one_operating_number() {
         assert!(found, "no kit states {id} in the form `{}`", re.as_str());
     }
 }
+
+/// Draft patterns (`patterns/1-initial/`) are renamed or promoted often, so
+/// the catalog links them at a fixed commit of InnerSourcePatterns, never at
+/// `main`; the same for chapters of Managing InnerSource Projects.
+#[test]
+fn links_to_moving_innersource_commons_files_are_pinned_to_a_commit() {
+    let unpinned = Regex::new(
+        r"https://github\.com/InnerSourceCommons/(?:InnerSourcePatterns|managing-innersource-projects)/blob/(?:main|master)/",
+    )
+    .unwrap();
+    let root = repo_root().join("catalog");
+    let mut found = Vec::new();
+    for (path, text) in tree(&root) {
+        if path == "REVIEW-NOTES.md" || path == "CHANGELOG.md" {
+            continue;
+        }
+        for m in unpinned.find_iter(&text) {
+            found.push(format!("catalog/{path}: {}", m.as_str()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "links to a moving branch:\n{}",
+        found.join("\n")
+    );
+}
