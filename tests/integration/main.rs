@@ -7,6 +7,7 @@ mod support;
 mod adopt;
 mod answers;
 mod catalog_source;
+mod content;
 mod escaping;
 mod exit_codes;
 mod explain;
