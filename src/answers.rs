@@ -288,6 +288,13 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             };
             match accepted {
                 Ok(a) => {
+                    // A value the catalog renamed is migrated, and said so.
+                    if let Some(renamed) = renamed_values(provided, &a) {
+                        answers.warnings.push(format!(
+                            "{}: the catalog renamed {renamed} for `{}`; the answer follows it",
+                            provided.origin.file, q.id
+                        ));
+                    }
                     answers.values.push((q.id.clone(), Some(a)));
                     continue;
                 }
@@ -370,6 +377,31 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
         return Err(Failure::NeedsInput(missing).into());
     }
     Ok(answers)
+}
+
+/// `a` -> `b` for each choice value the catalog renamed between what was
+/// given and the answer it now means.
+fn renamed_values(provided: &Provided, answer: &Answer) -> Option<String> {
+    let now: Vec<&str> = match answer {
+        Answer::Choice(c) => vec![c.as_str()],
+        Answer::Multi(items) => items.iter().map(String::as_str).collect(),
+        _ => return None,
+    };
+    let given: Vec<String> = match provided.as_toml() {
+        toml::Value::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
+        toml::Value::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => return None,
+    };
+    let pairs: Vec<String> = given
+        .iter()
+        .zip(&now)
+        .filter(|(g, n)| g.as_str() != **n)
+        .map(|(g, n)| format!("`{g}` to `{n}`"))
+        .collect();
+    (!pairs.is_empty() && given.len() == now.len()).then(|| pairs.join(", "))
 }
 
 /// An answer as it would be written in the answers file.

@@ -46,6 +46,10 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         "catalog {} {} at {}",
         catalog.manifest.name, catalog.manifest.version, loaded.record.commit
     ));
+    let mut inputs = inputs;
+    for said in selection::follow_renames(&catalog, &mut inputs.with, &mut inputs.without) {
+        reporter.warn(said);
+    }
     selection::check_overrides(
         &catalog,
         &inputs.with,

@@ -14,6 +14,9 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub help: Option<String>,
+    /// Values this choice had in earlier catalog versions: a recorded answer
+    /// naming one is migrated, as the catalog declares.
+    pub renamed_from: Vec<String>,
 }
 
 /// A declared default: a typed literal, or for strings a Handlebars template
@@ -59,6 +62,28 @@ impl Question {
             .map(|c| c.label.as_str())
     }
 
+    /// The current value for `v`: itself, or the choice that declares it as
+    /// a value it was renamed from.
+    pub fn current_value(&self, v: &str) -> String {
+        if self.choices.iter().any(|c| c.value == v) {
+            return v.to_string();
+        }
+        self.choices
+            .iter()
+            .find(|c| c.renamed_from.iter().any(|r| r == v))
+            .map_or_else(|| v.to_string(), |c| c.value.clone())
+    }
+
+    fn migrate(&self, answer: Answer) -> Answer {
+        match answer {
+            Answer::Choice(c) => Answer::Choice(self.current_value(&c)),
+            Answer::Multi(items) => {
+                Answer::Multi(items.iter().map(|i| self.current_value(i)).collect())
+            }
+            other => other,
+        }
+    }
+
     /// Parses a string as typed on the command line or at a prompt.
     /// Multiple choices are comma-separated.
     pub fn accept_str(&self, raw: &str) -> Result<Answer, String> {
@@ -84,6 +109,7 @@ impl Question {
                     .collect(),
             ),
         };
+        let answer = self.migrate(answer);
         self.validate(&answer)?;
         Ok(answer)
     }
@@ -120,6 +146,7 @@ impl Question {
                 return Err(format!("expected {expected}, found {}", other.type_str()));
             }
         };
+        let answer = self.migrate(answer);
         self.validate(&answer)?;
         Ok(answer)
     }
@@ -341,6 +368,7 @@ mod tests {
                     value: v.to_string(),
                     label: v.to_uppercase(),
                     help: None,
+                    renamed_from: Vec::new(),
                 })
                 .collect(),
             pattern: None,

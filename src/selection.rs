@@ -92,6 +92,36 @@ impl Selection {
     }
 }
 
+/// Renames override ids the catalog declares replaced (`replaces` in the
+/// module), so a recorded `--with old-id` follows the module; returns what
+/// was renamed, to be said.
+pub fn follow_renames(
+    catalog: &Catalog,
+    with: &mut [String],
+    without: &mut [String],
+) -> Vec<String> {
+    let mut said = Vec::new();
+    for list in [with, without] {
+        for id in list.iter_mut() {
+            if catalog.module(id).is_some() {
+                continue;
+            }
+            if let Some(m) = catalog
+                .modules
+                .iter()
+                .find(|m| m.replaces.iter().any(|r| r == id))
+            {
+                said.push(format!(
+                    "module `{id}` is now `{}` in the catalog; its override follows it",
+                    m.id
+                ));
+                *id = m.id.clone();
+            }
+        }
+    }
+    said
+}
+
 /// Checks that override ids name real modules. An unknown id from a flag is
 /// a usage error; one written in an answers file (`origins`) is reported at
 /// its line, like any answer that does not fit (exit 5).

@@ -2,7 +2,7 @@
 //! ids, references, conditions and defaults, and collecting every problem
 //! with its file, line and column, so an author fixes them in one pass.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use toml::Spanned;
@@ -337,6 +337,11 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             continue;
         };
         let mut choices = Vec::new();
+        let raw_choice_values: BTreeSet<&str> = rq
+            .choices
+            .iter()
+            .map(|c| c.get_ref().value.as_str())
+            .collect();
         for c in &rq.choices {
             let rc = c.get_ref();
             if !is_choice_value(&rc.value) {
@@ -351,10 +356,21 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             if choices.iter().any(|x: &Choice| x.value == rc.value) {
                 diags.push(src.at(c, format!("choice `{}` is listed twice", rc.value)));
             }
+            for old in &rc.renamed_from {
+                if raw_choice_values.contains(old.as_str()) {
+                    diags.push(src.at(
+                        c,
+                        format!(
+                            "`renamed_from = [\"{old}\"]` names a value that is still a choice"
+                        ),
+                    ));
+                }
+            }
             choices.push(Choice {
                 value: rc.value.clone(),
                 label: rc.label.clone().unwrap_or_else(|| rc.value.clone()),
                 help: rc.help.clone(),
+                renamed_from: rc.renamed_from.clone(),
             });
         }
         match kind {
@@ -703,6 +719,24 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
             });
         }
         let upstream = links(&src, raw.upstream, diags);
+        let mut moved = BTreeMap::new();
+        for m in raw.moved {
+            for p in [&m.from, &m.to] {
+                if let Err(why) = crate::paths::check(p.get_ref()) {
+                    diags
+                        .push(src.at(p, format!("moved path `{}` is refused: {why}", p.get_ref())));
+                }
+            }
+            if m.from.get_ref() == m.to.get_ref() {
+                diags.push(src.at(&m.from, "a file cannot move to where it is"));
+            }
+            if moved
+                .insert(m.to.get_ref().clone(), m.from.get_ref().clone())
+                .is_some()
+            {
+                diags.push(src.at(&m.to, format!("`{}` is moved to twice", m.to.get_ref())));
+            }
+        }
         modules.push((
             raw.requires,
             raw.conflicts,
@@ -726,6 +760,8 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
                 raw: raw_globs.build().unwrap_or_else(|_| GlobSet::empty()),
                 outputs,
                 upstream,
+                moved,
+                replaces: raw.replaces.into_iter().map(Spanned::into_inner).collect(),
                 dir: format!("modules/{dir}"),
                 files: module_files,
             },
@@ -744,6 +780,16 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
                     } else if r.get_ref() == &module.id {
                         diags.push(src.at(r, format!("a module cannot name itself in `{what}`")));
                     }
+                }
+            }
+            for r in &module.replaces {
+                if ids.contains(r) {
+                    diags.push(Diagnostic::new(
+                        &path,
+                        0,
+                        0,
+                        format!("`replaces = [\"{r}\"]` names a module that still exists; only a former id can be replaced"),
+                    ));
                 }
             }
             module.requires = requires.into_iter().map(Spanned::into_inner).collect();

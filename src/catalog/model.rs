@@ -98,6 +98,11 @@ pub struct Module {
     pub raw: GlobSet,
     pub outputs: Vec<Output>,
     pub upstream: Vec<Link>,
+    /// Kit paths this module's files moved from: new path → old path. An
+    /// update carries the user's edits of the old file to the new one.
+    pub moved: BTreeMap<String, String>,
+    /// Ids this module had before: recorded overrides naming them follow it.
+    pub replaces: Vec<String>,
     /// `modules/<id>`
     pub dir: String,
     /// Paths relative to `modules/<id>/files/`.

@@ -62,6 +62,8 @@ pub struct RawChoice {
     pub value: String,
     pub label: Option<String>,
     pub help: Option<String>,
+    #[serde(default)]
+    pub renamed_from: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +135,17 @@ pub struct RawModule {
     pub output: Vec<RawOutput>,
     #[serde(default)]
     pub upstream: Vec<RawLink>,
+    #[serde(default)]
+    pub moved: Vec<RawMoved>,
+    #[serde(default)]
+    pub replaces: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMoved {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
 }
 
 #[derive(Deserialize)]

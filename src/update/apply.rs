@@ -185,7 +185,7 @@ pub fn apply(
             .collect(),
         deleted: plans
             .iter()
-            .filter(|p| p.action == Action::Deleted)
+            .filter(|p| p.action.removes())
             .map(|p| p.path.clone())
             .collect(),
     };
@@ -194,7 +194,7 @@ pub fn apply(
         &format!("{STATE_DIR}/{JOURNAL}"),
         toml::to_string(&journal)?.as_bytes(),
     )?;
-    for p in plans.iter().filter(|p| p.action == Action::Deleted) {
+    for p in plans.iter().filter(|p| p.action.removes()) {
         // A case-only rename upstream: on a case-insensitive file system the
         // old and the new name are one file, which must not be deleted.
         let renamed = plans.iter().any(|q| {
@@ -286,7 +286,7 @@ pub fn preflight(kit_dir: &Path, plans: &[FilePlan]) -> Result<()> {
         .collect();
     for p in plans {
         let target = match &p.action {
-            Action::Deleted => Some(p.path.clone()),
+            Action::Deleted | Action::MovedAway => Some(p.path.clone()),
             Action::Sidecar(_) => p.sidecar.clone(),
             other => other.content().map(|_| p.path.clone()),
         };
@@ -305,7 +305,7 @@ pub fn preflight(kit_dir: &Path, plans: &[FilePlan]) -> Result<()> {
             }
         }
         let full = kit_dir.join(&target);
-        if p.action != Action::Deleted && full.is_dir() {
+        if !p.action.removes() && full.is_dir() {
             let mut inside = Vec::new();
             files_under(kit_dir, &full, &mut inside);
             if let Some(keep) = inside.iter().find(|f| !deleted.contains(f.as_str())) {

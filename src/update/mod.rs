@@ -93,6 +93,11 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", short(&old.commit));
     let theirs_label = format!("catalog {}", short(&loaded.record.commit));
+    let declared_moves: BTreeMap<String, String> = catalog
+        .modules
+        .iter()
+        .flat_map(|m| m.moved.iter().map(|(to, from)| (to.clone(), from.clone())))
+        .collect();
     let plans = plan(&PlanInput {
         old_bases: &old_bases,
         ours: &ours,
@@ -100,6 +105,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         fills: &fills,
         restore: &|p| restore.iter().any(|r| r == p),
         labels: (&base_label, &theirs_label),
+        moves: &declared_moves,
     });
 
     let mut plans = plans;
@@ -151,7 +157,13 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "from": old.commit,
             "catalog": catalog_json(&catalog, &loaded.record),
             "summary": counts,
-            "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| json!({"path": p.path, "action": p.action.label()})).collect::<Vec<_>>(),
+            "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| {
+                let mut f = json!({"path": p.path, "action": p.action.label()});
+                if let Some(from) = &p.moved_from {
+                    f["moved_from"] = json!(from);
+                }
+                f
+            }).collect::<Vec<_>>(),
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }
@@ -181,6 +193,9 @@ fn inputs(
     if !recorded.has_modules {
         recorded.with = state.selection.with.clone();
         recorded.without = state.selection.without.clone();
+    }
+    for said in selection::follow_renames(catalog, &mut recorded.with, &mut recorded.without) {
+        reporter.warn(said);
     }
     // A module the catalog dropped goes with a warning only when ispo wrote
     // the override (the state's copy, or an answers file nobody edited);

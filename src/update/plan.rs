@@ -29,6 +29,9 @@ pub enum Action {
     Deleted,
     /// Gone upstream but modified locally: kept, no longer tracked.
     KeptOrphan,
+    /// Moved upstream to another path, which now holds its content (with
+    /// the user's edits): the old file goes.
+    MovedAway,
 }
 
 impl Action {
@@ -44,6 +47,7 @@ impl Action {
             Action::Restored(_) => "restored",
             Action::Deleted => "deleted",
             Action::KeptOrphan => "kept (no longer in the kit)",
+            Action::MovedAway => "moved away",
         }
     }
 
@@ -52,6 +56,11 @@ impl Action {
             self,
             Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved
         )
+    }
+
+    /// The file goes from the kit (gone upstream, or moved away).
+    pub fn removes(&self) -> bool {
+        matches!(self, Action::Deleted | Action::MovedAway)
     }
 
     /// The content the kit file gets, if it is written.
@@ -77,6 +86,8 @@ pub struct FilePlan {
     pub base: Option<Vec<u8>>,
     /// Where a `Sidecar` action writes the new version (set after planning).
     pub sidecar: Option<String>,
+    /// The kit path this file moved from upstream, its edits carried along.
+    pub moved_from: Option<String>,
 }
 
 /// Everything `plan` looks at.
@@ -90,6 +101,86 @@ pub struct PlanInput<'a> {
     pub fills: &'a BTreeMap<String, String>,
     pub restore: &'a dyn Fn(&str) -> bool,
     pub labels: (&'a str, &'a str),
+    /// Moves the catalog declares: new path → old path.
+    pub moves: &'a BTreeMap<String, String>,
+}
+
+/// How alike two versions must be (0..1, by lines) for a file that vanished
+/// and one that appeared in the same update to count as one file moved.
+const SIMILAR: f32 = 0.6;
+/// Above this many (appeared × vanished) pairs, moves are not guessed.
+const MAX_PAIRS: usize = 20_000;
+
+/// The moves of this update, new path → old path: the declared ones that
+/// apply, and, for files that vanished while others appeared, the pairs
+/// whose contents are alike (same extension, at least `SIMILAR`).
+pub fn moves(input: &PlanInput<'_>) -> BTreeMap<String, String> {
+    let theirs: BTreeMap<&str, &[u8]> = input
+        .theirs
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
+    let appeared = |p: &str| {
+        theirs.contains_key(p) && !input.old_bases.contains_key(p) && !input.ours.contains_key(p)
+    };
+    let vanished = |p: &str| input.old_bases.contains_key(p) && !theirs.contains_key(p);
+    let mut out: BTreeMap<String, String> = input
+        .moves
+        .iter()
+        .filter(|(to, from)| appeared(to) && vanished(from))
+        .map(|(to, from)| (to.clone(), from.clone()))
+        .collect();
+    let taken: BTreeSet<String> = out.values().cloned().collect();
+    let added: Vec<&str> = theirs
+        .keys()
+        .copied()
+        .filter(|p| appeared(p) && !out.contains_key(*p))
+        .collect();
+    let gone: Vec<&str> = input
+        .old_bases
+        .keys()
+        .map(String::as_str)
+        .filter(|p| vanished(p) && !taken.contains(*p))
+        .collect();
+    if added.is_empty() || gone.is_empty() || added.len() * gone.len() > MAX_PAIRS {
+        return out;
+    }
+    let ext = |p: &str| {
+        p.rsplit('/')
+            .next()
+            .and_then(|n| n.rsplit_once('.'))
+            .map(|(_, e)| e.to_string())
+    };
+    let mut pairs: Vec<(f32, &str, &str)> = Vec::new();
+    for t in &added {
+        let Ok(new) = std::str::from_utf8(theirs[t]) else {
+            continue;
+        };
+        for f in &gone {
+            if ext(t) != ext(f) {
+                continue;
+            }
+            let Ok(old) = std::str::from_utf8(&input.old_bases[*f]) else {
+                continue;
+            };
+            let ratio = similar::TextDiff::from_lines(old, new).ratio();
+            if ratio >= SIMILAR {
+                pairs.push((ratio, t, f));
+            }
+        }
+    }
+    // The most alike first, each path in one move at most.
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)).then(a.2.cmp(b.2)));
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    for (_, t, f) in pairs {
+        if used.contains(t) || used.contains(f) {
+            continue;
+        }
+        used.insert(t);
+        used.insert(f);
+        out.insert(t.to_string(), f.to_string());
+    }
+    out
 }
 
 /// Replaces the remaining markers of every fill-in that now has a value.
@@ -108,7 +199,75 @@ fn fill_in(bytes: &[u8], fills: &BTreeMap<String, String>) -> Vec<u8> {
 }
 
 /// Decides what happens to every file. Pure: reads nothing, writes nothing.
+/// A moved file is planned at its new path with the old path's base and
+/// local version, so the user's edits travel through the same merge.
 pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
+    let moves = moves(input);
+    if moves.is_empty() {
+        return plan_paths(input);
+    }
+    let mut old_bases = input.old_bases.clone();
+    let mut ours = input.ours.clone();
+    for (to, from) in &moves {
+        if let Some(b) = old_bases.remove(from) {
+            old_bases.insert(to.clone(), b);
+        }
+        if let Some(o) = ours.remove(from) {
+            ours.insert(to.clone(), o);
+        }
+    }
+    let moved = PlanInput {
+        old_bases: &old_bases,
+        ours: &ours,
+        ..*input
+    };
+    let mut out = plan_paths(&moved);
+    for p in &mut out {
+        let Some(from) = moves.get(&p.path) else {
+            continue;
+        };
+        p.moved_from = Some(from.clone());
+        let mine = ours.get(&p.path);
+        // The new path has no file yet: what stays "as it is" must be written there.
+        p.action = match (&p.action, mine) {
+            (Action::Unchanged | Action::KeptLocal | Action::Unresolved, Some(m)) => {
+                Action::Added(m.clone())
+            }
+            (Action::Sidecar(_), _) => {
+                let theirs = p.base.clone().unwrap_or_default();
+                Action::Added(theirs)
+            }
+            (other, _) => other.clone(),
+        };
+    }
+    for (to, from) in &moves {
+        if !input.ours.contains_key(from) {
+            continue;
+        }
+        // A binary file edited on both sides stays where it was, untracked.
+        let sidecar = out.iter().any(|p| {
+            &p.path == to
+                && matches!(input.ours.get(from), Some(o) if merge::is_binary(o))
+                && input.old_bases.get(from) != input.ours.get(from)
+        });
+        out.push(FilePlan {
+            path: from.clone(),
+            action: if sidecar {
+                Action::KeptOrphan
+            } else {
+                Action::MovedAway
+            },
+            record: None,
+            base: None,
+            sidecar: None,
+            moved_from: None,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
     let mut out = Vec::new();
     let theirs_map: BTreeMap<&str, &crate::render::RenderedFile> =
         input.theirs.iter().map(|f| (f.path.as_str(), f)).collect();
@@ -134,6 +293,7 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
                 record: None,
                 base: None,
                 sidecar: None,
+                moved_from: None,
             });
             continue;
         };
@@ -198,6 +358,7 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             base: base_bytes,
             action,
             sidecar: None,
+            moved_from: None,
         });
     }
     out

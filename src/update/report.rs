@@ -16,13 +16,19 @@ pub fn counts(plans: &[FilePlan]) -> BTreeMap<&'static str, usize> {
         "conflicts",
         "deleted",
         "kept",
+        "moved",
         "unchanged",
     ]
     .into_iter()
     .map(|k| (k, 0))
     .collect();
     for p in plans {
+        // A move is one file: counted at its new path.
+        if p.action == Action::MovedAway {
+            continue;
+        }
         let key = match p.action {
+            _ if p.moved_from.is_some() && !p.action.is_conflict() => "moved",
             Action::Added(_) | Action::Restored(_) => "added",
             Action::Updated(_) => "updated",
             Action::Merged(_) => "merged",
@@ -30,6 +36,7 @@ pub fn counts(plans: &[FilePlan]) -> BTreeMap<&'static str, usize> {
             Action::Deleted => "deleted",
             Action::KeptLocal | Action::KeptOrphan | Action::StaysDeleted => "kept",
             Action::Unchanged => "unchanged",
+            Action::MovedAway => unreachable!("skipped above"),
         };
         *c.get_mut(key).expect("known key") += 1;
     }
@@ -37,7 +44,22 @@ pub fn counts(plans: &[FilePlan]) -> BTreeMap<&'static str, usize> {
 }
 
 pub fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
-    for p in plans.iter().filter(|p| p.action != Action::Unchanged) {
+    for p in plans
+        .iter()
+        .filter(|p| p.action != Action::Unchanged && p.action != Action::MovedAway)
+    {
+        if let (Some(from), false) = (&p.moved_from, p.action.is_conflict()) {
+            let line = format!(
+                "{from} -> {} (moved upstream; your edits came along)",
+                p.path
+            );
+            if dry {
+                reporter.note(format!("would move   {line}"));
+            } else {
+                reporter.status("Moved", line);
+            }
+            continue;
+        }
         let (done, todo, note) = match &p.action {
             Action::Added(_) => ("Added", "add", String::new()),
             Action::Updated(_) => ("Updated", "update", String::new()),
@@ -91,7 +113,7 @@ pub fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
                 "delete",
                 " (gone from the catalog or its module no longer applies)".to_string(),
             ),
-            Action::Unchanged => continue,
+            Action::Unchanged | Action::MovedAway => continue,
         };
         if dry {
             reporter.note(format!("would {todo:<8} {}{note}", p.path));
@@ -122,7 +144,7 @@ pub fn changes<'a>(plans: &'a [FilePlan], ours: &'a BTreeMap<String, Vec<u8>>) -
     let mut out = Vec::new();
     for p in plans {
         let new = match (&p.action, p.action.content()) {
-            (Action::Deleted, _) => None,
+            (Action::Deleted | Action::MovedAway, _) => None,
             (_, Some(b)) => Some(b),
             _ => continue,
         };

@@ -804,3 +804,132 @@ fn files_that_merely_look_like_temp_files_are_left_alone() {
     assert_eq!(env.read("kit/ops/.state-of-play.md"), "mine\n");
     assert_eq!(env.read("kit/.ispo-tmp-mine"), "mine too\n");
 }
+
+#[test]
+fn a_file_moved_upstream_carries_the_local_edits_to_its_new_path() {
+    let body = "# Pattern\n\nline 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\nline 8\n";
+    for declared in [true, false] {
+        let (env, repo) = setup(&[("modules/charter/files/1-initial/pattern.md", body)], &[]);
+        env.write(
+            "kit/1-initial/pattern.md",
+            &body.replace("line 7\n", "line 7, our note\n"),
+        );
+        let mut files = vec![
+            ("modules/charter/files/1-initial/pattern.md", None),
+            (
+                "modules/charter/files/2-structured/pattern.md",
+                Some(body.replace("line 2\n", "line 2, now structured\n")),
+            ),
+        ];
+        if declared {
+            let charter = fixture()
+                .into_iter()
+                .find(|(p, _)| *p == "modules/charter/module.toml")
+                .unwrap()
+                .1
+                .to_string()
+                + "\n[[moved]]\nfrom = \"1-initial/pattern.md\"\nto = \"2-structured/pattern.md\"\n";
+            files.push(("modules/charter/module.toml", Some(charter)));
+        }
+        let (remove, write): (Vec<_>, Vec<_>) = files.into_iter().partition(|(_, c)| c.is_none());
+        for (p, _) in &remove {
+            std::fs::remove_file(repo.dir.join(p)).unwrap();
+        }
+        let writes: Vec<(&str, &str)> = write
+            .iter()
+            .map(|(p, c)| (*p, c.as_deref().unwrap()))
+            .collect();
+        repo.commit(&writes, "promote the pattern");
+        env.ispo(&["update", "kit"])
+            .ok()
+            .stderr_has("Moved 1-initial/pattern.md -> 2-structured/pattern.md (moved upstream; your edits came along)");
+        assert_eq!(
+            env.read("kit/2-structured/pattern.md"),
+            body.replace("line 2\n", "line 2, now structured\n")
+                .replace("line 7\n", "line 7, our note\n"),
+            "declared: {declared}"
+        );
+        assert!(!env.exists("kit/1-initial/pattern.md"));
+        assert!(!env.exists("kit/1-initial"));
+        // The next update sees the moved file as the user's edited file.
+        env.ispo(&["update", "kit"]).ok();
+        assert!(env.read("kit/2-structured/pattern.md").contains("our note"));
+    }
+}
+
+#[test]
+fn a_choice_the_catalog_renamed_migrates_the_recorded_answer() {
+    let (env, repo) = setup(&[], &["forge=azure"]);
+    let questions = fixture()[1].1.replace(
+        "  { value = \"azure\", label = \"Azure DevOps\" },\n",
+        "  { value = \"azure_devops\", label = \"Azure DevOps\", renamed_from = [\"azure\"] },\n",
+    );
+    assert_ne!(questions, fixture()[1].1);
+    // Templates and conditions that named the old value name the new one.
+    let files: Vec<(&str, String)> = fixture()
+        .into_iter()
+        .filter(|(_, c)| c.contains("azure"))
+        .filter(|(p, _)| *p != "questions.toml")
+        .map(|(p, c)| (p, c.replace("azure", "azure_devops")))
+        .collect();
+    let mut commit: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+    commit.push(("questions.toml", &questions));
+    repo.commit(&commit, "rename azure");
+    env.ispo(&["update", "kit"]).ok().stderr_has(
+        "the catalog renamed `azure` to `azure_devops` for `forge`; the answer follows it",
+    );
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("forge = \"azure_devops\""));
+    assert!(env
+        .read("kit/program/CHARTER.md")
+        .contains("Forge: Azure DevOps"));
+}
+
+#[test]
+fn a_renamed_module_keeps_its_files_and_its_recorded_override() {
+    let (env, repo) = setup(&[], &["forge=gitlab"]);
+    env.ispo(&[
+        "update",
+        "kit",
+        "--with",
+        "workflows",
+        "--without",
+        "gitlab-ci",
+    ])
+    .ok();
+    env.write(
+        "kit/.github/workflows/check.yml",
+        &(env.read("kit/.github/workflows/check.yml") + "# ours\n"),
+    );
+    // `workflows` becomes `github-workflows`, same files.
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for (p, c) in fixture() {
+        if let Some(rest) = p.strip_prefix("modules/workflows/") {
+            let c = if rest == "module.toml" {
+                c.replace(
+                    "id = \"workflows\"",
+                    "id = \"github-workflows\"\nreplaces = [\"workflows\"]",
+                )
+            } else {
+                c.to_string()
+            };
+            renamed.push((format!("modules/github-workflows/{rest}"), c));
+            renamed.push((p.to_string(), String::new()));
+        }
+    }
+    let commit: Vec<(&str, &str)> = renamed
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    repo.commit(&commit, "rename the module");
+    env.ispo(&["update", "kit"]).ok().stderr_has(
+        "module `workflows` is now `github-workflows` in the catalog; its override follows it",
+    );
+    assert!(env
+        .read("kit/.github/workflows/check.yml")
+        .contains("# ours"));
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("with = [\"github-workflows\"]"));
+}
