@@ -14,6 +14,58 @@ use toml_edit::{DocumentMut, Item, Table};
 /// `generated` when either text is not TOML (update has read the user's
 /// file already, so that does not happen in practice).
 pub fn keep_edits(user: &str, generated: &str) -> String {
+    // The user's line endings stay: a file saved with CRLF keeps CRLF.
+    let crlf = user.matches("\r\n").count() * 2 > user.matches('\n').count();
+    let user = user.replace("\r\n", "\n");
+    let user = comment_out_skipped(&user, generated);
+    let out = keep_edits_lf(&user, generated);
+    if crlf {
+        out.replace('\n', "\r\n")
+    } else {
+        out
+    }
+}
+
+/// A question that no longer applies is listed as `# id = (does not apply)`,
+/// as in a fresh file, in place of the user's answer line (its prompt
+/// comment above stays).
+fn comment_out_skipped(user: &str, generated: &str) -> String {
+    let skipped: Vec<&str> = generated
+        .lines()
+        .filter_map(|l| l.strip_prefix("# ")?.strip_suffix(" = (does not apply)"))
+        .collect();
+    if skipped.is_empty() {
+        return user.to_string();
+    }
+    let mut out = String::with_capacity(user.len());
+    let mut top_level = true;
+    for line in user.split_inclusive('\n') {
+        let t = line.trim_start();
+        let t = t.trim_end_matches('\n');
+        if t.starts_with('[') {
+            top_level = false;
+        }
+        let key = t
+            .split_once('=')
+            .map(|(k, _)| k.trim().trim_matches('"'))
+            .filter(|_| top_level && !t.starts_with('#'));
+        let one_line = |t: &str| {
+            let value = t.split_once('=').map_or("", |(_, v)| v.trim());
+            !(value.starts_with("\"\"\"") || value.starts_with("\'\'\'"))
+                && (!value.starts_with('[') || value.trim_end().ends_with(']'))
+        };
+        match key {
+            // Only a value on one line; anything longer is left to the TOML edit.
+            Some(k) if skipped.contains(&k) && one_line(t) => {
+                out.push_str(&format!("# {k} = (does not apply)\n"));
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+fn keep_edits_lf(user: &str, generated: &str) -> String {
     let (Ok(mut doc), Ok(new)) = (
         user.parse::<DocumentMut>(),
         generated.parse::<DocumentMut>(),
@@ -233,5 +285,24 @@ mod tests {
             let wanted: toml::Table = generated.parse().unwrap();
             proptest::prop_assert_eq!(parsed, wanted);
         }
+    }
+
+    #[test]
+    fn crlf_files_keep_crlf() {
+        let user = "# Chat?\r\nchat = \"slack\"\r\n\r\n[fill]\r\n";
+        let generated = "# Chat?\nchat = \"ms_teams\"\n\n[fill]\n";
+        let out = keep_edits(user, generated);
+        assert_eq!(out, "# Chat?\r\nchat = \"ms_teams\"\r\n\r\n[fill]\r\n");
+    }
+
+    #[test]
+    fn a_question_that_stops_applying_is_listed_as_in_a_fresh_file() {
+        let user = "# Plan?\n# one of: free, team\nplan = \"team\" # we pay\n\n# Chat?\nchat = \"slack\"\n";
+        let generated = "# Plan?\n# one of: free, team\n# plan = (does not apply)\n\n# Chat?\nchat = \"slack\"\n";
+        let out = keep_edits(user, generated);
+        assert_eq!(
+            out,
+            "# Plan?\n# one of: free, team\n# plan = (does not apply)\n\n# Chat?\nchat = \"slack\"\n"
+        );
     }
 }
