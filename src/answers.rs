@@ -74,6 +74,9 @@ pub struct Inputs {
     pub untouched: bool,
     /// Where each module id of a `[modules]` table was written (flags have none).
     pub module_origins: BTreeMap<String, Diagnostic>,
+    /// `[files] mine`: kit paths (globs) that are the user's alone; ispo
+    /// never writes, merges or deletes them again.
+    pub mine: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +85,15 @@ struct KeySpans {
     fill: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     modules: Option<RawModules>,
+    #[serde(default)]
+    files: Option<RawFiles>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFiles {
+    #[serde(default)]
+    mine: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -109,7 +121,7 @@ impl Inputs {
         for (key, value) in top {
             let origin = Diagnostic::at(name, text, key.span().start, "");
             match key.get_ref().as_str() {
-                "fill" | "modules" => {
+                "fill" | "modules" | "files" => {
                     if !value.get_ref().is_table() {
                         return Err(Failure::Invalid(vec![Diagnostic::at(
                             name,
@@ -142,6 +154,20 @@ impl Inputs {
                     recorded: false,
                 },
             );
+        }
+        if let Some(f) = nested.files {
+            for glob in f.mine {
+                if let Err(e) = globset::Glob::new(glob.get_ref()) {
+                    return Err(Failure::Invalid(vec![Diagnostic::at(
+                        name,
+                        text,
+                        glob.span().start,
+                        format!("`{}` under [files] mine is not a glob: {e}", glob.get_ref()),
+                    )])
+                    .into());
+                }
+                inputs.mine.push(glob.into_inner());
+            }
         }
         if let Some(m) = nested.modules {
             inputs.has_modules = true;
@@ -192,6 +218,11 @@ impl Inputs {
         self.answers.extend(over.answers);
         self.fills.extend(over.fills);
         self.module_origins.extend(over.module_origins);
+        for m in over.mine {
+            if !self.mine.contains(&m) {
+                self.mine.push(m);
+            }
+        }
         for w in over.with {
             if !self.with.contains(&w) {
                 self.with.push(w);
@@ -749,6 +780,7 @@ pub fn answers_file(
     used_fills: &[FillDecl],
     with: &[String],
     without: &[String],
+    mine: &[String],
 ) -> String {
     let mut out = String::new();
     out.push_str("# ispo answers for this kit.\n");
@@ -823,7 +855,27 @@ pub fn answers_file(
                 .collect()
         )
     ));
+    out.push_str("\n[files]\n# Kit paths (globs such as \"program/CHARTER.md\" or \"slides/**\") that are yours alone:\n# ispo never writes, merges or deletes them again.\n");
+    out.push_str(&format!(
+        "mine = {}\n",
+        toml::Value::Array(
+            mine.iter()
+                .map(|s| toml::Value::String(s.clone()))
+                .collect()
+        )
+    ));
     out
+}
+
+/// Matches kit paths against `[files] mine`.
+pub fn mine_matcher(globs: &[String]) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(g) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
 }
 
 /// What messages call the answers read with `--answers -`: `<stdin>:3:1`.

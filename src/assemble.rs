@@ -57,6 +57,7 @@ pub fn build(
     answers: &Answers,
     selection: &Selection,
     fills: &BTreeMap<String, String>,
+    mine: &[String],
 ) -> Result<Built> {
     let selected = selection.included(catalog);
     let mut files = render::render(catalog, &selected, answers, fills)?;
@@ -80,6 +81,7 @@ pub fn build(
         &used,
         &selection.with,
         &selection.without,
+        mine,
     );
     let state = State {
         format: STATE_FORMAT,

@@ -90,12 +90,27 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         ask_fills(p, &used, &mut fills)?;
     }
 
-    let kit = build(&catalog, &loaded.record, &answers, &selection, &fills)?;
+    let kit = build(
+        &catalog,
+        &loaded.record,
+        &answers,
+        &selection,
+        &fills,
+        &inputs.mine,
+    )?;
+    let yours = crate::answers::mine_matcher(&inputs.mine);
     let beside = if existing.is_empty() {
         BTreeMap::new()
     } else {
-        adopted(&cfg.dest, &kit)?
+        adopted(&cfg.dest, &kit, &yours)?
     };
+    // Files listed under [files] mine that are already there stay untouched.
+    let leave: std::collections::BTreeSet<String> = kit
+        .files
+        .iter()
+        .filter(|f| yours.is_match(&f.path) && cfg.dest.join(&f.path).is_file())
+        .map(|f| f.path.clone())
+        .collect();
     let _writing = crate::interrupt::Writing::begin();
     kit::write(
         &cfg.dest,
@@ -104,6 +119,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             answers_text: &kit.answers_text,
             state: &kit.state,
             beside: &beside,
+            leave: &leave,
         },
     )?;
     if !existing.is_empty() {
@@ -191,7 +207,7 @@ fn report(
 /// files would land on a file of the user's. A file equal to the render, or
 /// one an earlier ispo kit here wrote and nobody changed since, may be
 /// replaced; any other stays, and the render goes beside it.
-fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
+fn adopted(dest: &Path, kit: &Built, yours: &globset::GlobSet) -> Result<BTreeMap<String, String>> {
     let earlier = State::read(dest).ok();
     let ispo_wrote = |path: &str, bytes: &[u8]| {
         let sha = kit::sha256(bytes);
@@ -255,7 +271,7 @@ fn adopted(dest: &Path, kit: &Built) -> Result<BTreeMap<String, String>> {
         }
         let mine =
             std::fs::read(&full).with_context(|| format!("cannot read `{}`", full.display()))?;
-        if mine != render && !ispo_wrote(path, &mine) {
+        if mine != render && !ispo_wrote(path, &mine) && !yours.is_match(path) {
             beside.insert(path.to_string(), kit::sidecar_path(dest, path, render));
         }
     }

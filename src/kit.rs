@@ -277,6 +277,9 @@ pub struct KitWrite<'a> {
     /// with other content: the user's file stays, the render goes beside it.
     /// The base still records the render, so the next update merges.
     pub beside: &'a BTreeMap<String, String>,
+    /// Kit paths whose file of the user's stays and gets nothing written
+    /// (`[files] mine`); the base still records the render.
+    pub leave: &'a std::collections::BTreeSet<String>,
 }
 
 /// Writes a kit into `dest`: staged next to it, then moved into place file by
@@ -299,7 +302,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
             .cloned()
             .unwrap_or_else(|| path.to_string())
     };
-    for f in kit.files {
+    for f in kit.files.iter().filter(|f| !kit.leave.contains(&f.path)) {
         entries.push((at(&f.path), &f.bytes));
     }
     entries.push((at(ANSWERS_FILE), kit.answers_text.as_bytes()));

@@ -32,11 +32,23 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
         }
     }
     open.sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
+    // Files listed under [files] mine: the user's alone.
+    let globs = crate::answers::Inputs::read_file(&dir.join(crate::paths::ANSWERS_FILE))
+        .map(|i| i.mine)
+        .unwrap_or_default();
+    let matcher = crate::answers::mine_matcher(&globs);
+    let yours: Vec<&str> = state
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| matcher.is_match(p))
+        .collect();
     if reporter.json {
         let doc = json!({
             "schema_version": 1,
             "command": "status",
             "open": open.iter().map(|(p, f, d)| json!({"file": p, "line": f.line, "id": f.id, "description": d})).collect::<Vec<_>>(),
+            "mine": {"globs": globs, "files": yours},
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
@@ -45,6 +57,14 @@ pub fn run(dir: &Path, check: bool, reporter: &Reporter) -> Result<Code> {
         }
         let ids: std::collections::BTreeSet<&str> =
             open.iter().map(|(_, f, _)| f.id.as_str()).collect();
+        if !globs.is_empty() {
+            reporter.note(format!(
+                "Yours alone (under [files] mine, never touched by ispo): {} ({} file(s): {})",
+                globs.join(", "),
+                yours.len(),
+                yours.join(", ")
+            ));
+        }
         if open.is_empty() {
             reporter.note("Nothing left to fill in.");
         } else {

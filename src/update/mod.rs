@@ -93,6 +93,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", short(&old.commit));
     let theirs_label = format!("catalog {}", short(&loaded.record.commit));
+    let mine = crate::answers::mine_matcher(&inputs.mine);
     let declared_moves: BTreeMap<String, String> = catalog
         .modules
         .iter()
@@ -106,6 +107,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         restore: &|p| restore.iter().any(|r| r == p),
         labels: (&base_label, &theirs_label),
         moves: &declared_moves,
+        mine: &|p| mine.is_match(p),
     });
 
     let mut plans = plans;
@@ -169,7 +171,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     }
     if conflicts > 0 {
         reporter.note(format!(
-            "{conflicts} file(s) need your attention: edit the conflict markers (<<<<<<< your kit ... >>>>>>> catalog) or compare each `*{SIDECAR}` file with its original, then delete the markers or the sidecar. Running `ispo update` again leaves files with markers alone."
+            "{conflicts} file(s) need your attention: edit the conflict markers (<<<<<<< your kit ... >>>>>>> catalog) or compare each `*{SIDECAR}` file with its original, then delete the markers or the sidecar. Running `ispo update` again leaves files with markers alone. A file that is yours for good can go under [files] mine in ispo-answers.toml."
         ));
         return Ok(Code::Conflicts);
     }
@@ -255,7 +257,7 @@ fn render_new(
     }
     let selection = selection::select(catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     let fills = answers::supplied_fills(catalog, inputs)?;
-    let mut built = build(catalog, record, &answers, &selection, &fills)?;
+    let mut built = build(catalog, record, &answers, &selection, &fills, &inputs.mine)?;
     // The answers file is the user's too: their comments and layout stay.
     if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
         built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);

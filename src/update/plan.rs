@@ -32,6 +32,8 @@ pub enum Action {
     /// Moved upstream to another path, which now holds its content (with
     /// the user's edits): the old file goes.
     MovedAway,
+    /// Listed under `[files] mine`: the user's alone, left as it is.
+    Owned,
 }
 
 impl Action {
@@ -48,6 +50,7 @@ impl Action {
             Action::Deleted => "deleted",
             Action::KeptOrphan => "kept (no longer in the kit)",
             Action::MovedAway => "moved away",
+            Action::Owned => "yours (left alone)",
         }
     }
 
@@ -103,6 +106,8 @@ pub struct PlanInput<'a> {
     pub labels: (&'a str, &'a str),
     /// Moves the catalog declares: new path → old path.
     pub moves: &'a BTreeMap<String, String>,
+    /// Paths under `[files] mine`: never written, merged or deleted.
+    pub mine: &'a dyn Fn(&str) -> bool,
 }
 
 /// How alike two versions must be (0..1, by lines) for a file that vanished
@@ -280,6 +285,30 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
     for path in paths {
         let base = input.old_bases.get(path);
         let mine = input.ours.get(path);
+        if (input.mine)(path) {
+            // The user's alone: nothing is written, and the catalog's version
+            // becomes the base, declined rather than pending.
+            let new = theirs_map.get(path);
+            let action = match (mine, new) {
+                (Some(o), Some(t)) if merge::same_text(o, &t.bytes) => Action::Unchanged,
+                (None, None) => Action::Unchanged,
+                _ => Action::Owned,
+            };
+            out.push(FilePlan {
+                path: path.to_string(),
+                action,
+                record: new.map(|t| FileRecord {
+                    path: path.to_string(),
+                    module: t.module.clone(),
+                    sha256: kit::sha256(&t.bytes),
+                    stale: false,
+                }),
+                base: new.map(|t| t.bytes.clone()),
+                sidecar: None,
+                moved_from: None,
+            });
+            continue;
+        }
         let Some(new) = theirs_map.get(path) else {
             // Gone upstream, or its module no longer applies.
             let action = match (base, mine) {

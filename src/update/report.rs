@@ -34,7 +34,7 @@ pub fn counts(plans: &[FilePlan]) -> BTreeMap<&'static str, usize> {
             Action::Merged(_) => "merged",
             Action::Conflict(_) | Action::Sidecar(_) | Action::Unresolved => "conflicts",
             Action::Deleted => "deleted",
-            Action::KeptLocal | Action::KeptOrphan | Action::StaysDeleted => "kept",
+            Action::KeptLocal | Action::KeptOrphan | Action::StaysDeleted | Action::Owned => "kept",
             Action::Unchanged => "unchanged",
             Action::MovedAway => unreachable!("skipped above"),
         };
@@ -112,6 +112,11 @@ pub fn report(reporter: &Reporter, plans: &[FilePlan], dry: bool) {
                 "Deleted",
                 "delete",
                 " (gone from the catalog or its module no longer applies)".to_string(),
+            ),
+            Action::Owned => (
+                "Kept",
+                "keep",
+                " (yours: listed under [files] mine, so ispo leaves it alone)".to_string(),
             ),
             Action::Unchanged | Action::MovedAway => continue,
         };

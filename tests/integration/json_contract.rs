@@ -230,9 +230,9 @@ fn every_schema_is_a_valid_schema_and_names_its_version() {
         .with_retriever(LocalSchemas)
         .build(&status)
         .unwrap();
-    assert!(v.is_valid(&serde_json::json!({"schema_version": 1, "command": "status", "open": []})));
-    assert!(!v.is_valid(&serde_json::json!({"schema_version": 2, "command": "status", "open": []})));
+    assert!(v.is_valid(&serde_json::json!({"schema_version": 1, "command": "status", "open": [], "mine": {"globs": [], "files": []}})));
+    assert!(!v.is_valid(&serde_json::json!({"schema_version": 2, "command": "status", "open": [], "mine": {"globs": [], "files": []}})));
     assert!(!v.is_valid(
-        &serde_json::json!({"schema_version": 1, "command": "status", "open": [], "extra": 1})
+        &serde_json::json!({"schema_version": 1, "command": "status", "open": [], "mine": {"globs": [], "files": []}, "extra": 1})
     ));
 }

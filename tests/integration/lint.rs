@@ -40,7 +40,7 @@ colour = "red"
     env.write("cat/modules/bad/files/a.md", "x");
     let run = env.ispo(&["catalog", "lint", "cat"]);
     run.code(1).stderr_is(
-        "error: modules/bad/module.toml:10:1: unknown field `colour`, expected one of `id`, `title`, `summary`, `kind`, `audiences`, `challenges`, `when`, `requires`, `conflicts`, `fills`, `raw`, `fill`, `output`, `upstream`
+        "error: modules/bad/module.toml:10:1: unknown field `colour`, expected one of `id`, `title`, `summary`, `kind`, `audiences`, `challenges`, `when`, `requires`, `conflicts`, `fills`, `raw`, `fill`, `output`, `upstream`, `moved`, `replaces`
 ",
     );
     env.write(

@@ -933,3 +933,68 @@ fn a_renamed_module_keeps_its_files_and_its_recorded_override() {
         .read("kit/ispo-answers.toml")
         .contains("with = [\"github-workflows\"]"));
 }
+
+#[test]
+fn paths_listed_as_mine_are_never_touched_again() {
+    let (env, repo) = setup(&[], &[]);
+    let answers = env.read("kit/ispo-answers.toml");
+    assert!(answers.contains("[files]\n"), "{answers}");
+    env.write(
+        "kit/ispo-answers.toml",
+        &answers.replace("mine = []", "mine = [\"program/CHARTER.md\"]"),
+    );
+    env.write("kit/program/CHARTER.md", "our approved charter\n");
+    repo.commit(
+        &[
+            (
+                "modules/charter/files/program/CHARTER.md",
+                "a new charter\n",
+            ),
+            (
+                "modules/principles/files/program/PRINCIPLES.md",
+                "# Principles v2\n",
+            ),
+        ],
+        "v2",
+    );
+    env.ispo(&["update", "kit"])
+        .ok()
+        .stderr_has(
+            "Kept program/CHARTER.md (yours: listed under [files] mine, so ispo leaves it alone)",
+        )
+        .stderr_has("Updated program/PRINCIPLES.md");
+    assert_eq!(env.read("kit/program/CHARTER.md"), "our approved charter\n");
+    assert!(!env.exists("kit/program/CHARTER.md.ispo-new"));
+    // Gone upstream, it still stays.
+    repo.commit(&[("modules/charter/files/program/CHARTER.md", "")], "v3");
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/program/CHARTER.md"), "our approved charter\n");
+    env.ispo(&["status", "kit"])
+        .stderr_has("Yours alone (under [files] mine, never touched by ispo): program/CHARTER.md");
+}
+
+#[test]
+fn adopting_with_paths_listed_as_mine_writes_nothing_beside_them() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.write("kit/program/CHARTER.md", "our approved charter\n");
+    env.write(
+        "answers.toml",
+        "company = \"Acme\"\n[files]\nmine = [\"program/*.md\"]\n",
+    );
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--answers",
+        "answers.toml",
+        "--adopt",
+    ])
+    .ok();
+    assert_eq!(env.read("kit/program/CHARTER.md"), "our approved charter\n");
+    assert!(!env.exists("kit/program/CHARTER.md.ispo-new"));
+    // Files ispo writes for the first time are written, mine or not.
+    assert!(env.exists("kit/program/PRINCIPLES.md"));
+}
