@@ -67,11 +67,13 @@ pub fn build(
         path: "README.md".into(),
         module: "ispo".into(),
         bytes: readme.into_bytes(),
+        executable: false,
     });
     files.push(RenderedFile {
         path: "SOURCES.md".into(),
         module: "ispo".into(),
         bytes: sources.into_bytes(),
+        executable: false,
     });
     let used = used_fills(&selected);
     let answers_text = answers::answers_file(
@@ -106,6 +108,7 @@ pub fn build(
                 module: f.module.clone(),
                 sha256: kit::sha256(&f.bytes),
                 stale: false,
+                executable: f.executable,
             })
             .collect(),
     };

@@ -97,6 +97,9 @@ pub struct FileRecord {
     /// so the catalog's change is still to come.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
+    /// Committed as executable in the catalog (a script).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub executable: bool,
 }
 
 impl State {
@@ -307,12 +310,21 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     }
     entries.push((at(ANSWERS_FILE), kit.answers_text.as_bytes()));
     let state_text = kit.state.to_toml();
+    let executable: std::collections::BTreeSet<&str> = kit
+        .files
+        .iter()
+        .filter(|f| f.executable)
+        .map(|f| f.path.as_str())
+        .collect();
     for (rel, bytes) in &entries {
         let path = staging.path().join(rel);
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).with_context(|| format!("cannot create `{}`", p.display()))?;
         }
         fs::write(&path, bytes).with_context(|| format!("cannot write `{}`", path.display()))?;
+        if executable.contains(rel.as_str()) {
+            make_executable(&path);
+        }
     }
     // The base store: every bucket, and ispo's git attributes and ignores.
     Store::of(kit.files.iter().map(|f| f.bytes.as_slice())).write(staging.path(), None)?;
@@ -346,6 +358,23 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     fs::create_dir_all(dest.join(STATE_DIR))?;
     fs::rename(&tmp, dest.join(STATE_FILE)).context("cannot write the kit state")?;
     Ok(())
+}
+
+/// Adds the execute bits where the read bits are (a script from the catalog).
+pub fn make_executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = fs::metadata(path) {
+            let mode = m.permissions().mode();
+            let _ = fs::set_permissions(
+                path,
+                fs::Permissions::from_mode(mode | ((mode & 0o444) >> 2)),
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// The store's files, kit-relative: ispo's `.gitattributes` and

@@ -31,6 +31,8 @@ pub struct RenderedFile {
     /// The module that produced it (`ispo` for generated index files).
     pub module: String,
     pub bytes: Vec<u8>,
+    /// Committed as executable in the catalog: the kit file is too.
+    pub executable: bool,
 }
 
 /// Caps that keep a hostile or broken catalog from filling the disk or the
@@ -776,6 +778,7 @@ pub fn render(
                     path: out_path,
                     module: m.id.clone(),
                     bytes,
+                    executable: catalog.executable.contains(&path),
                 });
             }
         }

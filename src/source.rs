@@ -402,6 +402,17 @@ fn walk_dir(root: &Path, dir: &Path, files: &mut Files) -> Result<()> {
         } else if ty.is_file() {
             let bytes = std::fs::read(&path)
                 .with_context(|| format!("cannot read `{}`", path.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if entry.metadata()?.permissions().mode() & 0o111 != 0 {
+                    let list = files
+                        .entry(crate::catalog::EXECUTABLE_KEY.to_string())
+                        .or_default();
+                    list.extend_from_slice(rel.as_bytes());
+                    list.push(b'\n');
+                }
+            }
             files.insert(rel, bytes);
         }
     }
@@ -477,6 +488,7 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
         repo.find_tree(entry.id())?
     };
     let mut files = Files::new();
+    let mut executable = String::new();
     let mut refused: Option<String> = None;
     let walked = tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
         let name = entry.name().unwrap_or("?");
@@ -486,6 +498,10 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
                 if entry.filemode() == 0o120000 {
                     refused = Some(format!("catalog file `{path}` is a symlink; catalogs may not contain symlinks"));
                     return git2::TreeWalkResult::Abort;
+                }
+                if entry.filemode() == 0o100755 {
+                    executable.push_str(&path);
+                    executable.push('\n');
                 }
                 match repo.find_blob(entry.id()) {
                     Ok(blob) => {
@@ -509,6 +525,12 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
         return Err(Failure::Refused(msg).into());
     }
     walked?;
+    if !executable.is_empty() {
+        files.insert(
+            crate::catalog::EXECUTABLE_KEY.to_string(),
+            executable.into_bytes(),
+        );
+    }
     Ok(files)
 }
 

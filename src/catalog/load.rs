@@ -18,11 +18,25 @@ use crate::value::QuestionKind;
 impl Catalog {
     /// Parses and checks a catalog; every problem is reported at once.
     pub fn load(files: Files) -> Result<Catalog, Failure> {
+        let mut files = files;
+        let executable: BTreeSet<String> = files
+            .remove(EXECUTABLE_KEY)
+            .map(|list| {
+                String::from_utf8_lossy(&list)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
         refuse_code(&files)?;
         let mut diags = Vec::new();
         let catalog = load_inner(files, &mut diags);
         match catalog {
-            Some(c) if diags.is_empty() => Ok(c),
+            Some(mut c) if diags.is_empty() => {
+                c.executable = executable;
+                Ok(c)
+            }
             _ => Err(Failure::Invalid(diags)),
         }
     }
@@ -281,6 +295,7 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
         partials,
         modules: Vec::new(),
         files,
+        executable: BTreeSet::new(),
     };
     catalog.modules = load_modules(&catalog, diags);
     Some(catalog)

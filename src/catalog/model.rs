@@ -12,6 +12,10 @@ use crate::question::Question;
 /// The catalog format this ispo reads.
 pub const FORMAT: u32 = 1;
 
+/// In a file tree as read from a source, the key that lists, one per line,
+/// the files committed as executable. No real path can hold a NUL.
+pub const EXECUTABLE_KEY: &str = "\0executable";
+
 /// Catalog files by `/`-separated path relative to the catalog root.
 pub type Files = BTreeMap<String, Vec<u8>>;
 
@@ -135,6 +139,9 @@ pub struct Catalog {
     pub partials: Vec<Partial>,
     pub modules: Vec<Module>,
     pub files: Files,
+    /// Catalog paths committed as executable (a script): the kit file is
+    /// executable too.
+    pub executable: std::collections::BTreeSet<String>,
 }
 
 impl Catalog {

@@ -240,6 +240,9 @@ pub fn apply(
                         })?;
                     }
                     write_atomic(kit_dir, &p.path, b)?;
+                    if p.record.as_ref().is_some_and(|r| r.executable) {
+                        kit::make_executable(&kit_dir.join(&p.path));
+                    }
                 }
             }
         }

@@ -998,3 +998,44 @@ fn adopting_with_paths_listed_as_mine_writes_nothing_beside_them() {
     // Files ispo writes for the first time are written, mine or not.
     assert!(env.exists("kit/program/PRINCIPLES.md"));
 }
+
+#[test]
+fn a_script_committed_as_executable_is_executable_in_the_kit_and_stays_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let mut files = fixture();
+    files.push((
+        "modules/charter/files/scripts/report.sh",
+        "#!/bin/sh\necho v1\n",
+    ));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    let chmod = |rel: &str| {
+        std::fs::set_permissions(repo.dir.join(rel), std::fs::Permissions::from_mode(0o755))
+            .unwrap()
+    };
+    chmod("modules/charter/files/scripts/report.sh");
+    git(&repo.dir, &["add", "-A"]);
+    git(&repo.dir, &["commit", "-qm", "executable"]);
+    env.init_kit(repo.path(), &["-q"]).ok();
+    let mode = |p: &str| std::fs::metadata(env.path(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("kit/scripts/report.sh"), 0o755);
+    assert_eq!(mode("kit/program/CHARTER.md"), 0o644);
+    // Through an update of its content, and for a new script.
+    std::fs::write(
+        repo.dir.join("modules/charter/files/scripts/report.sh"),
+        "#!/bin/sh\necho v2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.dir.join("modules/charter/files/scripts/new.sh"),
+        "#!/bin/sh\n",
+    )
+    .unwrap();
+    chmod("modules/charter/files/scripts/new.sh");
+    git(&repo.dir, &["add", "-A"]);
+    git(&repo.dir, &["commit", "-qm", "v2"]);
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/scripts/report.sh"), "#!/bin/sh\necho v2\n");
+    assert_eq!(mode("kit/scripts/report.sh"), 0o755);
+    assert_eq!(mode("kit/scripts/new.sh"), 0o755);
+}
