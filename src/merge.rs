@@ -123,6 +123,30 @@ pub fn merge(
     }
 }
 
+/// libgit2 leaves a marker bare when its side is an empty file; every
+/// marker gets its label, so the user always sees which side is which.
+fn labelled(content: &[u8], base_label: &str, theirs_label: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(content);
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let label = match body {
+            "<<<<<<<" => Some(OURS_LABEL),
+            "|||||||" => Some(base_label),
+            ">>>>>>>" => Some(theirs_label),
+            _ => None,
+        };
+        match label {
+            Some(l) => out.push_str(&format!("{body} {l}{end}")),
+            None => out.push_str(line),
+        }
+    }
+    out.into_bytes()
+}
+
 fn xdiff(base: &[u8], ours: &[u8], theirs: &[u8], base_label: &str, theirs_label: &str) -> Merged {
     // `git2::merge_file` does not initialise libgit2 itself (git2 0.21); `Buf::new` does.
     drop(git2::Buf::new());
@@ -141,7 +165,9 @@ fn xdiff(base: &[u8], ours: &[u8], theirs: &[u8], base_label: &str, theirs_label
         Ok(r) if r.is_automergeable() => Merged::Clean(r.content().to_vec()),
         // A non-mergeable result must still carry both sides; if libgit2 gave
         // back nothing usable, treat the file like a binary one.
-        Ok(r) if !r.content().is_empty() => Merged::Conflict(r.content().to_vec()),
+        Ok(r) if !r.content().is_empty() => {
+            Merged::Conflict(labelled(r.content(), base_label, theirs_label))
+        }
         _ => Merged::Binary,
     }
 }
@@ -303,6 +329,29 @@ mod tests {
                 prop_assert!(at.is_some(), "lost local line {:?} in {:?}", a, out);
                 rest = &rest[at.unwrap() + needle.len()..];
             }
+        }
+    }
+
+    #[test]
+    fn conflict_markers_carry_three_labels_even_when_a_side_is_empty() {
+        for (base, ours, theirs) in [
+            ("", "ours\n", "theirs\n"),
+            ("base\n", "", "theirs\n"),
+            ("base\n", "ours\n", ""),
+        ] {
+            let out = match merge(
+                base.as_bytes(),
+                ours.as_bytes(),
+                theirs.as_bytes(),
+                "base (catalog 1)",
+                "catalog 2",
+            ) {
+                Merged::Conflict(b) => String::from_utf8(b).unwrap(),
+                other => panic!("{base:?} {ours:?} {theirs:?}: {other:?}"),
+            };
+            assert!(out.contains("<<<<<<< your kit"), "{out}");
+            assert!(out.contains("||||||| base (catalog 1)"), "{out}");
+            assert!(out.contains(">>>>>>> catalog 2"), "{out}");
         }
     }
 }
