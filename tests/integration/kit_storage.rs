@@ -210,3 +210,69 @@ fn a_local_catalog_with_a_separate_git_dir_is_read_from_its_commits() {
         .read("kit/.ispo/state.toml")
         .contains(&format!("commit = \"{}\"", repo.head())));
 }
+
+#[test]
+fn a_kit_in_a_git_worktree_updates_and_is_dirty_checked() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.init_kit(repo.path(), &["-q"]).ok();
+    let kit = env.path("kit");
+    git(&kit, &["init", "-q"]);
+    commit_all(&kit, "kit");
+    git(&kit, &["worktree", "add", "-q", "-b", "update", "../wt"]);
+    principles_v(&repo, 2);
+    env.ispo(&["update", "wt"])
+        .ok()
+        .stderr_has("Updated program/PRINCIPLES.md");
+    commit_all(&env.path("wt"), "v2");
+    env.write("wt/program/CHARTER.md", "uncommitted\n");
+    principles_v(&repo, 3);
+    env.ispo(&["update", "wt"])
+        .code(4)
+        .stderr_has("uncommitted changes in git (program/CHARTER.md)");
+}
+
+#[test]
+fn the_diff_of_an_update_applies_with_git_apply() {
+    let env = Env::new();
+    let mut files = fixture();
+    files.push(("modules/charter/files/logo.bin", "v1\u{0}logo"));
+    let charter = "id = \"charter\"\ntitle = \"Charter\"\nsummary = \"s\"\nkind = \"doc\"\nchallenges = [\"C1\"]\nrequires = [\"principles\"]\nfills = [\"ispo_email\"]\nraw = [\"*.bin\"]\n\n[[fill]]\nid = \"sponsor\"\ndescription = \"Name of the sponsor\"\n";
+    files.push(("modules/charter/module.toml", charter));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    env.init_kit(repo.path(), &["-q"]).ok();
+    let kit = env.path("kit");
+    git(&kit, &["init", "-q"]);
+    commit_all(&kit, "kit");
+    principles_v(&repo, 2);
+    let run = env.ispo(&["diff", "kit"]);
+    run.ok();
+    assert!(
+        run.stdout.contains("+++ b/program/PRINCIPLES.md"),
+        "{}",
+        run.stdout
+    );
+    // The same change as the update makes, applied by git.
+    env.write("kit.diff", &run.stdout);
+    git(
+        &kit,
+        &[
+            "apply",
+            "--check",
+            &env.path("kit.diff").display().to_string(),
+        ],
+    );
+    git(
+        &kit,
+        &["apply", &env.path("kit.diff").display().to_string()],
+    );
+    let applied = env.read("kit/program/PRINCIPLES.md");
+    git(&kit, &["checkout", "-q", "--", "."]);
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/program/PRINCIPLES.md"), applied);
+    // A binary change is named, not printed.
+    repo.commit(&[("modules/charter/files/logo.bin", "v2\u{0}logo")], "v3");
+    env.ispo(&["diff", "kit"])
+        .ok()
+        .stdout_has("Binary files a/logo.bin and b/logo.bin differ\n");
+}

@@ -76,6 +76,16 @@ impl Run {
     }
 
     #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout ---\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
     pub fn stdout_is(&self, expected: &str) -> &Run {
         assert_eq!(self.stdout, expected);
         self
