@@ -7,6 +7,7 @@ mod support;
 mod adopt;
 mod answers;
 mod catalog_source;
+mod combinations;
 mod content;
 mod escaping;
 mod exit_codes;
