@@ -52,6 +52,14 @@ impl Provided {
             ProvidedValue::Str(s) => s.clone(),
         }
     }
+
+    /// The value's text, when it is a string (from a flag, or a TOML string).
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            ProvidedValue::Str(s) | ProvidedValue::Toml(toml::Value::String(s)) => Some(s),
+            ProvidedValue::Toml(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -255,6 +263,8 @@ pub struct Answers {
     pub defaulted: Vec<String>,
     /// Questions left unanswered because the run allows it (`explain`).
     pub unanswered: Vec<String>,
+    /// The fill-in values given (answers files, `--set`), checked.
+    pub fills: BTreeMap<String, String>,
 }
 
 impl Answers {
@@ -345,7 +355,7 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
                         .suggestion_value
                         .as_ref()
                         .and_then(|v| q.accept_toml(v).ok())
-                        .or_else(|| match (&q.kind, r.value.as_str()) {
+                        .or_else(|| match (&q.kind, provided_text(inputs, q)) {
                             (QuestionKind::Text, Some(t)) => Some(Answer::Text(t.to_string())),
                             _ => None,
                         });
@@ -390,7 +400,10 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             }
         }
     }
-    unfit.extend(fill_problems(catalog, inputs));
+    // Fill-in values are judged in the same pass, and kept for the render.
+    let (fills, fill_unfit) = supplied_fills(catalog, inputs);
+    unfit.extend(fill_unfit);
+    answers.fills = fills;
     if !unfit.is_empty() {
         // In the order the user reads their file: by file, then line (flags,
         // which have no line, stay in question order).
@@ -497,16 +510,11 @@ struct Refusal {
     unfit: UnfitAnswer,
     /// The likely intended value, to pre-fill a prompt with.
     suggestion_value: Option<toml::Value>,
-    value: Value,
 }
 
-/// The refused value as given.
-struct Value(Option<String>);
-
-impl Value {
-    fn as_str(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
+/// The text the user gave for `q`, if it was a string.
+fn provided_text<'a>(inputs: &'a Inputs, q: &Question) -> Option<&'a str> {
+    inputs.answers.get(&q.id).and_then(Provided::text)
 }
 
 impl std::fmt::Display for Refusal {
@@ -519,10 +527,7 @@ fn refusal(q: &Question, p: &Provided, reason: String) -> Refusal {
     let given = p.as_toml();
     let suggestion_value = q.suggest(&given);
     let allowed = q.allowed();
-    let raw = match &p.value {
-        ProvidedValue::Str(s) | ProvidedValue::Toml(toml::Value::String(s)) => s.clone(),
-        ProvidedValue::Toml(v) => v.to_string(),
-    };
+    let raw = p.text().map_or_else(|| p.shown(), str::to_string);
     let mut message = format!("answer for `{}`: {reason}", q.id);
     if !reason.contains(&raw) {
         message = format!("answer for `{}` ({}): {reason}", q.id, p.shown());
@@ -556,11 +561,6 @@ fn refusal(q: &Question, p: &Provided, reason: String) -> Refusal {
             from_flag: p.from_flag(),
         },
         suggestion_value,
-        value: Value(match &p.value {
-            ProvidedValue::Str(s) => Some(s.clone()),
-            ProvidedValue::Toml(toml::Value::String(s)) => Some(s.clone()),
-            ProvidedValue::Toml(_) => None,
-        }),
     }
 }
 
@@ -691,10 +691,14 @@ fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<A
     })
 }
 
-/// Fill-in values supplied so far (answers files, `--set`), as text. Each is
-/// judged like an answer: a string, on one line unless the catalog declares
-/// the fill-in multi-line, without control characters.
-pub fn supplied_fills(catalog: &Catalog, inputs: &Inputs) -> Result<BTreeMap<String, String>> {
+/// Fill-in values supplied so far (answers files, `--set`), as text, and
+/// the refusals of those that do not fit: each is judged like an answer, a
+/// string, on one line unless the catalog declares the fill-in multi-line,
+/// without control characters.
+fn supplied_fills(
+    catalog: &Catalog,
+    inputs: &Inputs,
+) -> (BTreeMap<String, String>, Vec<UnfitAnswer>) {
     let decls = catalog.all_fills();
     let mut out = BTreeMap::new();
     let mut unfit = Vec::new();
@@ -740,23 +744,7 @@ pub fn supplied_fills(catalog: &Catalog, inputs: &Inputs) -> Result<BTreeMap<Str
         }
         out.insert(id.clone(), text.clone());
     }
-    if unfit.is_empty() {
-        Ok(out)
-    } else {
-        Err(Failure::Unfit(unfit).into())
-    }
-}
-
-/// The refusals `supplied_fills` would make, for `resolve` to report them
-/// together with the answers' own.
-fn fill_problems(catalog: &Catalog, inputs: &Inputs) -> Vec<UnfitAnswer> {
-    match supplied_fills(catalog, inputs) {
-        Err(e) => match e.downcast::<Failure>() {
-            Ok(Failure::Unfit(unfit)) => unfit,
-            _ => Vec::new(),
-        },
-        Ok(_) => Vec::new(),
-    }
+    (out, unfit)
 }
 
 /// A TOML key: bare when it can be, quoted otherwise.

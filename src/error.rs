@@ -272,17 +272,21 @@ pub fn kind_for(err: &anyhow::Error) -> &'static str {
     }
 }
 
+/// The `--json` error document's frame: `{"schema_version", "error": {kind, code, message}}`.
+pub fn error_document(kind: &str, code: Code, message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": 1,
+        "error": { "kind": kind, "code": code as u8, "message": message },
+    })
+}
+
 /// The `--json` document for a failed run: the kind, the code, the message,
 /// and the data a script needs to act (missing answers, refused answers,
 /// located problems).
 pub fn json_document(err: &anyhow::Error) -> serde_json::Value {
     use serde_json::json;
-    let code = code_for(err);
-    let mut error = json!({
-        "kind": kind_for(err),
-        "code": code as u8,
-        "message": format!("{err}"),
-    });
+    let mut doc = error_document(kind_for(err), code_for(err), &format!("{err}"));
+    let error = &mut doc["error"];
     let failure = err.chain().find_map(|c| c.downcast_ref::<Failure>());
     let place = |d: &Diagnostic| json!({"file": d.file, "line": d.line, "column": d.column, "message": d.message});
     match failure {
@@ -308,7 +312,7 @@ pub fn json_document(err: &anyhow::Error) -> serde_json::Value {
         }
         _ => {}
     }
-    json!({"schema_version": 1, "error": error})
+    doc
 }
 
 #[cfg(test)]

@@ -109,25 +109,21 @@ pub fn place(rendered: &str, values: &[String], syntax: Syntax) -> Result<String
         return Ok(rendered.to_string());
     }
     match syntax {
-        Syntax::Text => Ok(substitute(rendered, values, |v, _| Ok(v.to_string()))),
-        Syntax::Html => Ok(substitute(rendered, values, |v, _| Ok(html(v)))),
+        Syntax::Text => Ok(substitute(rendered, values, str::to_string)),
+        Syntax::Html => Ok(substitute(rendered, values, html)),
         Syntax::Json => json::place(rendered, values),
         Syntax::Yaml { github_workflow } => yaml::place(rendered, values, github_workflow),
     }
 }
 
 /// Plain substitution, for syntaxes where the spot does not matter.
-fn substitute(
-    text: &str,
-    values: &[String],
-    mut f: impl FnMut(&str, usize) -> Result<String, Unplaceable>,
-) -> String {
+fn substitute(text: &str, values: &[String], f: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some((before, index, after)) = next_sentinel(rest) {
         out.push_str(before);
         match values.get(index) {
-            Some(v) => out.push_str(&f(v, index).unwrap_or_default()),
+            Some(v) => out.push_str(&f(v)),
             None => out.push_str(&rest[before.len()..rest.len() - after.len()]),
         }
         rest = after;
@@ -333,7 +329,7 @@ mod yaml {
             }
         }
         if workflow {
-            check_expressions(&out, &spans, &safe, text)?;
+            check_expressions(&out, &spans, &safe)?;
         }
         Ok(out)
     }
@@ -376,7 +372,6 @@ mod yaml {
         out: &str,
         spans: &[(usize, usize)],
         safe: &[(usize, usize)],
-        text: &str,
     ) -> Result<(), Unplaceable> {
         for (i, _) in out.match_indices("${{") {
             let end = i + 3;
@@ -389,7 +384,6 @@ mod yaml {
                     .find(|&&(s, e)| s < end && i < e)
                     .map(|&(s, e)| out[s..e].to_string())
                     .unwrap_or_default();
-                let _ = text;
                 return Err(Unplaceable {
                     line,
                     value,

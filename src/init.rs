@@ -85,7 +85,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     }
     let selected = selection.included(&catalog);
     let used = used_fills(&selected);
-    let mut fills = answers::supplied_fills(&catalog, &inputs)?;
+    let mut fills = answers.fills.clone();
     if let Some(p) = terminal.as_mut() {
         ask_fills(p, &used, &mut fills)?;
     }
@@ -230,7 +230,7 @@ fn adopted(dest: &Path, kit: &Built, yours: &globset::GlobSet) -> Result<BTreeMa
     let mut beside = BTreeMap::new();
     // Every write is checked before the first one: a file of the user's
     // where the kit needs a folder would otherwise stop the run half-way.
-    let store_paths = kit::store_files();
+    let store_paths = crate::store::files();
     let all = kit
         .files
         .iter()

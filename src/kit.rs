@@ -328,7 +328,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     }
     // The base store: every bucket, and ispo's git attributes and ignores.
     Store::of(kit.files.iter().map(|f| f.bytes.as_slice())).write(staging.path(), None)?;
-    for name in store_files() {
+    for name in crate::store::files() {
         entries.push((name, &[]));
     }
     if !dest.exists() {
@@ -375,17 +375,6 @@ pub fn make_executable(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
-}
-
-/// The store's files, kit-relative: ispo's `.gitattributes` and
-/// `.gitignore` and the 256 buckets.
-pub fn store_files() -> Vec<String> {
-    let mut out = vec![
-        format!("{STATE_DIR}/.gitattributes"),
-        format!("{STATE_DIR}/.gitignore"),
-    ];
-    out.extend((0..=255u8).map(|b| format!("{STORE_DIR}/{b:02x}")));
-    out
 }
 
 /// Removes the base folders of format 1 (`.ispo/base`, `.ispo/base-…`):

@@ -197,11 +197,7 @@ pub fn show_cursor() {
 
 /// The `--json` error document: `{"schema_version": 1, "error": {...}}`.
 pub fn print_json_error(kind: &str, code: Code, message: &str) {
-    let doc = serde_json::json!({
-        "schema_version": 1,
-        "error": { "kind": kind, "code": code as u8, "message": message },
-    });
-    crate::outln!("{doc}");
+    crate::outln!("{}", crate::error::error_document(kind, code, message));
 }
 
 /// The one place errors are printed.

@@ -712,14 +712,6 @@ pub fn render(
                     let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
                     let rendered = render_capped(&hb, &path, &ctx, limit);
                     match rendered {
-                        // Every value is placed once: their sum bounds the file before
-                        // any is placed, so a value-heavy render stops here.
-                        Rendered::Text(s, values)
-                            if s.len() + values.iter().map(String::len).sum::<usize>() > limit =>
-                        {
-                            diags.push(over_limit(&path, limit));
-                            return Err(Failure::Invalid(diags).into());
-                        }
                         Rendered::Text(s, values) => {
                             let s = if skeletal.contains_key(&path) {
                                 chunks.restore(s)

@@ -62,6 +62,17 @@ fn bucket_names() -> impl Iterator<Item = String> {
     (0..=255u8).map(|b| format!("{b:02x}"))
 }
 
+/// Every file `write` makes, kit-relative: ispo's `.gitattributes` and
+/// `.gitignore` and the 256 buckets.
+pub fn files() -> Vec<String> {
+    let mut out = vec![
+        format!("{STATE_DIR}/.gitattributes"),
+        format!("{STATE_DIR}/.gitignore"),
+    ];
+    out.extend(bucket_names().map(|b| format!("{STORE_DIR}/{b}")));
+    out
+}
+
 fn is_sha(s: &str) -> bool {
     s.len() == 64
         && s.bytes()

@@ -15,7 +15,7 @@ use super::apply::{is_temp_name, Journal};
 /// Whether a dirty path (relative to the kit) is only what ispo itself
 /// leaves: its state folder, a temp file, or what an interrupted update did
 /// (a file it wrote, still as it wrote it, or one it deleted, still gone).
-pub fn ispo_own(rel: &str, kit: &Path) -> bool {
+pub fn ispo_own(rel: &str, kit: &Path, journal: Option<&Journal>) -> bool {
     if rel.starts_with(".ispo/")
         || rel == ".ispo"
         || rel
@@ -25,7 +25,7 @@ pub fn ispo_own(rel: &str, kit: &Path) -> bool {
     {
         return true;
     }
-    Journal::read(kit).is_some_and(|j| {
+    journal.is_some_and(|j| {
         let wrote = j
             .done
             .get(rel)
@@ -46,7 +46,12 @@ pub fn check_clean(kit: &Path) -> Result<()> {
         Some(result) => result?,
         None => libgit2_status(kit)?,
     };
-    let dirty: Vec<String> = dirty.into_iter().filter(|p| !ispo_own(p, kit)).collect();
+    // Read once: a dirty kit can list many paths.
+    let journal = Journal::read(kit);
+    let dirty: Vec<String> = dirty
+        .into_iter()
+        .filter(|p| !ispo_own(p, kit, journal.as_ref()))
+        .collect();
     if dirty.is_empty() {
         return Ok(());
     }

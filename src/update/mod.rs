@@ -256,7 +256,7 @@ fn render_new(
         reporter.warn(w);
     }
     let selection = selection::select(catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
-    let fills = answers::supplied_fills(catalog, inputs)?;
+    let fills = answers.fills.clone();
     let mut built = build(catalog, record, &answers, &selection, &fills, &inputs.mine)?;
     // The answers file is the user's too: their comments and layout stay.
     if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {

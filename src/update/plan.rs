@@ -245,19 +245,19 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             (other, _) => other.clone(),
         };
     }
-    for (to, from) in &moves {
+    for from in moves.values() {
         if !input.ours.contains_key(from) {
             continue;
         }
-        // A binary file edited on both sides stays where it was, untracked.
-        let sidecar = out.iter().any(|p| {
-            &p.path == to
-                && matches!(input.ours.get(from), Some(o) if merge::is_binary(o))
-                && input.old_bases.get(from) != input.ours.get(from)
-        });
+        // A binary file edited locally also stays where it was, untracked:
+        // binaries do not merge, so it is not taken for the moved one.
+        let edited_binary = input
+            .ours
+            .get(from)
+            .is_some_and(|o| merge::is_binary(o) && input.old_bases.get(from) != Some(o));
         out.push(FilePlan {
             path: from.clone(),
-            action: if sidecar {
+            action: if edited_binary {
                 Action::KeptOrphan
             } else {
                 Action::MovedAway
