@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use regex::Regex;
-use yaml_rust2::YamlLoader;
 
 use crate::support::*;
 
@@ -103,15 +102,8 @@ fn problems(kit: &std::path::Path, files: &BTreeMap<String, String>) -> Vec<Stri
         if path.starts_with(".ispo/") {
             continue;
         }
-        if path.ends_with(".json") {
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
-                out.push(format!("{path}: not JSON: {e}"));
-            }
-        }
-        if path.ends_with(".yml") || path.ends_with(".yaml") {
-            if let Err(e) = YamlLoader::load_from_str(text) {
-                out.push(format!("{path}: not YAML: {e}"));
-            }
+        if let Some(Err(e)) = structured_strings(path, text) {
+            out.push(format!("{path}: {e}"));
         }
         // GitHub expressions are `${{ … }}`; anything else left in `{{` is a template.
         let stripped = text.replace("${{", "");

@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use yaml_rust2::{Yaml, YamlLoader};
-
 use crate::support::*;
 
 /// Values a person or a script might give that carry a file's syntax.
@@ -74,30 +72,6 @@ fn examples() -> Vec<PathBuf> {
     out
 }
 
-fn yaml_strings(y: &Yaml, out: &mut Vec<String>) {
-    match y {
-        Yaml::String(s) => out.push(s.clone()),
-        Yaml::Array(items) => items.iter().for_each(|i| yaml_strings(i, out)),
-        Yaml::Hash(h) => h.iter().for_each(|(k, v)| {
-            yaml_strings(k, out);
-            yaml_strings(v, out);
-        }),
-        _ => {}
-    }
-}
-
-fn json_strings(j: &serde_json::Value, out: &mut Vec<String>) {
-    match j {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|i| json_strings(i, out)),
-        serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| {
-            out.push(k.clone());
-            json_strings(v, out);
-        }),
-        _ => {}
-    }
-}
-
 /// Checks every JSON and YAML file of a kit parses, and that each one that
 /// values go into (`holders`) holds it verbatim in one of its strings.
 /// Returns how many structured files held the value.
@@ -107,20 +81,10 @@ fn check_kit(kit: &Path, value: &str, label: &str, holders: &[String]) -> usize 
         if path.starts_with(".ispo/") {
             continue;
         }
-        let strings = if path.ends_with(".json") {
-            let doc: serde_json::Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{label}: {path} is not JSON ({e}):\n{text}"));
-            let mut s = Vec::new();
-            json_strings(&doc, &mut s);
-            s
-        } else if path.ends_with(".yml") || path.ends_with(".yaml") {
-            let docs = YamlLoader::load_from_str(&text)
-                .unwrap_or_else(|e| panic!("{label}: {path} is not YAML ({e}):\n{text}"));
-            let mut s = Vec::new();
-            docs.iter().for_each(|d| yaml_strings(d, &mut s));
-            s
-        } else {
-            continue;
+        let strings = match structured_strings(&path, &text) {
+            None => continue,
+            Some(Ok(strings)) => strings,
+            Some(Err(e)) => panic!("{label}: {path} is {e}:\n{text}"),
         };
         if holders.contains(&path) {
             assert!(

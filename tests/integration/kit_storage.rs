@@ -26,6 +26,15 @@ fn commit_all(dir: &Path, message: &str) {
     git(dir, &["commit", "-qm", message]);
 }
 
+/// A kit made from `repo`, in a git repository of its own, committed.
+fn committed_kit(env: &Env, repo: &CatalogRepo) -> std::path::PathBuf {
+    env.init_kit(repo.path(), &["-q"]).ok();
+    let kit = env.path("kit");
+    git(&kit, &["init", "-q"]);
+    commit_all(&kit, "kit");
+    kit
+}
+
 fn principles_v(repo: &CatalogRepo, n: usize) {
     repo.commit(
         &[(
@@ -93,10 +102,7 @@ fn a_cloned_kit_updates_with_every_line_ending_setting() {
 fn an_update_committed_with_commit_all_leaves_every_clone_able_to_update() {
     let env = Env::new();
     let repo = catalog_with_git_files(&env);
-    env.init_kit(repo.path(), &["-q"]).ok();
-    let kit = env.path("kit");
-    git(&kit, &["init", "-q"]);
-    commit_all(&kit, "kit");
+    let kit = committed_kit(&env, &repo);
     principles_v(&repo, 2);
     env.ispo(&["update", "kit"]).ok();
     // As Copier's own tests commit: tracked files only.
@@ -119,10 +125,7 @@ fn an_update_committed_with_commit_all_leaves_every_clone_able_to_update() {
 fn a_chain_of_updates_changes_in_ispos_folder_only_what_changed() {
     let env = Env::new();
     let repo = catalog_with_git_files(&env);
-    env.init_kit(repo.path(), &["-q"]).ok();
-    let kit = env.path("kit");
-    git(&kit, &["init", "-q"]);
-    commit_all(&kit, "kit");
+    let kit = committed_kit(&env, &repo);
     for n in 2..=4 {
         principles_v(&repo, n);
         env.ispo(&["update", "kit"]).ok();
@@ -215,10 +218,7 @@ fn a_local_catalog_with_a_separate_git_dir_is_read_from_its_commits() {
 fn a_kit_in_a_git_worktree_updates_and_is_dirty_checked() {
     let env = Env::new();
     let repo = fixture_repo(&env);
-    env.init_kit(repo.path(), &["-q"]).ok();
-    let kit = env.path("kit");
-    git(&kit, &["init", "-q"]);
-    commit_all(&kit, "kit");
+    let kit = committed_kit(&env, &repo);
     git(&kit, &["worktree", "add", "-q", "-b", "update", "../wt"]);
     principles_v(&repo, 2);
     env.ispo(&["update", "wt"])
@@ -240,10 +240,7 @@ fn the_diff_of_an_update_applies_with_git_apply() {
     let charter = "id = \"charter\"\ntitle = \"Charter\"\nsummary = \"s\"\nkind = \"doc\"\nchallenges = [\"C1\"]\nrequires = [\"principles\"]\nfills = [\"ispo_email\"]\nraw = [\"*.bin\"]\n\n[[fill]]\nid = \"sponsor\"\ndescription = \"Name of the sponsor\"\n";
     files.push(("modules/charter/module.toml", charter));
     let repo = CatalogRepo::new(env.path("catalog"), &files);
-    env.init_kit(repo.path(), &["-q"]).ok();
-    let kit = env.path("kit");
-    git(&kit, &["init", "-q"]);
-    commit_all(&kit, "kit");
+    let kit = committed_kit(&env, &repo);
     principles_v(&repo, 2);
     let run = env.ispo(&["diff", "kit"]);
     run.ok();

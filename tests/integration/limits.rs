@@ -50,15 +50,7 @@ fn a_value_too_large_is_refused_where_it_is_given() {
         "answers.toml",
         &format!("company = \"Acme\"\n[fill]\nispo_email = \"{big}\"\n"),
     );
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--answers",
-        "answers.toml",
-    ])
+    env.init_kit(repo.path(), &["--answers", "answers.toml"])
     .code(5)
     .stderr_has("answers.toml:3:1: fill-in `ispo_email`: the value is 66560 bytes long, over the limit of 65536 bytes");
     assert!(!env.exists("kit"));
@@ -142,16 +134,8 @@ fn long_values_count_against_the_limit_as_they_are_placed() {
         "answers.toml",
         &format!("company = \"Acme\"\n[fill]\nispo_email = \"{value}\"\n"),
     );
-    env.ispo(&[
-        "init",
-        "kit",
-        "--catalog",
-        repo.path(),
-        "--defaults",
-        "--answers",
-        "answers.toml",
-    ])
-    .code(1)
-    .stderr_has("VALUES.md: renders past the limit of 16 MiB for one file; rendering stopped");
+    env.init_kit(repo.path(), &["--answers", "answers.toml"])
+        .code(1)
+        .stderr_has("VALUES.md: renders past the limit of 16 MiB for one file; rendering stopped");
     assert!(!env.exists("kit"));
 }

@@ -674,3 +674,48 @@ pub fn downgrade_to_format1(kit: &Path, base: Option<&str>) {
     old.base = base.map(str::to_string);
     std::fs::write(kit.join(".ispo/state.toml"), old.to_toml()).unwrap();
 }
+
+/// The strings (keys and values) of a kit's JSON or YAML file, read by its
+/// extension: `None` for other files, `Err("not JSON: …")` or
+/// `Err("not YAML: …")` when it does not parse.
+pub fn structured_strings(path: &str, text: &str) -> Option<Result<Vec<String>, String>> {
+    let mut strings = Vec::new();
+    if path.ends_with(".json") {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(doc) => json_strings(&doc, &mut strings),
+            Err(e) => return Some(Err(format!("not JSON: {e}"))),
+        }
+    } else if path.ends_with(".yml") || path.ends_with(".yaml") {
+        match yaml_rust2::YamlLoader::load_from_str(text) {
+            Ok(docs) => docs.iter().for_each(|d| yaml_strings(d, &mut strings)),
+            Err(e) => return Some(Err(format!("not YAML: {e}"))),
+        }
+    } else {
+        return None;
+    }
+    Some(Ok(strings))
+}
+
+fn yaml_strings(y: &yaml_rust2::Yaml, out: &mut Vec<String>) {
+    match y {
+        yaml_rust2::Yaml::String(s) => out.push(s.clone()),
+        yaml_rust2::Yaml::Array(items) => items.iter().for_each(|i| yaml_strings(i, out)),
+        yaml_rust2::Yaml::Hash(h) => h.iter().for_each(|(k, v)| {
+            yaml_strings(k, out);
+            yaml_strings(v, out);
+        }),
+        _ => {}
+    }
+}
+
+fn json_strings(j: &serde_json::Value, out: &mut Vec<String>) {
+    match j {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| json_strings(i, out)),
+        serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            json_strings(v, out);
+        }),
+        _ => {}
+    }
+}

@@ -85,21 +85,9 @@ fn killed_updates_converge_without_losing_edits() {
     let mut rng = seed | 1;
     let mut kills = 0;
     for _ in 0..12 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let delay = Duration::from_micros(rng % 60_000);
-        let mut child = env
-            .command(&["update", "kit", "-q"])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
+        if update_killed_at_random(&env, &mut rng, 60_000) {
             kills += 1;
         }
-        child.wait().unwrap();
     }
     env.ispo(&["update", "kit", "-q"]).code(3);
     let mut after = env.tree("kit");
@@ -139,6 +127,27 @@ fn killed_updates_converge_without_losing_edits() {
         kills > 0,
         "no run was interrupted (seed {seed}): lengthen the kit"
     );
+}
+
+/// Starts `ispo update kit` and kills it after a random delay below
+/// `max_micros` (xorshift over `rng`); whether it was still running then.
+fn update_killed_at_random(env: &Env, rng: &mut u64, max_micros: u64) -> bool {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    let delay = Duration::from_micros(*rng % max_micros);
+    let mut child = env
+        .command(&["update", "kit", "-q"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let running = child.try_wait().unwrap().is_none();
+    if running {
+        child.kill().unwrap();
+    }
+    child.wait().unwrap();
+    running
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -283,21 +292,9 @@ fn in_a_git_kit_every_rerun_after_a_kill_finishes_without_allow_dirty() {
         // Back to the committed kit, as a user would be before updating.
         git(&kit, &["reset", "-q", "--hard"]);
         git(&kit, &["clean", "-qfdx"]);
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let delay = Duration::from_micros(rng % 40_000);
-        let mut child = env
-            .command(&["update", "kit", "-q"])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_some() {
+        if !update_killed_at_random(&env, &mut rng, 40_000) {
             continue;
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
         kills += 1;
         // The re-run: no --allow-dirty; what the killed run did is its own.
         let rerun = env.ispo(&["update", "kit", "-q"]);
