@@ -265,6 +265,10 @@ pub struct Answers {
     pub unanswered: Vec<String>,
     /// The fill-in values given (answers files, `--set`), checked.
     pub fills: BTreeMap<String, String>,
+    /// Questions a catalog layer answered (`preset`), so not asked; the
+    /// answers file lists them commented out, so the company's value
+    /// keeps flowing until the kit answers for itself.
+    pub preset: Vec<String>,
 }
 
 impl Answers {
@@ -341,6 +345,11 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
                 }
                 Err(reason) => refused = Some(refusal(q, provided, reason)),
             }
+        }
+        if let (None, Some(p)) = (&refused, &q.preset) {
+            answers.preset.push(q.id.clone());
+            answers.values.push((q.id.clone(), Some(p.value.clone())));
+            continue;
         }
         let default = match &q.default {
             None => DefaultOf::None,
@@ -796,6 +805,12 @@ pub fn answers_file(
             _ => {}
         }
         match answers.get(&q.id) {
+            Some(a) if answers.preset.contains(&q.id) => out.push_str(&format!(
+                "# {} = {}  (the {} catalog's answer; set it here to answer for this kit)\n\n",
+                q.id,
+                a.to_toml(),
+                q.preset.as_ref().map_or("", |p| p.layer.as_str())
+            )),
             Some(a) => out.push_str(&format!("{} = {}\n\n", q.id, a.to_toml())),
             None => out.push_str(&format!("# {} = (does not apply)\n\n", q.id)),
         }
@@ -811,8 +826,18 @@ pub fn answers_file(
             out.push_str(&format!(" (e.g. {e})"));
         }
         out.push('\n');
+        let company = catalog.fill_values.get(&f.id);
         match fills.get(&f.id) {
             Some(v) => out.push_str(&format!("{} = {}\n", f.id, toml::Value::String(v.clone()))),
+            None if company.is_some() => {
+                let c = company.expect("checked");
+                out.push_str(&format!(
+                    "# {} = {}  (the {} catalog's value; set it here to use another)\n",
+                    f.id,
+                    toml::Value::String(c.value.clone()),
+                    c.layer
+                ));
+            }
             None => out.push_str(&format!("# {} = \"\"\n", f.id)),
         }
     }

@@ -239,6 +239,12 @@ pub struct ExplainArgs {
     /// Explain the pick of an existing kit [default: the current folder, if it is a kit]
     #[arg(long, value_name = "DIR", conflicts_with_all = ["catalog", "reference", "subdir", "answers", "set", "defaults"])]
     pub kit: Option<PathBuf>,
+    /// Print the stack of catalogs (each layer's name, version, source and commit), lowest first
+    #[arg(long, conflicts_with_all = ["module", "file"])]
+    pub layers: bool,
+    /// Say which catalog's template made a kit file, which catalogs amended it, and where its fill-in values come from
+    #[arg(long, value_name = "PATH", conflicts_with = "module")]
+    pub file: Option<String>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
     #[command(flatten)]
@@ -260,6 +266,9 @@ pub struct LintArgs {
     /// Catalog folder (the one holding catalog.toml)
     #[arg(default_value = ".", value_name = "PATH")]
     pub path: PathBuf,
+    /// For a catalog that extends others: read them from the cache, never the network
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[cfg(test)]

@@ -32,15 +32,29 @@ pub fn used_fills(selected: &[&Module]) -> Vec<FillDecl> {
 }
 
 /// The catalog record of `--json` documents.
-pub fn catalog_json(catalog: &Catalog, record: &SourceRecord) -> serde_json::Value {
-    json!({
-        "name": catalog.manifest.name,
-        "version": catalog.manifest.version,
-        "source": record.source,
-        "ref": record.reference,
-        "subdir": record.subdir,
-        "commit": record.commit,
-    })
+pub fn catalog_json(
+    catalog: &Catalog,
+    record: &SourceRecord,
+    bases: &[CatalogRecord],
+) -> serde_json::Value {
+    let one = |name: &str, version: &str, r: &SourceRecord| {
+        json!({
+            "name": name,
+            "version": version,
+            "source": r.source,
+            "ref": r.reference,
+            "subdir": r.subdir,
+            "commit": r.commit,
+        })
+    };
+    let mut doc = one(&catalog.manifest.name, &catalog.manifest.version, record);
+    if !bases.is_empty() {
+        doc["layers"] = bases
+            .iter()
+            .map(|b| one(&b.name, &b.version, &b.source))
+            .collect();
+    }
+    doc
 }
 
 /// A kit, fully rendered in memory.
@@ -54,26 +68,40 @@ pub struct Built {
 pub fn build(
     catalog: &Catalog,
     record: &SourceRecord,
+    bases: &[CatalogRecord],
     answers: &Answers,
     selection: &Selection,
     fills: &BTreeMap<String, String>,
     mine: &[String],
 ) -> Result<Built> {
     let selected = selection.included(catalog);
-    let mut files = render::render(catalog, &selected, answers, fills)?;
-    let readme = index::readme(catalog, record, &selected, &files, answers);
+    // The kit's own values win over the catalog's company-wide ones.
+    let mut values: BTreeMap<String, String> = catalog
+        .fill_values
+        .iter()
+        .map(|(id, v)| (id.clone(), v.value.clone()))
+        .collect();
+    values.extend(fills.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut files = render::render(catalog, &selected, answers, &values)?;
+    let readme = index::readme(catalog, record, bases, &selected, &files, answers);
     let sources = index::sources(catalog, &selected);
     files.push(RenderedFile {
         path: "README.md".into(),
         module: "ispo".into(),
         bytes: readme.into_bytes(),
         executable: false,
+        template: String::new(),
+        layer: None,
+        amended_by: Vec::new(),
     });
     files.push(RenderedFile {
         path: "SOURCES.md".into(),
         module: "ispo".into(),
         bytes: sources.into_bytes(),
         executable: false,
+        template: String::new(),
+        layer: None,
+        amended_by: Vec::new(),
     });
     let used = used_fills(&selected);
     let answers_text = answers::answers_file(
@@ -95,6 +123,7 @@ pub fn build(
             version: catalog.manifest.version.clone(),
             source: record.clone(),
         },
+        layers: bases.to_vec(),
         selection: SelectionRecord {
             modules: selection.ids(),
             with: selection.with.clone(),
@@ -109,6 +138,8 @@ pub fn build(
                 sha256: kit::sha256(&f.bytes),
                 stale: false,
                 executable: f.executable,
+                layer: f.layer.clone(),
+                amended_by: f.amended_by.clone(),
             })
             .collect(),
     };

@@ -3,17 +3,35 @@
 
 use anyhow::Result;
 
-use crate::catalog::Catalog;
 use crate::error::{Code, Failure};
+use crate::layers;
 use crate::lint;
 use crate::output::Reporter;
-use crate::source;
+use crate::source::{self, CatalogRequest, Loaded, SourceRecord};
 
-/// Checks the catalog in `path` and reports every problem found.
-pub fn run(path: &std::path::Path, reporter: &Reporter) -> Result<Code> {
+/// Checks the catalog in `path` and reports every problem found. A catalog
+/// that extends others is checked as its kits see it: on top of its bases.
+pub fn run(path: &std::path::Path, offline: bool, reporter: &Reporter) -> Result<Code> {
     let files = source::read_dir_tree(path)?;
-    let catalog = Catalog::load(files)?;
-    let (errors, warnings) = lint::lint(&catalog);
+    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let record = SourceRecord {
+        source: abs.display().to_string(),
+        reference: None,
+        subdir: None,
+        commit: source::digest(&files),
+    };
+    let req = CatalogRequest {
+        location: Some(record.source.clone()),
+        offline,
+        ..CatalogRequest::default()
+    };
+    let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
+    let catalog = stack.catalog()?;
+    let (mut errors, mut warnings) = lint::lint(&catalog);
+    warnings.extend(lint::layer_warnings(&catalog));
+    for d in errors.iter_mut().chain(warnings.iter_mut()) {
+        d.file = lint::shown_path(&catalog, &d.file);
+    }
     for w in &warnings {
         reporter.warn(w);
     }
@@ -36,9 +54,23 @@ pub fn run(path: &std::path::Path, reporter: &Reporter) -> Result<Code> {
     reporter.status(
         "Checked",
         format!(
-            "{} {}: {} modules, {} questions, {} challenges, no errors",
+            "{} {}{}: {} modules, {} questions, {} challenges, no errors",
             catalog.manifest.name,
             catalog.manifest.version,
+            if catalog.is_layered() {
+                format!(
+                    " on {}",
+                    stack
+                        .bases()
+                        .iter()
+                        .rev()
+                        .map(|b| format!("{} {}", b.name, b.version))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                String::new()
+            },
             catalog.modules.len(),
             catalog.questions.len(),
             catalog.challenges.len()

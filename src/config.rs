@@ -32,6 +32,7 @@ pub enum Command {
     },
     Lint {
         path: PathBuf,
+        offline: bool,
     },
     Completions(clap_complete::Shell),
 }
@@ -60,6 +61,10 @@ pub struct InitConfig {
 #[derive(Debug, Clone)]
 pub struct ExplainConfig {
     pub module: Option<String>,
+    /// Print the stack of catalogs instead.
+    pub layers: bool,
+    /// Explain one kit file's origin instead.
+    pub file: Option<String>,
     pub kit: Option<PathBuf>,
     pub catalog: CatalogRequest,
     pub answers: AnswerSources,
@@ -132,6 +137,8 @@ impl Config {
                     || a.answers.defaults;
                 Command::Explain(ExplainConfig {
                     module: a.module,
+                    layers: a.layers,
+                    file: a.file,
                     kit: a.kit,
                     catalog: catalog_request(a.catalog),
                     answers: answer_sources(a.answers),
@@ -160,7 +167,10 @@ impl Config {
                 offline: a.offline,
                 exit_code: a.exit_code,
             },
-            CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint { path: a.path },
+            CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint {
+                path: a.path,
+                offline: a.offline,
+            },
             CommandArgs::Completions { shell } => Command::Completions(shell),
         };
         Config {

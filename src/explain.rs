@@ -10,13 +10,15 @@ use crate::answers::{self, Asking, Inputs};
 use crate::catalog::Catalog;
 use crate::config::ExplainConfig;
 use crate::error::{Code, Failure};
+use crate::explain_layers;
 use crate::kit::is_kit;
-use crate::kit::State;
+use crate::kit::{CatalogRecord, State};
+use crate::layers;
 use crate::output::Reporter;
 use crate::paths::ANSWERS_FILE;
 use crate::render;
 use crate::selection::{self, Reason};
-use crate::source::{self, CatalogRequest, BUILTIN};
+use crate::source::{self, CatalogRequest, SourceRecord, BUILTIN};
 
 pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
     let kit_dir = match &cfg.kit {
@@ -24,6 +26,8 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         None if !cfg.explicit && is_kit(std::path::Path::new(".")) => Some(".".into()),
         None => None,
     };
+    let stack_of: (SourceRecord, Vec<CatalogRecord>);
+    let mut kit_state: Option<State> = None;
     let (catalog, answers, inputs) = if let Some(kit) = &kit_dir {
         let state = State::read(kit)?;
         let rec = &state.catalog.source;
@@ -52,7 +56,9 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                 rec.commit, loaded.record.commit
             ));
         }
-        let catalog = Catalog::load(loaded.files()?)?;
+        let stack = layers::load_from(loaded, &req, &state.layers, reporter)?;
+        let catalog = stack.catalog()?;
+        stack_of = (stack.record().clone(), stack.bases());
         let mut inputs = Inputs::read_file(&kit.join(ANSWERS_FILE))?;
         if !inputs.has_modules {
             inputs.with = state.selection.with.clone();
@@ -68,10 +74,12 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                 allow_unanswered: false,
             },
         )?;
+        kit_state = Some(state);
         (catalog, answers, inputs)
     } else {
-        let loaded = source::load(&cfg.catalog, reporter)?;
-        let catalog = Catalog::load(loaded.files()?)?;
+        let stack = layers::load(&cfg.catalog, reporter)?;
+        let catalog = stack.catalog()?;
+        stack_of = (stack.record().clone(), stack.bases());
         let inputs = gather_inputs(&cfg.answers)?;
         let answers = answers::resolve(
             &catalog,
@@ -84,6 +92,20 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         )?;
         (catalog, answers, inputs)
     };
+    if cfg.layers {
+        let (top, bases) = &stack_of;
+        return explain_layers::layers(&catalog, top, bases, reporter);
+    }
+    if let Some(path) = &cfg.file {
+        let Some(state) = &kit_state else {
+            return Err(Failure::Usage(
+                "--file explains a file of a kit: run it in the kit's folder or give --kit DIR"
+                    .into(),
+            )
+            .into());
+        };
+        return explain_layers::file(&catalog, state, &answers, path, reporter);
+    }
     let selection = selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     for w in &answers.warnings {
         reporter.warn(w);
@@ -126,7 +148,8 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                     "schema_version": 1, "command": "explain", "module": id, "included": d.included,
                     "why": d.why(), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
                     "requires": m.requires, "conflicts": m.conflicts, "outputs": targets,
-                    "assumed": assumed.json,
+                    "assumed": assumed.json, "origin": m.origin,
+                    "amendments": m.amendments.iter().map(|a| json!({"layer": a.layer, "changes": a.changes})).collect::<Vec<_>>(),
                 }))?
             );
             return Ok(Code::Ok);
@@ -147,6 +170,9 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             m.audiences.join(", "),
             m.challenges.join(", ")
         );
+        if catalog.is_layered() {
+            let _ = writeln!(out, "  from: {}", explain_layers::provenance(m));
+        }
         let _ = writeln!(out, "  decided by: {}", d.why());
         match &m.when {
             Some(c) => {
@@ -188,13 +214,19 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         .unwrap_or(10);
     let mut out = String::new();
     for d in &selection.decisions {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{:<3}  {:<width$}  {}",
             if d.included { "in" } else { "out" },
             d.id,
             d.why()
         );
+        match catalog.module(&d.id).filter(|_| catalog.is_layered()) {
+            Some(m) => {
+                let _ = writeln!(out, "  [{}]", explain_layers::provenance(m));
+            }
+            None => out.push('\n'),
+        }
     }
     crate::out!("{out}");
     Ok(Code::Ok)

@@ -11,7 +11,7 @@ use crate::answers::Answers;
 use crate::catalog::{Catalog, Module};
 use crate::fill;
 use crate::render::RenderedFile;
-use crate::source::SourceRecord;
+use crate::source::{CatalogRecord, SourceRecord};
 
 fn link(path: &str) -> String {
     if path.contains(' ') || path.contains('(') || path.contains(')') {
@@ -53,6 +53,7 @@ fn module_line(m: &Module, files: &[&RenderedFile], catalog: &Catalog) -> String
 pub fn readme(
     catalog: &Catalog,
     record: &SourceRecord,
+    bases: &[CatalogRecord],
     selected: &[&Module],
     files: &[RenderedFile],
     answers: &Answers,
@@ -74,6 +75,27 @@ pub fn readme(
         selected.len(),
         if selected.len() == 1 { "" } else { "s" }
     );
+    if !bases.is_empty() {
+        let below: Vec<String> = bases
+            .iter()
+            .rev()
+            .map(|b| {
+                let c = b
+                    .source
+                    .commit
+                    .strip_prefix("sha256:")
+                    .unwrap_or(&b.source.commit);
+                format!("**{}** {} (`{}`)", b.name, b.version, &c[..c.len().min(12)])
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nThat catalog builds on {}: it adds, changes and hides modules of {} without copying {}.",
+            below.join(", then on "),
+            if bases.len() == 1 { "it" } else { "them" },
+            if bases.len() == 1 { "it" } else { "them" },
+        );
+    }
     out.push_str("\n## Working with this kit\n\n");
     out.push_str("- Edit any file: your changes are kept when the catalog moves on (`ispo update` merges them).\n");
     out.push_str("- Change an answer in `ispo-answers.toml`, then run `ispo update` to re-render what depends on it.\n");
@@ -250,5 +272,18 @@ pub fn sources(catalog: &Catalog, selected: &[&Module]) -> String {
         "\nCatalog: {} {}.",
         catalog.manifest.title, catalog.manifest.version
     );
+    if catalog.is_layered() {
+        let below: Vec<String> = catalog.layers[..catalog.layers.len() - 1]
+            .iter()
+            .rev()
+            .map(|l| format!("{} {}", l.name, l.version))
+            .collect();
+        let _ = writeln!(
+            out,
+            "It builds on the catalog{} {}; each module's file in the kit comes from the catalog named in `ispo explain --file PATH`.",
+            if below.len() == 1 { "" } else { "s" },
+            below.join(", then ")
+        );
+    }
     out
 }

@@ -13,11 +13,12 @@ use crate::config::InitConfig;
 use crate::error::{Code, Failure};
 use crate::fill;
 use crate::kit::{self, KitWrite, State};
+use crate::layers;
 use crate::output::Reporter;
 use crate::paths::SIDECAR;
 use crate::prompt::{Prompter, Terminal};
 use crate::selection::{self, Selection};
-use crate::source::{self};
+use crate::source::{self, CatalogRecord};
 
 pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     // Refuse early, before asking a single question.
@@ -40,12 +41,15 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         .into());
     }
     let inputs = gather_inputs(&cfg.answers)?;
-    let loaded = source::load(&cfg.catalog, reporter)?;
-    let catalog = Catalog::load(loaded.files()?)?;
+    let stack = layers::load(&cfg.catalog, reporter)?;
+    let catalog = stack.catalog()?;
     reporter.debug(format!(
         "catalog {} {} at {}",
-        catalog.manifest.name, catalog.manifest.version, loaded.record.commit
+        catalog.manifest.name,
+        catalog.manifest.version,
+        stack.label()
     ));
+    let bases = stack.bases();
     let mut inputs = inputs;
     for said in selection::follow_renames(&catalog, &mut inputs.with, &mut inputs.without) {
         reporter.warn(said);
@@ -87,12 +91,19 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     let used = used_fills(&selected);
     let mut fills = answers.fills.clone();
     if let Some(p) = terminal.as_mut() {
-        ask_fills(p, &used, &mut fills)?;
+        // Values the company's catalog gives are not asked again.
+        let asked: Vec<FillDecl> = used
+            .iter()
+            .filter(|f| !catalog.fill_values.contains_key(&f.id))
+            .cloned()
+            .collect();
+        ask_fills(p, &asked, &mut fills)?;
     }
 
     let kit = build(
         &catalog,
-        &loaded.record,
+        stack.record(),
+        &bases,
         &answers,
         &selection,
         &fills,
@@ -129,7 +140,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         cfg,
         reporter,
         &catalog,
-        &loaded.record,
+        (stack.record(), &bases),
         &selection,
         &kit,
         &beside,
@@ -142,7 +153,7 @@ fn report(
     cfg: &InitConfig,
     reporter: &Reporter,
     catalog: &Catalog,
-    record: &source::SourceRecord,
+    (record, bases): (&source::SourceRecord, &[CatalogRecord]),
     selection: &Selection,
     kit: &Built,
     beside: &BTreeMap<String, String>,
@@ -185,7 +196,7 @@ fn report(
             "schema_version": 1,
             "command": "init",
             "kit": cfg.dest.display().to_string(),
-            "catalog": catalog_json(catalog, record),
+            "catalog": catalog_json(catalog, record, bases),
             "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),

@@ -20,7 +20,7 @@ use crate::error::Failure;
 pub use crate::paths::check_no_symlinks;
 use crate::paths::{ANSWERS_FILE, SIDECAR, STATE_DIR, STATE_FILE};
 use crate::render::RenderedFile;
-use crate::source::SourceRecord;
+pub use crate::source::CatalogRecord;
 pub use crate::store::sha256;
 use crate::store::{Store, STORE_DIR};
 
@@ -42,20 +42,15 @@ pub struct State {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers_sha256: Option<String>,
     pub catalog: CatalogRecord,
+    /// The catalogs the kit's catalog builds on (`[[extends]]`), lowest
+    /// first; `catalog` is the top of the stack. Empty for one catalog.
+    #[serde(default, rename = "layer", skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<CatalogRecord>,
     pub selection: SelectionRecord,
     #[serde(default, rename = "fill")]
     pub fills: Vec<FillRecord>,
     #[serde(default, rename = "file")]
     pub files: Vec<FileRecord>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CatalogRecord {
-    pub name: String,
-    pub version: String,
-    #[serde(flatten)]
-    pub source: SourceRecord,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +95,12 @@ pub struct FileRecord {
     /// Committed as executable in the catalog (a script).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub executable: bool,
+    /// In a layered catalog: the catalog whose template made the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// In a layered catalog: the catalogs that amended the file's module.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amended_by: Vec<String>,
 }
 
 impl State {

@@ -23,12 +23,14 @@ pub mod error;
 pub mod escape;
 pub mod expansion;
 pub mod explain;
+pub mod explain_layers;
 pub mod fetch;
 pub mod fill;
 pub mod index;
 pub mod init;
 pub mod interrupt;
 pub mod kit;
+pub mod layers;
 pub mod lint;
 pub mod merge;
 pub mod output;
@@ -60,7 +62,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Init(c) => init::run(c, reporter),
         Command::Explain(c) => explain::run(c, reporter),
         Command::Status { kit, check } => status::run(kit, *check, reporter),
-        Command::Lint { path } => catalog_lint::run(path, reporter),
+        Command::Lint { path, offline } => catalog_lint::run(path, *offline, reporter),
         Command::Update(c) => update::run(c, reporter),
         Command::Completions(shell) => completions::run(*shell),
         Command::Check {

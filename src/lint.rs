@@ -378,3 +378,65 @@ fn raw_values_warning(
 
 /// Values ispo adds to every template context.
 const ISPO_VALUES: &[&str] = &["catalog", "modules", "module", "fill"];
+
+/// Where a file of a layered catalog lives for its author: a lower layer's
+/// file is `<layer>:<path>`; a module file a layer replaced or added is
+/// under that layer's `amend/<id>/files/`.
+pub fn shown_path(catalog: &Catalog, path: &str) -> String {
+    if !catalog.is_layered() {
+        return path.to_string();
+    }
+    let top = catalog.layers.last().map_or("", |l| l.name.as_str());
+    let layer = catalog.layer_of(path);
+    let amended = path
+        .strip_prefix("modules/")
+        .and_then(|p| p.split_once('/'))
+        .and_then(|(id, rest)| Some((catalog.module(id)?, rest)))
+        .filter(|(m, _)| m.origin != layer);
+    let local = match amended {
+        Some((m, rest)) => format!("amend/{}/{rest}", m.id),
+        None => path.to_string(),
+    };
+    if layer == top {
+        local
+    } else {
+        format!("{layer}:{local}")
+    }
+}
+
+/// What only a layered catalog can get wrong, as warnings: a replaced file
+/// that upstream changed since, or that now equals upstream's.
+pub fn layer_warnings(catalog: &Catalog) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let top = catalog.layers.last().map_or("", |l| l.name.as_str());
+    for r in &catalog.replacements {
+        let local = format!("amend/{}/files/{}", r.module, r.path);
+        let file = if r.layer == top {
+            local
+        } else {
+            format!("{}:{local}", r.layer)
+        };
+        let below = catalog
+            .module(&r.module)
+            .map_or("the catalog below", |m| m.origin.as_str());
+        let message = if r.redundant {
+            format!("this replacement is now the same as `{below}`'s file: delete it (an accepted contribution shows up this way)")
+        } else {
+            match &r.replaces_sha256 {
+                None => format!(
+                    "replaces `{below}`'s file without saying which version it was made from; add to amend/{}/amend.toml: [[file]] path = \"{}\", replaces_sha256 = \"{}\", so that lint can tell you when `{below}` changes it",
+                    r.module, r.path, r.upstream_sha256
+                ),
+                Some(then) if then != &r.upstream_sha256 => format!(
+                    "`{below}` changed this file since the replacement was made (replaces_sha256 {}, now {}): compare the two, carry its change over, then set replaces_sha256 = \"{}\"",
+                    &then[..then.len().min(12)],
+                    &r.upstream_sha256[..12],
+                    r.upstream_sha256
+                ),
+                Some(_) => continue,
+            }
+        };
+        out.push(Diagnostic::new(&file, 0, 0, message));
+    }
+    out
+}

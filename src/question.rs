@@ -41,6 +41,16 @@ pub struct Question {
     pub max: Option<i64>,
     /// A text answer that may hold line breaks.
     pub multiline: bool,
+    /// A company layer's answer: the question is not asked, and an answers
+    /// file or `--set` still overrides it.
+    pub preset: Option<Preset>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preset {
+    pub value: Answer,
+    /// The catalog (layer) that sets it.
+    pub layer: String,
 }
 
 impl Question {
@@ -371,6 +381,7 @@ mod tests {
                     renamed_from: Vec::new(),
                 })
                 .collect(),
+            preset: None,
             pattern: None,
             min: Some(1),
             max: Some(10),

@@ -33,6 +33,12 @@ pub struct RenderedFile {
     pub bytes: Vec<u8>,
     /// Committed as executable in the catalog: the kit file is too.
     pub executable: bool,
+    /// The catalog path of the template (empty for generated files).
+    pub template: String,
+    /// In a layered catalog: the layer whose template made it.
+    pub layer: Option<String>,
+    /// In a layered catalog: the layers that amended its module.
+    pub amended_by: Vec<String>,
 }
 
 /// Caps that keep a hostile or broken catalog from filling the disk or the
@@ -766,11 +772,23 @@ pub fn render(
                 };
                 total += bytes.len();
                 owners.insert(out_path.clone(), m.id.clone());
+                let mut amended_by: Vec<String> =
+                    m.amendments.iter().map(|a| a.layer.clone()).collect();
+                amended_by.dedup();
                 files.push(RenderedFile {
                     path: out_path,
                     module: m.id.clone(),
                     bytes,
                     executable: catalog.executable.contains(&path),
+                    layer: catalog
+                        .is_layered()
+                        .then(|| catalog.layer_of(&path).to_string()),
+                    amended_by: if catalog.is_layered() {
+                        amended_by
+                    } else {
+                        Vec::new()
+                    },
+                    template: path.clone(),
                 });
             }
         }

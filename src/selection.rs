@@ -138,6 +138,19 @@ pub fn check_overrides(
             if known.contains(&id.as_str()) {
                 continue;
             }
+            if let Some(layer) = catalog.hidden.get(id) {
+                // Leaving out a hidden module asks for nothing.
+                if flag == "--without" {
+                    continue;
+                }
+                let at = origins
+                    .get(id)
+                    .map_or_else(|| flag.to_string(), |o| format!("{}:{}", o.file, o.line));
+                return Err(Failure::Usage(format!(
+                    "{at}: `{id}` cannot be added: the catalog `{layer}` hides it from its kits (`hide` in its catalog.toml)"
+                ))
+                .into());
+            }
             let suggestion = crate::suggest::closest_name(id, known.iter().copied());
             let Some(origin) = origins.get(id) else {
                 let hint = crate::suggest::hint(suggestion);

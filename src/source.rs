@@ -51,6 +51,16 @@ pub struct SourceRecord {
     pub commit: String,
 }
 
+/// What a kit records about one catalog of its stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogRecord {
+    pub name: String,
+    pub version: String,
+    #[serde(flatten)]
+    pub source: SourceRecord,
+}
+
 /// A located catalog: what the kit records, and its files, read on demand
 /// (a no-op update compares commits and never needs them).
 pub struct Loaded {
@@ -68,6 +78,45 @@ enum Pending {
 }
 
 impl Loaded {
+    /// A catalog already read (a folder being linted, say).
+    pub fn ready(record: SourceRecord, files: Files) -> Loaded {
+        Loaded {
+            record,
+            files: Pending::Ready(files),
+        }
+    }
+
+    /// One file of the catalog (its manifest, say) without reading the rest.
+    pub fn file(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        match &self.files {
+            Pending::Ready(files) => Ok(files.get(path).cloned()),
+            Pending::Git {
+                git_dir,
+                commit,
+                inside,
+            } => {
+                let repo = Repository::open(git_dir).with_context(|| {
+                    format!("cannot open the catalog repository {}", git_dir.display())
+                })?;
+                let tree = repo.find_commit(*commit)?.tree()?;
+                let full = if inside.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{inside}/{path}")
+                };
+                let Ok(entry) = tree.get_path(Path::new(&full)) else {
+                    return Ok(None);
+                };
+                if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+                    return Ok(None);
+                }
+                let blob = repo.find_blob(entry.id())?;
+                let bytes = blob.content().to_vec();
+                Ok(Some(bytes))
+            }
+        }
+    }
+
     /// The catalog's files: read from the git objects of the recorded commit
     /// (refusing symlinks and submodules) or as already read.
     pub fn files(&self) -> Result<Files> {

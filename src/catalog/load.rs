@@ -57,13 +57,13 @@ pub fn toml_diag(path: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     }
 }
 
-struct Src<'a> {
-    path: &'a str,
-    text: &'a str,
+pub(super) struct Src<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
 }
 
 impl Src<'_> {
-    fn at<T>(&self, s: &Spanned<T>, message: impl Into<String>) -> Diagnostic {
+    pub fn at<T>(&self, s: &Spanned<T>, message: impl Into<String>) -> Diagnostic {
         Diagnostic::at(self.path, self.text, s.span().start, message)
     }
 
@@ -113,7 +113,7 @@ impl Src<'_> {
         pos.min(self.text.len())
     }
 
-    fn condition(
+    pub fn condition(
         &self,
         s: &Spanned<String>,
         catalog_shapes: &dyn Fn(&str) -> Option<QuestionShape>,
@@ -150,20 +150,24 @@ pub fn is_id(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn is_module_id(s: &str) -> bool {
+pub(super) fn is_module_id(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         && s.len() <= 64
 }
 
-fn is_choice_value(s: &str) -> bool {
+pub(super) fn is_choice_value(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-fn read_text<'a>(files: &'a Files, path: &str, diags: &mut Vec<Diagnostic>) -> Option<&'a str> {
+pub(super) fn read_text<'a>(
+    files: &'a Files,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'a str> {
     let bytes = files.get(path)?;
     match std::str::from_utf8(bytes) {
         Ok(t) => Some(t),
@@ -184,7 +188,93 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
         ));
         return None;
     }
-    let Some(manifest_text) = read_text(&files, "catalog.toml", diags) else {
+    let parts = read_manifest(&files, diags)?;
+    if let Some(first) = parts.extends.first() {
+        diags.push(Diagnostic::at(
+            "catalog.toml",
+            &parts.text,
+            first.name.span().start,
+            format!(
+                "this catalog extends `{}`: it is loaded on top of its bases, not alone",
+                first.name.get_ref()
+            ),
+        ));
+        return None;
+    }
+    if let Some(h) = parts.hide.first() {
+        diags.push(Diagnostic::at(
+            "catalog.toml",
+            &parts.text,
+            h.span().start,
+            "`hide` hides modules of the catalogs this one extends, and it extends none ([[extends]])",
+        ));
+    }
+    let ManifestParts {
+        manifest,
+        audiences,
+        ..
+    } = parts;
+    let questions = load_questions(&files, diags);
+    let challenges = load_challenges(&files, diags);
+    let fills = load_fills(&files, diags);
+    let partials = files
+        .keys()
+        .filter_map(|p| {
+            let name = p.strip_prefix("partials/")?.strip_suffix(".hbs")?;
+            Some(Partial {
+                name: name.to_string(),
+                path: p.clone(),
+            })
+        })
+        .collect();
+
+    let mut catalog = Catalog {
+        manifest,
+        audiences,
+        questions,
+        challenges,
+        fills,
+        partials,
+        modules: Vec::new(),
+        files,
+        executable: BTreeSet::new(),
+        layers: Vec::new(),
+        fill_values: BTreeMap::new(),
+        hidden: BTreeMap::new(),
+        origins: BTreeMap::new(),
+        replacements: Vec::new(),
+    };
+    catalog.layers.push(LayerInfo {
+        name: catalog.manifest.name.clone(),
+        version: catalog.manifest.version.clone(),
+    });
+    let dirs = module_dirs(&catalog.files);
+    if dirs.is_empty() {
+        diags.push(Diagnostic::new(
+            "modules/",
+            0,
+            0,
+            "the catalog has no modules: each module is a folder `modules/<id>/` with a module.toml",
+        ));
+    }
+    catalog.modules = load_modules(&catalog, &dirs, &dirs, diags);
+    catalog.fill_values = fill_values(&catalog, &catalog.files, diags);
+    Some(catalog)
+}
+
+/// `catalog.toml`, read and checked: the manifest, audiences, and what a
+/// layer declares about the catalogs below it.
+pub(super) struct ManifestParts {
+    pub manifest: Manifest,
+    pub audiences: Vec<Audience>,
+    pub extends: Vec<RawExtends>,
+    pub hide: Vec<Spanned<String>>,
+    pub override_partials: Vec<Spanned<String>>,
+    pub text: String,
+}
+
+pub(super) fn read_manifest(files: &Files, diags: &mut Vec<Diagnostic>) -> Option<ManifestParts> {
+    let Some(manifest_text) = read_text(files, "catalog.toml", diags) else {
         if !diags.iter().any(|d| d.file == "catalog.toml") {
             diags.push(Diagnostic::new(
                 "catalog.toml",
@@ -237,6 +327,9 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
             Some(_) => {}
         }
     }
+    let raw_extends = raw_manifest.extends;
+    let raw_hide = raw_manifest.catalog.hide;
+    let raw_overrides = raw_manifest.catalog.override_partials;
     let manifest = Manifest {
         title: raw_manifest
             .catalog
@@ -272,37 +365,18 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
         });
     }
 
-    let questions = load_questions(&files, diags);
-    let challenges = load_challenges(&files, diags);
-    let fills = load_fills(&files, diags);
-    let partials = files
-        .keys()
-        .filter_map(|p| {
-            let name = p.strip_prefix("partials/")?.strip_suffix(".hbs")?;
-            Some(Partial {
-                name: name.to_string(),
-                path: p.clone(),
-            })
-        })
-        .collect();
-
-    let mut catalog = Catalog {
+    Some(ManifestParts {
         manifest,
         audiences,
-        questions,
-        challenges,
-        fills,
-        partials,
-        modules: Vec::new(),
-        files,
-        executable: BTreeSet::new(),
-    };
-    catalog.modules = load_modules(&catalog, diags);
-    Some(catalog)
+        extends: raw_extends,
+        hide: raw_hide,
+        override_partials: raw_overrides,
+        text: manifest_text.to_string(),
+    })
 }
 
 /// Reads and parses an optional catalog file; `None` when it is absent or broken (reported).
-fn read_optional<'a, T: serde::de::DeserializeOwned>(
+pub(super) fn read_optional<'a, T: serde::de::DeserializeOwned>(
     files: &'a Files,
     path: &str,
     diags: &mut Vec<Diagnostic>,
@@ -325,6 +399,28 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
     let src = Src { path, text };
     let mut out: Vec<Question> = Vec::new();
     for rq in raw.question {
+        if out.iter().any(|q| q.id == *rq.id.get_ref()) {
+            diags.push(src.at(
+                &rq.id,
+                format!("question `{}` is declared twice", rq.id.get_ref()),
+            ));
+        }
+        if let Some(q) = build_question(&src, rq, &out, diags) {
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// One question from its TOML form; conditions and defaults may only look
+/// at the questions asked before it (`earlier`).
+pub(super) fn build_question(
+    src: &Src<'_>,
+    rq: RawQuestion,
+    earlier: &[Question],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Question> {
+    {
         let id = rq.id.get_ref().clone();
         if !is_id(&id) {
             diags.push(src.at(&rq.id, format!("question id `{id}` must start with a lowercase letter and use only a-z, 0-9 and `_`")));
@@ -338,9 +434,6 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
                 format!("question id `{id}` is reserved for ispo's own template values"),
             ));
         }
-        if out.iter().any(|q| q.id == id) {
-            diags.push(src.at(&rq.id, format!("question `{id}` is declared twice")));
-        }
         let Some(kind) = QuestionKind::parse(rq.kind.get_ref()) else {
             diags.push(src.at(
                 &rq.kind,
@@ -349,7 +442,7 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
                     rq.kind.get_ref()
                 ),
             ));
-            continue;
+            return None;
         };
         let mut choices = Vec::new();
         let raw_choice_values: BTreeSet<&str> = rq
@@ -440,7 +533,7 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
         }
         // Conditions and defaults may only look at questions asked earlier.
         let earlier_shapes: Vec<(String, QuestionShape)> =
-            out.iter().map(|x| (x.id.clone(), x.shape())).collect();
+            earlier.iter().map(|x| (x.id.clone(), x.shape())).collect();
         let earlier = |q: &str| -> Option<QuestionShape> {
             earlier_shapes
                 .iter()
@@ -463,6 +556,7 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             min: rq.min,
             max: rq.max,
             multiline: rq.multiline.as_ref().is_some_and(|m| *m.get_ref()),
+            preset: None,
         };
         if let Some(m) = &rq.multiline {
             if kind != QuestionKind::Text {
@@ -470,28 +564,13 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             }
         }
         if let Some(d) = &rq.default {
-            match d.get_ref() {
-                toml::Value::String(s) if s.contains("{{") => {
-                    match handlebars::Template::compile(s) {
-                        Ok(_) => question.default = Some(Default::Template(s.clone())),
-                        Err(e) => diags.push(src.at(
-                            d,
-                            format!("default is not a valid template: {}", e.reason()),
-                        )),
-                    }
-                }
-                v => match question.accept_toml(v) {
-                    Ok(a) => question.default = Some(Default::Literal(a)),
-                    Err(e) => diags.push(src.at(d, format!("default of `{id}` is invalid: {e}"))),
-                },
-            }
+            question.default = default_of(src, &question, d, diags);
         }
-        out.push(question);
+        Some(question)
     }
-    out
 }
 
-fn load_challenges(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Challenge> {
+pub(super) fn load_challenges(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Challenge> {
     let path = "challenges.toml";
     let Some((raw, text)) = read_optional::<RawChallenges>(files, path, diags) else {
         return Vec::new();
@@ -581,7 +660,7 @@ fn fill_decls(
     out
 }
 
-fn load_fills(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<FillDecl> {
+pub(super) fn load_fills(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<FillDecl> {
     let path = "fills.toml";
     match read_optional::<RawFills>(files, path, diags) {
         Some((raw, text)) => fill_decls(&Src { path, text }, raw.fill, diags, &|_| false),
@@ -589,24 +668,57 @@ fn load_fills(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<FillDecl> {
     }
 }
 
-fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
-    let mut dirs: BTreeSet<&str> = BTreeSet::new();
-    for path in catalog.files.keys() {
-        if let Some(rest) = path.strip_prefix("modules/") {
-            if let Some((dir, _)) = rest.split_once('/') {
-                dirs.insert(dir);
+/// A question's declared default: a template over earlier answers when it
+/// holds `{{`, else a literal judged like any answer.
+pub(super) fn default_of(
+    src: &Src<'_>,
+    question: &Question,
+    d: &Spanned<toml::Value>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Default> {
+    match d.get_ref() {
+        toml::Value::String(s) if s.contains("{{") => match handlebars::Template::compile(s) {
+            Ok(_) => Some(Default::Template(s.clone())),
+            Err(e) => {
+                diags.push(src.at(
+                    d,
+                    format!("default is not a valid template: {}", e.reason()),
+                ));
+                None
             }
-        }
+        },
+        v => match question.accept_toml(v) {
+            Ok(a) => Some(Default::Literal(a)),
+            Err(e) => {
+                diags.push(src.at(d, format!("default of `{}` is invalid: {e}", question.id)));
+                None
+            }
+        },
     }
-    if dirs.is_empty() {
-        diags.push(Diagnostic::new(
-            "modules/",
-            0,
-            0,
-            "the catalog has no modules: each module is a folder `modules/<id>/` with a module.toml",
-        ));
-    }
+}
+
+/// The module folders under `modules/`.
+pub(super) fn module_dirs(files: &Files) -> BTreeSet<String> {
+    files
+        .keys()
+        .filter_map(|p| p.strip_prefix("modules/")?.split_once('/'))
+        .map(|(dir, _)| dir.to_string())
+        .collect()
+}
+
+/// Loads the modules in `dirs` against the catalog's questions, challenges,
+/// audiences and fill-ins; `requires` and `conflicts` may name any of `known`.
+pub(super) fn load_modules(
+    catalog: &Catalog,
+    dirs: &BTreeSet<String>,
+    known: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Module> {
     let shapes = |q: &str| catalog.shape(q);
+    let origin = catalog
+        .layers
+        .last()
+        .map_or_else(|| catalog.manifest.name.clone(), |l| l.name.clone());
     let mut modules = Vec::new();
     for dir in dirs {
         let path = format!("modules/{dir}/module.toml");
@@ -777,20 +889,30 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
                 upstream,
                 moved,
                 replaces: raw.replaces.into_iter().map(Spanned::into_inner).collect(),
+                origin: origin.clone(),
+                amendments: Vec::new(),
                 dir: format!("modules/{dir}"),
                 files: module_files,
             },
         ));
     }
     // Module references can only be checked once every module is known.
-    let ids: BTreeSet<String> = modules.iter().map(|m| m.4.id.clone()).collect();
+    let ids = known;
     modules
         .into_iter()
         .map(|(requires, conflicts, path, text, mut module)| {
             let src = Src { path: &path, text };
             for (list, what) in [(&requires, "requires"), (&conflicts, "conflicts")] {
                 for r in list {
-                    if !ids.contains(r.get_ref()) {
+                    if let Some(layer) = catalog.hidden.get(r.get_ref()) {
+                        diags.push(src.at(
+                            r,
+                            format!(
+                                "{what} `{}`, which the catalog `{layer}` hides",
+                                r.get_ref()
+                            ),
+                        ));
+                    } else if !ids.contains(r.get_ref()) {
                         diags.push(src.at(r, format!("{what} unknown module `{}`", r.get_ref())));
                     } else if r.get_ref() == &module.id {
                         diags.push(src.at(r, format!("a module cannot name itself in `{what}`")));
@@ -812,4 +934,48 @@ fn load_modules(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Vec<Module> {
             module
         })
         .collect()
+}
+
+/// `[values]` of fills.toml: catalog-wide fill-in values, each for a
+/// declared fill-in, on one line unless the fill-in allows more.
+pub(super) fn fill_values(
+    catalog: &Catalog,
+    files: &Files,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, LayerValue> {
+    let path = "fills.toml";
+    let mut out = BTreeMap::new();
+    let Some(text) = files.get(path).and_then(|b| std::str::from_utf8(b).ok()) else {
+        return out;
+    };
+    let Ok(raw) = parse_toml::<RawFills>(path, text) else {
+        return out; // reported by load_fills
+    };
+    let src = Src { path, text };
+    let decls = catalog.all_fills();
+    let layer = catalog
+        .layers
+        .last()
+        .map_or_else(|| catalog.manifest.name.clone(), |l| l.name.clone());
+    for (id, value) in raw.values {
+        let Some(decl) = decls.get(&id) else {
+            let known: Vec<&str> = decls.keys().map(String::as_str).collect();
+            let hint = crate::suggest::hint(crate::suggest::closest_name(&id, known));
+            diags.push(src.at(&value, format!("`[values]` sets `{id}`, which is not a fill-in of this catalog or the ones it extends{hint}")));
+            continue;
+        };
+        let v = value.get_ref();
+        if let Err(why) = crate::question::check_value(v, decl.multiline) {
+            diags.push(src.at(&value, format!("the value of `{id}`: {why}")));
+            continue;
+        }
+        out.insert(
+            id,
+            LayerValue {
+                value: v.clone(),
+                layer: layer.clone(),
+            },
+        );
+    }
+    out
 }

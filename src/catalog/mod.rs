@@ -1,6 +1,7 @@
 //! The catalog: its model (`model`), the serde shapes of its TOML files
 //! (`raw`), the refusal of anything that would run code (`refuse`), and
-//! loading with every consistency check (`load`).
+//! loading with every consistency check (`load`), and a stack of catalogs
+//! where each layer adds to, amends and hides parts of the ones below (`overlay`).
 //!
 //! Layout (format 1, see docs/catalog-format.md):
 //! `catalog.toml`, `questions.toml`, `challenges.toml`, `fills.toml`,
@@ -10,6 +11,7 @@
 
 pub mod load;
 pub mod model;
+pub mod overlay;
 pub mod raw;
 pub mod refuse;
 

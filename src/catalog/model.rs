@@ -107,6 +107,10 @@ pub struct Module {
     pub moved: BTreeMap<String, String>,
     /// Ids this module had before: recorded overrides naming them follow it.
     pub replaces: Vec<String>,
+    /// The layer (catalog name) that declares the module.
+    pub origin: String,
+    /// What higher layers changed, in stack order.
+    pub amendments: Vec<Amendment>,
     /// `modules/<id>`
     pub dir: String,
     /// Paths relative to `modules/<id>/files/`.
@@ -121,6 +125,28 @@ impl Module {
     pub fn is_raw(&self, rel: &str) -> bool {
         self.raw.is_match(rel)
     }
+}
+
+/// One layer's changes to a module of a lower layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amendment {
+    pub layer: String,
+    /// In words: `title`, `when_and`, `1 file replaced`...
+    pub changes: Vec<String>,
+}
+
+/// One catalog of the stack a kit is made from, lowest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// A value given by a layer rather than by the kit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerValue {
+    pub value: String,
+    pub layer: String,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +168,33 @@ pub struct Catalog {
     /// Catalog paths committed as executable (a script): the kit file is
     /// executable too.
     pub executable: std::collections::BTreeSet<String>,
+    /// The stack, lowest first; a catalog that extends nothing is one layer.
+    pub layers: Vec<LayerInfo>,
+    /// Catalog-wide fill-in values (`[values]` of fills.toml), by fill-in id.
+    pub fill_values: BTreeMap<String, LayerValue>,
+    /// Modules of lower layers that a layer hides: id → the hiding layer.
+    pub hidden: BTreeMap<String, String>,
+    /// Catalog paths a higher layer provided (a replaced or added file, a
+    /// partial): path → layer. Other files come from their module's origin.
+    pub origins: BTreeMap<String, String>,
+    /// Files of lower layers that a layer replaces, for lint.
+    pub replacements: Vec<Replacement>,
+}
+
+/// A module file a layer replaces (`amend/<id>/files/<path>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub layer: String,
+    pub module: String,
+    /// Relative to the module's `files/`.
+    pub path: String,
+    /// SHA-256 of the lower layer's file now.
+    pub upstream_sha256: String,
+    /// SHA-256 of the lower layer's file the replacement was made from, as
+    /// amend.toml records it (`[[file]] replaces_sha256`).
+    pub replaces_sha256: Option<String>,
+    /// The replacement equals the lower layer's file: it can go.
+    pub redundant: bool,
 }
 
 impl Catalog {
@@ -190,6 +243,26 @@ impl Catalog {
                 format!("not UTF-8 text (byte {}); list binary files under `raw` so they are copied as they are", e.valid_up_to()),
             )
         })
+    }
+
+    /// Whether the catalog is built from more than one layer.
+    pub fn is_layered(&self) -> bool {
+        self.layers.len() > 1
+    }
+
+    /// The layer whose file is at `path` in the effective catalog.
+    pub fn layer_of(&self, path: &str) -> &str {
+        if let Some(l) = self.origins.get(path) {
+            return l;
+        }
+        let module = path
+            .strip_prefix("modules/")
+            .and_then(|p| p.split_once('/'))
+            .and_then(|(id, _)| self.module(id));
+        match module {
+            Some(m) => &m.origin,
+            None => self.layers.first().map_or("", |l| l.name.as_str()),
+        }
     }
 
     pub fn shape(&self, id: &str) -> Option<QuestionShape> {

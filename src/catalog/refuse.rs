@@ -30,8 +30,10 @@ pub fn refuse_code(files: &Files) -> Result<(), Failure> {
     let mut found = Vec::new();
     let mut controls = Vec::new();
     for (path, bytes) in files {
+        // A module's folder, or a layer's amendment of one (`amend/<id>/`).
         let module_part = path
             .strip_prefix("modules/")
+            .or_else(|| path.strip_prefix("amend/"))
             .and_then(|p| p.split('/').nth(1));
         if path.starts_with("hooks/") || module_part == Some("hooks") {
             found.push(format!("`{path}` (a hooks folder)"));

@@ -8,8 +8,8 @@ use serde_json::json;
 use crate::config::{AnswerSources, Mode, UpdateConfig};
 use crate::error::Code;
 use crate::kit::State;
+use crate::layers;
 use crate::output::Reporter;
-use crate::source;
 
 use super::request::{request, short};
 
@@ -28,10 +28,12 @@ pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) 
         allow_dirty: true,
         restore: Vec::new(),
     };
-    let loaded = source::load(&request(&cfg, &state), reporter)?;
+    let stack = layers::load(&request(&cfg, &state), reporter)?;
+    let loaded = &stack.top().loaded;
     let old = &state.catalog.source.commit;
     let new = &loaded.record.commit;
-    let available = old != new;
+    // A layer below may move while the top stays (a branch it follows).
+    let available = old != new || stack.bases() != state.layers;
     if reporter.json {
         crate::outln!(
             "{}",

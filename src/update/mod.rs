@@ -30,7 +30,8 @@ use crate::assemble::{build, catalog_json, Built};
 use crate::catalog::Catalog;
 use crate::config::{Mode, UpdateConfig};
 use crate::error::{Code, Failure};
-use crate::kit::{self, sidecar_path, State};
+use crate::kit::{self, sidecar_path, CatalogRecord, State};
+use crate::layers::{self, Stack};
 use crate::merge;
 use crate::output::Reporter;
 use crate::paths::{ANSWERS_FILE, SIDECAR};
@@ -58,7 +59,9 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     if cfg.mode == Mode::Apply && !cfg.allow_dirty {
         check_clean(&cfg.kit)?;
     }
-    let loaded = source::load(&request(cfg, &state), reporter)?;
+    let stack = layers::load(&request(cfg, &state), reporter)?;
+    let loaded = &stack.top().loaded;
+    let bases = stack.bases();
     let old = &state.catalog.source;
     if old.source == loaded.record.source
         && !old.commit.starts_with("sha256:")
@@ -71,10 +74,10 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             ));
         }
     }
-    if is_noop(cfg, &state, &loaded.record) {
+    if is_noop(cfg, &state, &loaded.record, &bases) {
         reporter.note(format!(
             "up to date: the catalog is still at {} and ispo-answers.toml is unchanged",
-            short(&loaded.record.commit)
+            stack.label()
         ));
         if reporter.json {
             crate::outln!(
@@ -86,13 +89,13 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         }
         return Ok(Code::Ok);
     }
-    let catalog = Catalog::load(loaded.files()?)?;
+    let catalog = stack.catalog()?;
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
-    let (built, fills) = render_new(cfg, &catalog, &loaded.record, &inputs, reporter)?;
+    let (built, fills) = render_new(cfg, &catalog, &stack, &inputs, reporter)?;
     let (old_bases, ours, on_disk) = read_kit(cfg, &state, &built)?;
     let restore = restores(cfg);
-    let base_label = format!("base (catalog {})", short(&old.commit));
-    let theirs_label = format!("catalog {}", short(&loaded.record.commit));
+    let base_label = format!("base (catalog {})", old_label(&state));
+    let theirs_label = format!("catalog {}", stack.label());
     let mine = crate::answers::mine_matcher(&inputs.mine);
     let declared_moves: BTreeMap<String, String> = catalog
         .modules
@@ -127,7 +130,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
                     "command": "diff",
                     "kit": cfg.kit.display().to_string(),
                     "from": old.commit,
-                    "catalog": catalog_json(&catalog, &loaded.record),
+                    "catalog": catalog_json(&catalog, &loaded.record, &bases),
                     "conflicts": conflicts,
                     "files": crate::diff::json(&changes),
                 });
@@ -157,7 +160,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "command": if cfg.mode == Mode::DryRun { "update --dry-run" } else { "update" },
             "kit": cfg.kit.display().to_string(),
             "from": old.commit,
-            "catalog": catalog_json(&catalog, &loaded.record),
+            "catalog": catalog_json(&catalog, &loaded.record, &bases),
             "summary": counts,
             "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| {
                 let mut f = json!({"path": p.path, "action": p.action.label()});
@@ -236,7 +239,7 @@ fn inputs(
 fn render_new(
     cfg: &UpdateConfig,
     catalog: &Catalog,
-    record: &SourceRecord,
+    stack: &Stack,
     inputs: &Inputs,
     reporter: &Reporter,
 ) -> Result<(Built, BTreeMap<String, String>)> {
@@ -257,7 +260,15 @@ fn render_new(
     }
     let selection = selection::select(catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     let fills = answers.fills.clone();
-    let mut built = build(catalog, record, &answers, &selection, &fills, &inputs.mine)?;
+    let mut built = build(
+        catalog,
+        stack.record(),
+        &stack.bases(),
+        &answers,
+        &selection,
+        &fills,
+        &inputs.mine,
+    )?;
     // The answers file is the user's too: their comments and layout stay.
     if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
         built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);
@@ -323,7 +334,12 @@ fn restores(cfg: &UpdateConfig) -> Vec<String> {
 /// Nothing to do: same catalog commit, same answers file, same ispo, no
 /// flags that change anything, and no conflict waiting in the kit. Costs the
 /// fetch plus reading the kit, instead of a render.
-fn is_noop(cfg: &UpdateConfig, state: &State, record: &SourceRecord) -> bool {
+fn is_noop(
+    cfg: &UpdateConfig,
+    state: &State,
+    record: &SourceRecord,
+    bases: &[CatalogRecord],
+) -> bool {
     let a = &cfg.answers;
     let flags = a.file.is_some()
         || !a.sets.is_empty()
@@ -336,6 +352,7 @@ fn is_noop(cfg: &UpdateConfig, state: &State, record: &SourceRecord) -> bool {
         || state.ispo_version != env!("CARGO_PKG_VERSION")
         || state.format != kit::STATE_FORMAT
         || record != &state.catalog.source
+        || bases != state.layers.as_slice()
     {
         return false;
     }
@@ -348,6 +365,18 @@ fn is_noop(cfg: &UpdateConfig, state: &State, record: &SourceRecord) -> bool {
         !f.stale
             && fs::read(cfg.kit.join(&f.path)).map_or(true, |b| !merge::has_conflict_markers(&b))
     })
+}
+
+/// The catalog the kit was made from, as conflict labels name it.
+fn old_label(state: &State) -> String {
+    if state.layers.is_empty() {
+        return short(&state.catalog.source.commit);
+    }
+    let top = std::iter::once(&state.catalog);
+    crate::layers::describe(
+        top.chain(state.layers.iter().rev())
+            .map(|l| (&l.name, &l.version, &l.source.commit)),
+    )
 }
 
 fn commit_reachable(record: &SourceRecord, commit: &str) -> Option<bool> {

@@ -29,7 +29,7 @@ impl jsonschema::Retrieve for LocalSchemas {
 }
 
 #[track_caller]
-fn validate(schema: &str, run: &Run) -> Value {
+pub fn validate(schema: &str, run: &Run) -> Value {
     let doc: Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", run.stdout));
     let text = std::fs::read_to_string(schemas_dir().join(schema)).unwrap();

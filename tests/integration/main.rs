@@ -17,6 +17,7 @@ mod init;
 mod json_contract;
 mod kit_storage;
 mod kits;
+mod layers;
 mod limits;
 mod lint;
 mod network;
