@@ -119,6 +119,9 @@ pub enum CommandArgs {
     /// Commands for catalog authors
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Commands for a catalog's modules
+    #[command(subcommand)]
+    Module(ModuleCommand),
     /// Print a shell completion script (e.g. `ispo completions bash > /etc/bash_completion.d/ispo`)
     Completions {
         #[arg(value_enum)]
@@ -130,6 +133,49 @@ pub enum CommandArgs {
 pub enum CatalogCommand {
     /// Check a catalog (schema, conditions, templates, paths) without rendering a kit
     Lint(LintArgs),
+    /// Create a company catalog on top of another one (lint-clean, ready to amend)
+    New(CatalogNewArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModuleCommand {
+    /// Create a lint-clean module (module.toml, a template, a condition stub, a fill-in) in a catalog folder
+    New(ModuleNewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogNewArgs {
+    /// The folder to create (it must not exist, or be empty)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The catalog it builds on: `builtin`, a git URL or a folder, optionally followed by `@REF` (a tag or branch without `/`)
+    #[arg(long, value_name = "SOURCE[@REF]", default_value = "builtin")]
+    pub extends: String,
+    /// The base's branch, tag or commit (instead of `@REF`)
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// The folder inside the base's repository that holds its catalog.toml
+    #[arg(long, value_name = "DIR")]
+    pub subdir: Option<String>,
+    /// The new catalog's name [default: from DIR]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the base from the cache, never the network
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModuleNewArgs {
+    /// The new module's id (lowercase letters, digits, `-` and `_`)
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The catalog folder (the one holding catalog.toml)
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub catalog: PathBuf,
+    /// For a catalog that extends others: read them from the cache, never the network
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::arguments::{AnswerArgs, Arguments, CatalogArgs, CatalogCommand, ColorArg, CommandArgs};
+use crate::arguments::{
+    AnswerArgs, Arguments, CatalogArgs, CatalogCommand, ColorArg, CommandArgs, ModuleCommand,
+};
 use crate::output::ColorChoice;
 use crate::source::CatalogRequest;
 
@@ -34,7 +36,22 @@ pub enum Command {
         path: PathBuf,
         offline: bool,
     },
+    CatalogNew(CatalogNewConfig),
+    ModuleNew {
+        id: String,
+        catalog: PathBuf,
+        offline: bool,
+    },
     Completions(clap_complete::Shell),
+}
+
+/// `ispo catalog new`.
+#[derive(Debug, Clone)]
+pub struct CatalogNewConfig {
+    pub dir: PathBuf,
+    /// The base, as `--catalog` would take it (`None`: the built-in catalog).
+    pub base: CatalogRequest,
+    pub name: Option<String>,
 }
 
 /// Where answers come from, before any is read.
@@ -70,6 +87,18 @@ pub struct ExplainConfig {
     pub answers: AnswerSources,
     /// True when catalog or answer flags were given, so no kit is implied.
     pub explicit: bool,
+}
+
+/// `SOURCE@REF`: the part after the last `@` is a ref when it holds no `:`
+/// and no `/` (so `git@host:org/c.git` and `https://me@host/c.git` stay
+/// whole, `git@host:org/c.git@v2` does not); a ref with `/` takes `--ref`.
+fn split_ref(s: &str) -> (String, Option<String>) {
+    match s.rsplit_once('@') {
+        Some((loc, r)) if !loc.is_empty() && !r.is_empty() && !r.contains([':', '/']) => {
+            (loc.to_string(), Some(r.to_string()))
+        }
+        _ => (s.to_string(), None),
+    }
 }
 
 fn catalog_request(a: CatalogArgs) -> CatalogRequest {
@@ -169,6 +198,26 @@ impl Config {
             },
             CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint {
                 path: a.path,
+                offline: a.offline,
+            },
+            CommandArgs::Catalog(CatalogCommand::New(a)) => {
+                let (location, at_ref) = split_ref(&a.extends);
+                let reference = a.reference.or(at_ref);
+                Command::CatalogNew(CatalogNewConfig {
+                    dir: a.dir,
+                    base: CatalogRequest {
+                        location: Some(location).filter(|l| l != crate::source::BUILTIN),
+                        reference,
+                        subdir: a.subdir,
+                        offline: a.offline,
+                        interactive: crate::prompt::may_prompt(json),
+                    },
+                    name: a.name,
+                })
+            }
+            CommandArgs::Module(ModuleCommand::New(a)) => Command::ModuleNew {
+                id: a.id,
+                catalog: a.catalog,
                 offline: a.offline,
             },
             CommandArgs::Completions { shell } => Command::Completions(shell),

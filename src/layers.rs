@@ -45,7 +45,14 @@ impl Stack {
 
     /// The layers below the top, as the kit records them.
     pub fn bases(&self) -> Vec<CatalogRecord> {
-        self.layers[..self.layers.len() - 1]
+        let mut all = self.records();
+        all.pop();
+        all
+    }
+
+    /// Every layer, lowest first, as a kit records them.
+    pub fn records(&self) -> Vec<CatalogRecord> {
+        self.layers
             .iter()
             .map(|l| CatalogRecord {
                 name: l.name.clone(),

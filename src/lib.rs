@@ -38,6 +38,7 @@ pub mod paths;
 pub mod prompt;
 pub mod question;
 pub mod render;
+pub mod scaffold;
 pub mod selection;
 pub mod skeleton;
 pub mod source;
@@ -63,6 +64,12 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Explain(c) => explain::run(c, reporter),
         Command::Status { kit, check } => status::run(kit, *check, reporter),
         Command::Lint { path, offline } => catalog_lint::run(path, *offline, reporter),
+        Command::CatalogNew(c) => scaffold::catalog_new(c, reporter),
+        Command::ModuleNew {
+            id,
+            catalog,
+            offline,
+        } => scaffold::module_new(id, catalog, *offline, reporter),
         Command::Update(c) => update::run(c, reporter),
         Command::Completions(shell) => completions::run(*shell),
         Command::Check {

@@ -15,5 +15,5 @@ pub mod overlay;
 pub mod raw;
 pub mod refuse;
 
-pub use load::{is_id, parse_toml, toml_diag};
+pub use load::{is_id, is_module_id, parse_toml, toml_diag};
 pub use model::*;

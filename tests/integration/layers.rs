@@ -659,3 +659,86 @@ fn explain_tells_where_modules_and_files_come_from() {
     );
     assert_eq!(doc["catalog"]["layers"][0]["name"], "fixture");
 }
+
+#[test]
+fn new_catalogs_and_modules_are_lint_clean_from_the_start() {
+    let env = Env::new();
+    // On the built-in catalog: five commands from nothing to a kit.
+    env.ispo(&["catalog", "new", "acme-catalog"])
+        .ok()
+        .stderr_has("Created catalog `acme` in acme-catalog on ispo-default");
+    env.ispo(&[
+        "module",
+        "new",
+        "acme-escalation",
+        "--catalog",
+        "acme-catalog",
+    ])
+    .ok();
+    let lint = env.ispo(&["catalog", "lint", "acme-catalog"]);
+    lint.ok().stderr_has("Checked acme 0.1.0 on ispo-default ");
+    assert!(!lint.stderr.contains("warning"), "{}", lint.stderr);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        "acme-catalog",
+        "--defaults",
+        "--set",
+        "company_name=Acme",
+        "-q",
+    ])
+    .ok();
+    assert!(env
+        .read("kit/docs/acme-escalation.md")
+        .contains("Owner: ISPO-FILL(acme_escalation_owner)"));
+
+    // On a git catalog at a tag, named explicitly.
+    let base = fixture_repo(&env);
+    base.tag("v1");
+    env.ispo(&[
+        "catalog",
+        "new",
+        "unit",
+        "--extends",
+        &format!("{}@v1", base.path()),
+        "--name",
+        "payments",
+    ])
+    .ok();
+    let manifest = env.read("unit/catalog.toml");
+    assert!(
+        manifest.contains("name = \"fixture\"\nsource = "),
+        "{manifest}"
+    );
+    assert!(manifest.contains("ref = \"v1\"\n"), "{manifest}");
+    env.ispo(&["module", "new", "runbook", "--catalog", "unit"])
+        .ok();
+    env.ispo(&["catalog", "lint", "unit"]).ok();
+    std::fs::remove_dir_all(env.path("kit")).unwrap();
+    env.init_kit(env.path("unit").to_str().unwrap(), &[]).ok();
+    assert!(env.exists("kit/docs/runbook.md"));
+
+    // What is refused, with nothing written.
+    env.ispo(&["module", "new", "charter", "--catalog", "unit"])
+        .code(4)
+        .stderr_has("module `charter` already exists: it comes from the catalog `fixture`: amend it in amend/charter/ instead");
+    env.ispo(&["module", "new", "Bad Id", "--catalog", "unit"])
+        .code(2)
+        .stderr_has("`Bad Id` is not a module id");
+    env.ispo(&["catalog", "new", "unit"])
+        .code(4)
+        .stderr_has("exists and is not empty");
+    env.ispo(&[
+        "catalog",
+        "new",
+        "other",
+        "--extends",
+        base.path(),
+        "--name",
+        "fixture",
+    ])
+    .code(2)
+    .stderr_has("a name other than the base's (`fixture`)");
+    assert!(!env.exists("other"));
+}

@@ -88,6 +88,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "explain",
             "status",
             "catalog_lint",
+            "scaffold",
             "completions",
         ],
     ),
