@@ -135,6 +135,8 @@ pub enum CatalogCommand {
     Lint(LintArgs),
     /// Create a company catalog on top of another one (lint-clean, ready to amend)
     New(CatalogNewArgs),
+    /// Merge upstream's changes into the files a company catalog replaces (amend/<id>/files/)
+    Refresh(LintArgs),
 }
 
 #[derive(Debug, Subcommand)]

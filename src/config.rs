@@ -37,6 +37,10 @@ pub enum Command {
         offline: bool,
     },
     CatalogNew(CatalogNewConfig),
+    Refresh {
+        path: PathBuf,
+        offline: bool,
+    },
     ModuleNew {
         id: String,
         catalog: PathBuf,
@@ -197,6 +201,10 @@ impl Config {
                 exit_code: a.exit_code,
             },
             CommandArgs::Catalog(CatalogCommand::Lint(a)) => Command::Lint {
+                path: a.path,
+                offline: a.offline,
+            },
+            CommandArgs::Catalog(CatalogCommand::Refresh(a)) => Command::Refresh {
                 path: a.path,
                 offline: a.offline,
             },

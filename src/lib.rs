@@ -37,6 +37,7 @@ pub mod output;
 pub mod paths;
 pub mod prompt;
 pub mod question;
+pub mod refresh;
 pub mod render;
 pub mod scaffold;
 pub mod selection;
@@ -65,6 +66,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Status { kit, check } => status::run(kit, *check, reporter),
         Command::Lint { path, offline } => catalog_lint::run(path, *offline, reporter),
         Command::CatalogNew(c) => scaffold::catalog_new(c, reporter),
+        Command::Refresh { path, offline } => refresh::run(path, *offline, reporter),
         Command::ModuleNew {
             id,
             catalog,

@@ -428,7 +428,7 @@ pub fn layer_warnings(catalog: &Catalog) -> Vec<Diagnostic> {
                     r.module, r.path, r.upstream_sha256
                 ),
                 Some(then) if then != &r.upstream_sha256 => format!(
-                    "`{below}` changed this file since the replacement was made (replaces_sha256 {}, now {}): compare the two, carry its change over, then set replaces_sha256 = \"{}\"",
+                    "`{below}` changed this file since the replacement was made (replaces_sha256 {}, now {}): `ispo catalog refresh` merges its change into the replacement (or carry it over by hand and set replaces_sha256 = \"{}\")",
                     &then[..then.len().min(12)],
                     &r.upstream_sha256[..12],
                     r.upstream_sha256

@@ -188,6 +188,11 @@ pub struct Replacement {
     pub module: String,
     /// Relative to the module's `files/`.
     pub path: String,
+    /// The layer whose file is replaced, and its path in that layer
+    /// (`modules/<id>/files/...`, or `amend/<id>/files/...` for a layer that
+    /// itself replaced it).
+    pub below: String,
+    pub below_path: String,
     /// SHA-256 of the lower layer's file now.
     pub upstream_sha256: String,
     /// SHA-256 of the lower layer's file the replacement was made from, as

@@ -669,7 +669,19 @@ fn amend_files(
                 continue;
             }
             let upstream = cat.files.get(&target).cloned().unwrap_or_default();
-            note_replacement(cat, layer, &id, rel, &upstream, bytes, decl.copied());
+            let below = cat.layer_of(&target).to_string();
+            let below_path = if cat.modules[index].origin == below {
+                target.clone()
+            } else {
+                format!("amend/{id}/files/{rel}")
+            };
+            note_replacement(
+                cat,
+                (layer, &id, rel),
+                (below, below_path),
+                (&upstream, bytes),
+                decl.copied(),
+            );
             replaced += 1;
         } else {
             if let Some(sha) = decl.and_then(|d| d.replaces_sha256.as_ref()) {
@@ -717,11 +729,9 @@ fn amend_files(
 /// changed it since the replacement was made, or the replacement now equals it.
 fn note_replacement(
     cat: &mut Catalog,
-    layer: &str,
-    module: &str,
-    rel: &str,
-    upstream: &[u8],
-    ours: &[u8],
+    (layer, module, rel): (&str, &str, &str),
+    (below, below_path): (String, String),
+    (upstream, ours): (&[u8], &[u8]),
     decl: Option<&RawAmendFile>,
 ) {
     use sha2::{Digest, Sha256};
@@ -730,6 +740,8 @@ fn note_replacement(
         layer: layer.to_string(),
         module: module.to_string(),
         path: rel.to_string(),
+        below,
+        below_path,
         upstream_sha256: now,
         replaces_sha256: decl.and_then(|d| d.replaces_sha256.as_ref().map(|s| s.get_ref().clone())),
         redundant: upstream == ours,

@@ -742,3 +742,92 @@ fn new_catalogs_and_modules_are_lint_clean_from_the_start() {
     .stderr_has("a name other than the base's (`fixture`)");
     assert!(!env.exists("other"));
 }
+
+#[test]
+fn refresh_merges_upstream_changes_into_replaced_files() {
+    let env = Env::new();
+    let base = fixture_repo(&env);
+    let charter = "modules/charter/files/program/CHARTER.md";
+    let original = std::fs::read_to_string(base.dir.join(charter)).unwrap();
+    let ours = original.replace(
+        "Sponsor: {{fill.sponsor}}",
+        "Sponsor: {{fill.sponsor}} (Acme board)",
+    );
+    let amend = format!(
+        "# Acme's charter.\ntitle = \"Acme charter\"\n\n[[file]]\npath = \"program/CHARTER.md\"\n# made from fixture 1.0.0\nreplaces_sha256 = \"{}\"\n",
+        ispo::kit::sha256(original.as_bytes())
+    );
+    let top = variant(
+        &env,
+        "acme",
+        base.path(),
+        &[
+            ("amend/charter/files/program/CHARTER.md", &ours),
+            ("amend/charter/amend.toml", &amend),
+        ],
+    );
+    env.ispo(&["catalog", "refresh", top.path()])
+        .ok()
+        .stderr_has("no replaced file has changed upstream");
+
+    // Upstream changes another line: merged cleanly, the hash moves on.
+    let theirs = original.replace("Engineers: {{engineers}}", "Engineers: about {{engineers}}");
+    base.commit(&[(charter, &theirs)], "charter v2");
+    env.ispo(&["catalog", "lint", top.path()])
+        .ok()
+        .stderr_has("changed this file since the replacement was made");
+    env.ispo(&["catalog", "refresh", top.path()])
+        .ok()
+        .stderr_has("amend/charter/files/program/CHARTER.md: upstream's change is in");
+    let merged =
+        std::fs::read_to_string(top.dir.join("amend/charter/files/program/CHARTER.md")).unwrap();
+    assert_eq!(
+        merged,
+        original
+            .replace(
+                "Sponsor: {{fill.sponsor}}",
+                "Sponsor: {{fill.sponsor}} (Acme board)"
+            )
+            .replace("Engineers: {{engineers}}", "Engineers: about {{engineers}}")
+    );
+    let amend_now = std::fs::read_to_string(top.dir.join("amend/charter/amend.toml")).unwrap();
+    assert!(
+        amend_now.contains("# made from fixture 1.0.0\n"),
+        "comments stay: {amend_now}"
+    );
+    assert!(
+        amend_now.contains(&format!(
+            "replaces_sha256 = \"{}\"",
+            ispo::kit::sha256(theirs.as_bytes())
+        )),
+        "{amend_now}"
+    );
+    let lint = env.ispo(&["catalog", "lint", top.path()]);
+    assert!(
+        !lint.ok().stderr.contains("changed this file"),
+        "{}",
+        lint.stderr
+    );
+
+    // Upstream changes the line Acme changed: conflict markers, exit 3.
+    top.commit(&[], "refreshed");
+    let clash = theirs.replace(
+        "Sponsor: {{fill.sponsor}}",
+        "Sponsor and deputy: {{fill.sponsor}}",
+    );
+    base.commit(&[(charter, &clash)], "charter v3");
+    env.ispo(&["catalog", "refresh", top.path()])
+        .code(3)
+        .stderr_has("resolve the conflict markers");
+    let marked =
+        std::fs::read_to_string(top.dir.join("amend/charter/files/program/CHARTER.md")).unwrap();
+    assert!(
+        marked.contains("<<<<<<< acme (your replacement)\n"),
+        "{marked}"
+    );
+    assert!(
+        marked.contains("||||||| fixture (the version replaced)\n"),
+        "{marked}"
+    );
+    assert!(marked.contains(">>>>>>> fixture now\n"), "{marked}");
+}

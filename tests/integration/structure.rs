@@ -89,6 +89,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "status",
             "catalog_lint",
             "scaffold",
+            "refresh",
             "completions",
         ],
     ),
