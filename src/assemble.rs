@@ -82,7 +82,19 @@ pub fn build(
         .map(|(id, v)| (id.clone(), v.value.clone()))
         .collect();
     values.extend(fills.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let mut files = render::render(catalog, &selected, answers, &values)?;
+    let mut files = render::render(catalog, &selected, answers, &values).map_err(|e| {
+        // A layer's file is named where its author keeps it.
+        match e.downcast::<crate::error::Failure>() {
+            Ok(crate::error::Failure::Invalid(mut diags)) => {
+                for d in &mut diags {
+                    d.file = catalog.shown_path(&d.file);
+                }
+                crate::error::Failure::Invalid(diags).into()
+            }
+            Ok(other) => other.into(),
+            Err(e) => e,
+        }
+    })?;
     let readme = index::readme(catalog, record, bases, &selected, &files, answers);
     let sources = index::sources(catalog, &selected);
     files.push(RenderedFile {

@@ -30,7 +30,7 @@ pub fn run(path: &std::path::Path, offline: bool, reporter: &Reporter) -> Result
     let (mut errors, mut warnings) = lint::lint(&catalog);
     warnings.extend(lint::layer_warnings(&catalog));
     for d in errors.iter_mut().chain(warnings.iter_mut()) {
-        d.file = lint::shown_path(&catalog, &d.file);
+        d.file = catalog.shown_path(&d.file);
     }
     for w in &warnings {
         reporter.warn(w);

@@ -170,9 +170,7 @@ pub fn file(
         .as_deref()
         .map(|t| catalog.layer_of(t).to_string())
         .or_else(|| rec.layer.clone());
-    let shown_template = template
-        .as_deref()
-        .map(|t| crate::lint::shown_path(catalog, t));
+    let shown_template = template.as_deref().map(|t| catalog.shown_path(t));
     let fills: Vec<(String, String, Option<String>)> = module
         .map(|m| {
             m.fills

@@ -379,31 +379,6 @@ fn raw_values_warning(
 /// Values ispo adds to every template context.
 const ISPO_VALUES: &[&str] = &["catalog", "modules", "module", "fill"];
 
-/// Where a file of a layered catalog lives for its author: a lower layer's
-/// file is `<layer>:<path>`; a module file a layer replaced or added is
-/// under that layer's `amend/<id>/files/`.
-pub fn shown_path(catalog: &Catalog, path: &str) -> String {
-    if !catalog.is_layered() {
-        return path.to_string();
-    }
-    let top = catalog.layers.last().map_or("", |l| l.name.as_str());
-    let layer = catalog.layer_of(path);
-    let amended = path
-        .strip_prefix("modules/")
-        .and_then(|p| p.split_once('/'))
-        .and_then(|(id, rest)| Some((catalog.module(id)?, rest)))
-        .filter(|(m, _)| m.origin != layer);
-    let local = match amended {
-        Some((m, rest)) => format!("amend/{}/{rest}", m.id),
-        None => path.to_string(),
-    };
-    if layer == top {
-        local
-    } else {
-        format!("{layer}:{local}")
-    }
-}
-
 /// What only a layered catalog can get wrong, as warnings: a replaced file
 /// that upstream changed since, or that now equals upstream's.
 pub fn layer_warnings(catalog: &Catalog) -> Vec<Diagnostic> {

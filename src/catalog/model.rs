@@ -255,6 +255,31 @@ impl Catalog {
         self.layers.len() > 1
     }
 
+    /// Where a file of a layered catalog lives for its author: a lower layer's
+    /// file is `<layer>:<path>`; a module file a layer replaced or added is
+    /// under that layer's `amend/<id>/files/`.
+    pub fn shown_path(&self, path: &str) -> String {
+        if !self.is_layered() {
+            return path.to_string();
+        }
+        let top = self.layers.last().map_or("", |l| l.name.as_str());
+        let layer = self.layer_of(path);
+        let amended = path
+            .strip_prefix("modules/")
+            .and_then(|p| p.split_once('/'))
+            .and_then(|(id, rest)| Some((self.module(id)?, rest)))
+            .filter(|(m, _)| m.origin != layer);
+        let local = match amended {
+            Some((m, rest)) => format!("amend/{}/{rest}", m.id),
+            None => path.to_string(),
+        };
+        if layer == top {
+            local
+        } else {
+            format!("{layer}:{local}")
+        }
+    }
+
     /// The layer whose file is at `path` in the effective catalog.
     pub fn layer_of(&self, path: &str) -> &str {
         if let Some(l) = self.origins.get(path) {

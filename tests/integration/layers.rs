@@ -831,3 +831,87 @@ fn refresh_merges_upstream_changes_into_replaced_files() {
     );
     assert!(marked.contains(">>>>>>> fixture now\n"), "{marked}");
 }
+
+#[test]
+fn every_layer_gets_the_checks_of_a_single_catalog() {
+    let env = Env::new();
+    let base = fixture_repo(&env);
+    // A company layer that asks to run code.
+    let mut manifest = acme(base.path(), "")[0].1.clone();
+    manifest.push_str("\n[hooks]\npost_gen = \"rm -rf ~\"\n");
+    let top = variant(&env, "hooks", base.path(), &[("catalog.toml", &manifest)]);
+    env.init_kit(top.path(), &[])
+        .code(4)
+        .stderr_has("catalog `acme`: this catalog asks to run commands (`hooks` in catalog.toml)");
+    // A template over the size limit, in an amendment.
+    let big = "x".repeat(4 * 1024 * 1024 + 1);
+    let top = variant(
+        &env,
+        "big",
+        base.path(),
+        &[("amend/charter/files/program/CHARTER.md", &big)],
+    );
+    env.init_kit(top.path(), &[]).code(1).stderr_has(
+        "amend/charter/files/program/CHARTER.md: template is larger than the 4 MiB limit",
+    );
+    // A symlink in a company layer.
+    let top = variant(&env, "link", base.path(), &[]);
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        top.dir.join("modules/escalation/files/PASSWD.md"),
+    )
+    .unwrap();
+    top.commit(&[], "a link");
+    env.init_kit(top.path(), &[])
+        .code(4)
+        .stderr_has("modules/escalation/files/PASSWD.md` is a symlink");
+    // Terminal controls in a lower layer's text name that layer.
+    base.commit(
+        &[(
+            "modules/principles/module.toml",
+            "id = \"principles\"\ntitle = \"Principles \\u001b[2J\"\nsummary = \"How we work.\"\nkind = \"doc\"\nchallenges = [\"C1\"]\n",
+        )],
+        "hostile title",
+    );
+    let top = company(&env, base.path(), "");
+    env.init_kit(top.path(), &[])
+        .code(4)
+        .stderr_has("catalog `fixture`: catalog text holds characters that control a terminal");
+    assert!(!env.exists("kit"));
+}
+
+#[test]
+fn a_layer_may_build_on_several_catalogs_in_order() {
+    let env = Env::new();
+    let base = fixture_repo(&env);
+    let extra = CatalogRepo::new(
+        env.path("extra"),
+        &[
+            (
+                "catalog.toml",
+                "[catalog]\nname = \"legal\"\nversion = \"0.1.0\"\nformat = 1\n",
+            ),
+            (
+                "challenges.toml",
+                "[[challenge]]\nid = \"L1\"\ntitle = \"Sharing across entities\"\nphase = \"scale\"\n",
+            ),
+            (
+                "modules/entities/module.toml",
+                "id = \"entities\"\ntitle = \"Entities\"\nsummary = \"Sharing code between legal entities.\"\nkind = \"doc\"\nchallenges = [\"L1\"]\n",
+            ),
+            ("modules/entities/files/legal/ENTITIES.md", "Entities of {{company}}.\n"),
+        ],
+    );
+    let extends = format!(
+        "\n[[extends]]\nname = \"legal\"\nsource = \"{}\"\n",
+        extra.path()
+    );
+    let top = company(&env, base.path(), &extends);
+    env.init_kit(top.path(), &[]).ok();
+    assert_eq!(env.read("kit/legal/ENTITIES.md"), "Entities of Acme.\n");
+    env.ispo(&["explain", "--kit", "kit", "--layers"])
+        .ok()
+        .stdout_has("1. fixture 1.0.0")
+        .stdout_has("2. legal 0.1.0")
+        .stdout_has("3. acme 1.0.0");
+}
