@@ -37,7 +37,7 @@ impl SshServer {
     pub fn start(dir: &Path) -> SshServer {
         assert!(
             Path::new(SSHD).exists(),
-            "{SSHD} is missing: install Debian's openssh-server (.ci/run does)"
+            "{SSHD} is missing: run scripts/install-test-deps.sh (it installs openssh-server; .ci/run calls it)"
         );
         std::fs::create_dir_all(dir).unwrap();
         keygen(&dir.join("host_key"));
