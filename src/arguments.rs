@@ -122,6 +122,8 @@ pub enum CommandArgs {
     /// Commands for a catalog's modules
     #[command(subcommand)]
     Module(ModuleCommand),
+    /// Turn a kit's committed edits into edits of the templates that made them, for the catalog they came from
+    GiveBack(GiveBackArgs),
     /// Print a shell completion script (e.g. `ispo completions bash > /etc/bash_completion.d/ispo`)
     Completions {
         #[arg(value_enum)]
@@ -163,6 +165,34 @@ pub struct CatalogNewArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Read the base from the cache, never the network
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GiveBackArgs {
+    /// The kit folder
+    #[arg(long, default_value = ".", value_name = "KIT")]
+    pub kit: PathBuf,
+    /// Kit files to give back [default: every file whose last commit differs from its stored base]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The catalog (layer) the edits go to [default: the one whose template made each file]; a higher layer gets them as amendments
+    #[arg(long, value_name = "LAYER")]
+    pub to: Option<String>,
+    /// A clean git checkout of that catalog: the edits go on a new branch, one commit per file
+    #[arg(long, value_name = "DIR")]
+    pub catalog_checkout: Option<PathBuf>,
+    /// Write the template edits as a patch (for `git apply` in the catalog)
+    #[arg(long, value_name = "FILE")]
+    pub patch: Option<PathBuf>,
+    /// After committing, push the branch to this remote of the checkout (never done otherwise)
+    #[arg(long, value_name = "REMOTE", requires = "catalog_checkout")]
+    pub push: Option<String>,
+    /// Company data that may go into the contribution after all (a value, a domain); repeatable
+    #[arg(long, value_name = "TEXT")]
+    pub allow: Vec<String>,
+    /// Read the kit's catalogs from the cache, never the network
     #[arg(long)]
     pub offline: bool,
 }

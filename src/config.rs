@@ -37,6 +37,7 @@ pub enum Command {
         offline: bool,
     },
     CatalogNew(CatalogNewConfig),
+    GiveBack(GiveBackConfig),
     Refresh {
         path: PathBuf,
         offline: bool,
@@ -47,6 +48,19 @@ pub enum Command {
         offline: bool,
     },
     Completions(clap_complete::Shell),
+}
+
+/// `ispo give-back`.
+#[derive(Debug, Clone)]
+pub struct GiveBackConfig {
+    pub kit: PathBuf,
+    pub paths: Vec<String>,
+    pub to: Option<String>,
+    pub checkout: Option<PathBuf>,
+    pub patch: Option<PathBuf>,
+    pub push: Option<String>,
+    pub allow: Vec<String>,
+    pub offline: bool,
 }
 
 /// `ispo catalog new`.
@@ -223,6 +237,16 @@ impl Config {
                     name: a.name,
                 })
             }
+            CommandArgs::GiveBack(a) => Command::GiveBack(GiveBackConfig {
+                kit: a.kit,
+                paths: a.paths,
+                to: a.to,
+                checkout: a.catalog_checkout,
+                patch: a.patch,
+                push: a.push,
+                allow: a.allow,
+                offline: a.offline,
+            }),
             CommandArgs::Module(ModuleCommand::New(a)) => Command::ModuleNew {
                 id: a.id,
                 catalog: a.catalog,

@@ -324,3 +324,20 @@ fn pinned(rec: &SourceRecord, req: &CatalogRequest) -> CatalogRequest {
         interactive: req.interactive,
     }
 }
+
+/// The stack a kit recorded, every layer at its recorded source and
+/// commit (what `explain --kit` and `give-back` read).
+pub fn load_recorded(
+    top: &CatalogRecord,
+    bases: &[CatalogRecord],
+    offline: bool,
+    reporter: &Reporter,
+) -> Result<Stack> {
+    let base_req = CatalogRequest {
+        offline,
+        ..CatalogRequest::default()
+    };
+    let req = pinned(&top.source, &base_req);
+    let loaded = source::load(&req, reporter)?;
+    load_from(loaded, &req, bases, reporter)
+}

@@ -13,6 +13,7 @@ pub mod answers;
 pub mod answers_edit;
 pub mod arguments;
 pub mod assemble;
+pub mod backmap;
 pub mod catalog;
 pub mod catalog_lint;
 pub mod completions;
@@ -26,6 +27,7 @@ pub mod explain;
 pub mod explain_layers;
 pub mod fetch;
 pub mod fill;
+pub mod give_back;
 pub mod index;
 pub mod init;
 pub mod interrupt;
@@ -66,6 +68,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Status { kit, check } => status::run(kit, *check, reporter),
         Command::Lint { path, offline } => catalog_lint::run(path, *offline, reporter),
         Command::CatalogNew(c) => scaffold::catalog_new(c, reporter),
+        Command::GiveBack(c) => give_back::run(c, reporter),
         Command::Refresh { path, offline } => refresh::run(path, *offline, reporter),
         Command::ModuleNew {
             id,

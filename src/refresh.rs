@@ -203,7 +203,7 @@ fn find_version(stack: &Stack, layer: &str, path: &str, sha: &str) -> Result<Vec
 
 /// Sets `replaces_sha256` of the `[[file]]` for `path` in amend.toml,
 /// keeping the author's comments and layout (a missing entry is added).
-fn set_replaces(dir: &Path, module: &str, path: &str, sha: &str) -> Result<()> {
+pub fn set_replaces(dir: &Path, module: &str, path: &str, sha: &str) -> Result<()> {
     let file = dir.join(format!("amend/{module}/amend.toml"));
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let mut doc: toml_edit::DocumentMut = text

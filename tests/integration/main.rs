@@ -12,6 +12,7 @@ mod content;
 mod escaping;
 mod exit_codes;
 mod explain;
+mod give_back;
 mod hostile;
 mod init;
 mod json_contract;

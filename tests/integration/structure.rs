@@ -28,6 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "diff",
             "merge",
             "answers_edit",
+            "backmap",
         ],
     ),
     (
@@ -90,6 +91,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "catalog_lint",
             "scaffold",
             "refresh",
+            "give_back",
             "completions",
         ],
     ),
