@@ -141,7 +141,10 @@ pub fn hunks(base: &str, ours: &str) -> Vec<Hunk> {
     let new_lines: Vec<&str> = ours.split_inclusive('\n').collect();
     let mut out = Vec::new();
     for group in diff.grouped_ops(0) {
-        let changed: Vec<_> = group.iter().filter(|op| op.tag() != DiffTag::Equal).collect();
+        let changed: Vec<_> = group
+            .iter()
+            .filter(|op| op.tag() != DiffTag::Equal)
+            .collect();
         let (Some(first), Some(last)) = (changed.first(), changed.last()) else {
             continue;
         };

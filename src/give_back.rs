@@ -72,6 +72,14 @@ impl Recorded {
 }
 
 pub fn run(cfg: &GiveBackConfig, reporter: &Reporter) -> Result<Code> {
+    if let Some(remote) = &cfg.push {
+        // git would read `-…` as an option (`--receive-pack=…` runs a command).
+        if remote.starts_with('-') || remote.chars().any(char::is_control) {
+            return Err(
+                Failure::Refused(format!("--push `{remote}` is not a remote name or URL")).into(),
+            );
+        }
+    }
     let rec = recorded(&cfg.kit, cfg.offline, reporter)?;
     let (bases, _) = rec.state.read_bases(&cfg.kit)?;
     let committed = Committed::of(&cfg.kit, reporter)?;
@@ -131,7 +139,14 @@ pub fn run(cfg: &GiveBackConfig, reporter: &Reporter) -> Result<Code> {
     if let Some(dir) = &cfg.checkout {
         let branch = commit_to_checkout(cfg, &rec, dir, &changed, reporter)?;
         if let Some(remote) = &cfg.push {
-            git(dir, &["push", remote, &branch])?;
+            // git would read `-…` as an option (`--receive-pack=…` runs a command).
+            if remote.starts_with('-') || remote.chars().any(char::is_control) {
+                return Err(Failure::Refused(format!(
+                    "--push `{remote}` is not a remote name or URL"
+                ))
+                .into());
+            }
+            git(dir, &["push", remote, &format!("refs/heads/{branch}")])?;
             reporter.status("Pushed", format!("{branch} to {remote}"));
         }
     }

@@ -311,3 +311,76 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn push_goes_only_where_asked_and_never_to_an_option() {
+    let env = Env::new();
+    let repo = kit_in_git(&env);
+    git(
+        &env.path(""),
+        &["clone", "-q", "--bare", repo.path(), "upstream.git"],
+    );
+    git(
+        &repo.dir,
+        &[
+            "remote",
+            "add",
+            "origin",
+            env.path("upstream.git").to_str().unwrap(),
+        ],
+    );
+    edit_and_commit(
+        &env,
+        "program/PRINCIPLES.md",
+        "Openness first",
+        "Openness always first",
+    );
+    env.ispo_with(
+        &[
+            "give-back",
+            "--kit",
+            "kit",
+            "--catalog-checkout",
+            repo.path(),
+            "--push",
+            "--receive-pack=touch /tmp/x",
+        ],
+        &IDENTITY,
+    )
+    .code(2);
+    assert_eq!(git(&repo.dir, &["branch", "--show-current"]), "main");
+    env.ispo_with(
+        &[
+            "give-back",
+            "--kit",
+            "kit",
+            "--catalog-checkout",
+            repo.path(),
+            "--push",
+            "orig\u{1b}in",
+        ],
+        &IDENTITY,
+    )
+    .code(4)
+    .stderr_has("is not a remote name or URL");
+    assert_eq!(git(&repo.dir, &["branch", "--show-current"]), "main");
+    env.ispo_with(
+        &[
+            "give-back",
+            "--kit",
+            "kit",
+            "--catalog-checkout",
+            repo.path(),
+            "--push",
+            "origin",
+        ],
+        &IDENTITY,
+    )
+    .ok()
+    .stderr_has("Pushed");
+    let pushed = git(
+        &env.path("upstream.git"),
+        &["branch", "--list", "ispo-give-back/*"],
+    );
+    assert!(pushed.contains("ispo-give-back/kit"), "{pushed}");
+}
