@@ -139,6 +139,33 @@ pub enum CatalogCommand {
     New(CatalogNewArgs),
     /// Merge upstream's changes into the files a company catalog replaces (amend/<id>/files/)
     Refresh(LintArgs),
+    /// Propose a company catalog's module or amendment to the catalog it extends
+    GiveBack(CatalogGiveBackArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogGiveBackArgs {
+    /// A module of the company catalog (modules/<id>/) or one it amends (amend/<id>/)
+    #[arg(value_name = "ITEM")]
+    pub item: String,
+    /// The company catalog's folder
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub catalog: PathBuf,
+    /// The catalog below it that gets the contribution [default: the amended module's origin, or the catalog it extends]
+    #[arg(long, value_name = "LAYER")]
+    pub to: Option<String>,
+    /// A clean git checkout of that catalog: the contribution goes on a new branch
+    #[arg(long, value_name = "DIR")]
+    pub catalog_checkout: Option<PathBuf>,
+    /// Write the contribution as a patch (for `git apply` in that catalog)
+    #[arg(long, value_name = "FILE")]
+    pub patch: Option<PathBuf>,
+    /// Company data that may go into the contribution after all; repeatable
+    #[arg(long, value_name = "TEXT")]
+    pub allow: Vec<String>,
+    /// Read the catalogs below from the cache, never the network
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]

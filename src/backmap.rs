@@ -173,8 +173,19 @@ pub fn hunks(base: &str, ours: &str) -> Vec<Hunk> {
         }
         // Within the lines: the changed span with a little context, for a
         // line that also holds text a value made.
-        if !old.is_empty() && !new.is_empty() {
-            candidates.extend(spans(&old, &new));
+        // (Over the hunk and its neighbour lines, so an insertion has text
+        // to anchor to.)
+        let (wide_old, wide_new) = (
+            format!("{before}{old}{after}"),
+            format!("{before}{new}{after}"),
+        );
+        if !wide_old.is_empty() {
+            candidates.extend(
+                spans(&wide_old, &wide_new)
+                    .into_iter()
+                    .filter(|c| !candidates.contains(c))
+                    .collect::<Vec<_>>(),
+            );
         }
         out.push(Hunk {
             line: o.start + 1,
@@ -187,8 +198,8 @@ pub fn hunks(base: &str, ours: &str) -> Vec<Hunk> {
     out
 }
 
-/// The differing span of `old` and `new` with 8, 16, 32 and 64 bytes of
-/// shared context on each side (on character boundaries).
+/// The differing span of `old` and `new` with 1 to 64 bytes of shared
+/// context on each side (on character boundaries), narrowest first.
 fn spans(old: &str, new: &str) -> Vec<(String, String)> {
     let prefix = old
         .char_indices()
@@ -210,7 +221,7 @@ fn spans(old: &str, new: &str) -> Vec<(String, String)> {
         .last()
         .unwrap_or(0);
     let mut out = Vec::new();
-    for ctx in [8, 16, 32, 64] {
+    for ctx in [1, 2, 4, 8, 16, 32, 64] {
         let mut start = prefix.saturating_sub(ctx);
         while !old.is_char_boundary(start) {
             start -= 1;

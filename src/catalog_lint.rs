@@ -28,10 +28,12 @@ pub fn run(path: &std::path::Path, offline: bool, reporter: &Reporter) -> Result
     let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
     let catalog = stack.catalog()?;
     let (mut errors, mut warnings) = lint::lint(&catalog);
-    warnings.extend(lint::layer_warnings(&catalog));
+    // Lint sees the merged catalog: name each file where its author keeps it.
     for d in errors.iter_mut().chain(warnings.iter_mut()) {
         d.file = catalog.shown_path(&d.file);
     }
+    warnings.extend(lint::layer_warnings(&catalog));
+    warnings.extend(catalog.warnings.iter().cloned());
     for w in &warnings {
         reporter.warn(w);
     }

@@ -38,6 +38,7 @@ pub enum Command {
     },
     CatalogNew(CatalogNewConfig),
     GiveBack(GiveBackConfig),
+    CatalogGiveBack(CatalogGiveBackConfig),
     Refresh {
         path: PathBuf,
         offline: bool,
@@ -48,6 +49,18 @@ pub enum Command {
         offline: bool,
     },
     Completions(clap_complete::Shell),
+}
+
+/// `ispo catalog give-back`.
+#[derive(Debug, Clone)]
+pub struct CatalogGiveBackConfig {
+    pub item: String,
+    pub overlay: PathBuf,
+    pub to: Option<String>,
+    pub checkout: Option<PathBuf>,
+    pub patch: Option<PathBuf>,
+    pub allow: Vec<String>,
+    pub offline: bool,
 }
 
 /// `ispo give-back`.
@@ -218,6 +231,17 @@ impl Config {
                 path: a.path,
                 offline: a.offline,
             },
+            CommandArgs::Catalog(CatalogCommand::GiveBack(a)) => {
+                Command::CatalogGiveBack(CatalogGiveBackConfig {
+                    item: a.item,
+                    overlay: a.catalog,
+                    to: a.to,
+                    checkout: a.catalog_checkout,
+                    patch: a.patch,
+                    allow: a.allow,
+                    offline: a.offline,
+                })
+            }
             CommandArgs::Catalog(CatalogCommand::Refresh(a)) => Command::Refresh {
                 path: a.path,
                 offline: a.offline,

@@ -553,7 +553,7 @@ fn patch_text(changed: &[&FileResult]) -> String {
     out
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String> {
+pub fn git(dir: &Path, args: &[&str]) -> Result<String> {
     let o = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -689,7 +689,7 @@ fn commit_to_checkout(
     Ok(branch)
 }
 
-fn lint_errors(
+pub fn lint_errors(
     root: &Path,
     files: crate::catalog::Files,
     reporter: &Reporter,

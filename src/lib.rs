@@ -15,6 +15,7 @@ pub mod arguments;
 pub mod assemble;
 pub mod backmap;
 pub mod catalog;
+pub mod catalog_give_back;
 pub mod catalog_lint;
 pub mod completions;
 pub mod condition;
@@ -69,6 +70,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Lint { path, offline } => catalog_lint::run(path, *offline, reporter),
         Command::CatalogNew(c) => scaffold::catalog_new(c, reporter),
         Command::GiveBack(c) => give_back::run(c, reporter),
+        Command::CatalogGiveBack(c) => catalog_give_back::run(c, reporter),
         Command::Refresh { path, offline } => refresh::run(path, *offline, reporter),
         Command::ModuleNew {
             id,

@@ -243,6 +243,7 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
         hidden: BTreeMap::new(),
         origins: BTreeMap::new(),
         replacements: Vec::new(),
+        warnings: Vec::new(),
     };
     catalog.layers.push(LayerInfo {
         name: catalog.manifest.name.clone(),

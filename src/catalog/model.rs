@@ -179,6 +179,9 @@ pub struct Catalog {
     pub origins: BTreeMap<String, String>,
     /// Files of lower layers that a layer replaces, for lint.
     pub replacements: Vec<Replacement>,
+    /// What loading noticed but that does not stop it (an amendment that
+    /// upstream now contains), for lint.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A module file a layer replaces (`amend/<id>/files/<path>`).

@@ -502,11 +502,11 @@ fn amend_fields(
     changes: &mut Vec<String>,
 ) {
     let m = &mut cat.modules[index];
-    if let Some(t) = title {
+    if let Some(t) = title.filter(|t| t != &m.title) {
         m.title = t;
         changes.push("title".into());
     }
-    if let Some(s) = summary {
+    if let Some(s) = summary.filter(|s| s != &m.summary) {
         m.summary = s;
         changes.push("summary".into());
     }
@@ -562,6 +562,7 @@ fn amend_lists(
 ) {
     let verb = if add { "add" } else { "remove" };
     let module_id = cat.modules[index].id.clone();
+    let mut redundant = Vec::new();
     for (name, items) in [
         ("challenges", &edit.challenges),
         ("audiences", &edit.audiences),
@@ -595,23 +596,24 @@ fn amend_lists(
             let at = list.iter().position(|x| x == v);
             match (add, at) {
                 (true, None) => list.push(v.clone()),
-                (true, Some(_)) => {
-                    diags.push(src.at(
-                        item,
-                        format!("{verb}.{name}: `{module_id}` already lists `{v}`"),
-                    ));
-                    continue;
-                }
                 (false, Some(i)) => {
                     list.remove(i);
                 }
-                (false, None) => {
-                    diags.push(src.at(
+                (false, None) if !exists && name != "challenges" && name != "audiences" => {
+                    diags.push(src.at(item, format!("{verb}.{name}: `{v}`: no such module")));
+                    continue;
+                }
+                // Upstream made the same change (an accepted contribution):
+                // nothing to do, and lint says the line can go.
+                _ => {
+                    let now = if add {
+                        "already lists"
+                    } else {
+                        "no longer lists"
+                    };
+                    redundant.push(src.at(
                         item,
-                        format!(
-                            "{verb}.{name}: `{module_id}` does not list `{v}` (it lists: {})",
-                            list.join(", ")
-                        ),
+                        format!("{verb}.{name}: `{module_id}` {now} `{v}` below this catalog: the line is redundant, delete it"),
                     ));
                     continue;
                 }
@@ -619,6 +621,7 @@ fn amend_lists(
             changes.push(format!("{}{name} {v}", if add { "+" } else { "-" }));
         }
     }
+    cat.warnings.extend(redundant);
 }
 
 #[allow(clippy::too_many_arguments)]

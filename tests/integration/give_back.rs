@@ -276,7 +276,7 @@ fn generated_files_are_not_mappable() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, .. ProptestConfig::default() })]
     /// A word inserted anywhere in the literal text of a rendered file maps
     /// back, and a fresh kit from the patched catalog holds exactly the
     /// edited file; a word inserted inside a value's text never maps.
@@ -383,4 +383,128 @@ fn push_goes_only_where_asked_and_never_to_an_option() {
         &["branch", "--list", "ispo-give-back/*"],
     );
     assert!(pushed.contains("ispo-give-back/kit"), "{pushed}");
+}
+
+/// A company catalog over the fixture with a module of its own (using its
+/// own question, challenge and fill-in) and an amendment of the charter.
+fn overlay(env: &Env, base: &CatalogRepo, escalation: &str) -> CatalogRepo {
+    let original =
+        std::fs::read(base.dir.join("modules/charter/files/program/CHARTER.md")).unwrap();
+    let charter = String::from_utf8_lossy(&original).replace(
+        "Sponsor: {{fill.sponsor}}",
+        "Sponsor: {{fill.sponsor}}, who signs this charter",
+    );
+    CatalogRepo::new(
+        env.path("acme"),
+        &[
+            (
+                "catalog.toml",
+                &format!("[catalog]\nname = \"acme\"\nversion = \"1.0.0\"\nformat = 1\n\n[[extends]]\nname = \"fixture\"\nsource = \"{}\"\n", base.path()),
+            ),
+            ("questions.toml", "# Where teams sit.\n[[question]]\nid = \"region\"\ntype = \"choice\"\nprompt = \"Which region?\"\ndefault = \"eu\"\nchoices = [ { value = \"eu\" }, { value = \"us\" } ]\n"),
+            ("challenges.toml", "[[challenge]]\nid = \"X1\"\ntitle = \"Stuck contributions\"\nphase = \"adopt\"\n"),
+            ("fills.toml", "[[fill]]\nid = \"escalation_contact\"\ndescription = \"Who gets stuck contributions\"\n\n[values]\nispo_email = \"ispo@acme.example\"\n"),
+            ("modules/escalation/module.toml", "id = \"escalation\"\ntitle = \"Escalation\"\nsummary = \"Where a stuck contribution goes.\"\nkind = \"doc\"\nchallenges = [\"X1\"]\nwhen = \"region == eu\"\nfills = [\"escalation_contact\"]\n"),
+            ("modules/escalation/files/ESCALATION.md", escalation),
+            ("amend/charter/amend.toml", &format!("title = \"Charter, signed\"\nadd.challenges = [\"C2\"]\n\n[[file]]\npath = \"program/CHARTER.md\"\nreplaces_sha256 = \"{}\"\n", ispo::kit::sha256(&original))),
+            ("amend/charter/files/program/CHARTER.md", &charter),
+        ],
+    )
+}
+
+#[test]
+fn a_company_module_and_amendment_go_to_the_base() {
+    let env = Env::new();
+    let base = fixture_repo(&env);
+    let acme = overlay(
+        &env,
+        &base,
+        "Escalate to {{fill.escalation_contact}} in {{region}}.\n",
+    );
+    env.ispo(&["catalog", "lint", acme.path()]).ok();
+
+    // The new module, with the declarations it uses.
+    env.ispo_with(&["catalog", "give-back", "escalation", "--catalog", acme.path(), "--catalog-checkout", base.path()], &IDENTITY)
+        .ok()
+        .stderr_has("the module `escalation` (with question `region`, fill `escalation_contact`, challenge `X1`) on ispo-give-back/acme-escalation");
+    assert_eq!(
+        std::fs::read_to_string(base.dir.join("modules/escalation/files/ESCALATION.md")).unwrap(),
+        "Escalate to {{fill.escalation_contact}} in {{region}}.\n"
+    );
+    let questions = std::fs::read_to_string(base.dir.join("questions.toml")).unwrap();
+    assert!(questions.contains("id = \"region\""), "{questions}");
+    let fills = std::fs::read_to_string(base.dir.join("fills.toml")).unwrap();
+    assert!(
+        !fills.contains("acme.example"),
+        "company values stay home: {fills}"
+    );
+    env.ispo(&["catalog", "lint", base.path()]).ok();
+
+    // The amendment, as the base's own edit.
+    git(&base.dir, &["switch", "-q", "main"]);
+    env.ispo_with(
+        &[
+            "catalog",
+            "give-back",
+            "amend/charter",
+            "--catalog",
+            acme.path(),
+            "--catalog-checkout",
+            base.path(),
+        ],
+        &IDENTITY,
+    )
+    .ok()
+    .stderr_has("the company's change to `charter` (title, challenges, 1 file(s))");
+    let module = std::fs::read_to_string(base.dir.join("modules/charter/module.toml")).unwrap();
+    assert!(module.contains("title = \"Charter, signed\""), "{module}");
+    assert!(module.contains("challenges = [\"C1\", \"C2\"]"), "{module}");
+    assert!(module.contains("[[upstream]]"), "the rest stays: {module}");
+    assert!(
+        std::fs::read_to_string(base.dir.join("modules/charter/files/program/CHARTER.md"))
+            .unwrap()
+            .contains("who signs this charter")
+    );
+    env.ispo(&["catalog", "lint", base.path()]).ok();
+
+    // Upstream takes it: the company's replacement is now redundant.
+    git(&base.dir, &["switch", "-q", "main"]);
+    git(&base.dir, &["merge", "-q", "ispo-give-back/acme-charter"]);
+    env.ispo(&["catalog", "lint", acme.path()])
+        .ok()
+        .stderr_has("warning: amend/charter/files/program/CHARTER.md: this replacement is now the same as `fixture`'s file: delete it")
+        .stderr_has("warning: amend/charter/amend.toml:2:19: add.challenges: `charter` already lists `C2` below this catalog: the line is redundant, delete it");
+}
+
+#[test]
+fn a_company_value_in_a_contribution_is_refused_unless_allowed() {
+    let env = Env::new();
+    let base = fixture_repo(&env);
+    let acme = overlay(
+        &env,
+        &base,
+        "Escalate to ispo@acme.example in {{region}}.\n",
+    );
+    env.ispo(&["catalog", "give-back", "escalation", "--catalog", acme.path(), "--patch", "p.diff"])
+        .code(4)
+        .stderr_has("the contribution would carry the company's own data: `acme.example` in modules/escalation/files/ESCALATION.md, `ispo@acme.example` in modules/escalation/files/ESCALATION.md");
+    assert!(!env.exists("p.diff"));
+    env.ispo(&[
+        "catalog",
+        "give-back",
+        "escalation",
+        "--catalog",
+        acme.path(),
+        "--patch",
+        "p.diff",
+        "--allow",
+        "ispo@acme.example",
+        "--allow",
+        "acme.example",
+    ])
+    .ok();
+    git(
+        &base.dir,
+        &["apply", "--check", env.path("p.diff").to_str().unwrap()],
+    );
 }

@@ -487,7 +487,7 @@ fn upstream_deleting_a_file_the_company_replaces_stops_the_update_naming_both() 
     );
     env.ispo(&["catalog", "lint", top.path()])
         .ok()
-        .stderr_has("amend/charter/files/program/CHARTER.md: `fixture` changed this file since the replacement was made");
+        .stderr_has("warning: amend/charter/files/program/CHARTER.md: `fixture` changed this file since the replacement was made");
     env.ispo(&["update", "kit"]).ok();
 
     // Upstream renames it: lint and update stop, naming both.
@@ -521,7 +521,7 @@ fn a_replacement_equal_to_upstream_is_reported_as_redundant() {
     );
     env.ispo(&["catalog", "lint", top.path()])
         .ok()
-        .stderr_has("amend/charter/files/program/CHARTER.md: this replacement is now the same as `fixture`'s file: delete it");
+        .stderr_has("warning: amend/charter/files/program/CHARTER.md: this replacement is now the same as `fixture`'s file: delete it");
 }
 
 #[test]

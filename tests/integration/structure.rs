@@ -92,6 +92,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "scaffold",
             "refresh",
             "give_back",
+            "catalog_give_back",
             "completions",
         ],
     ),
