@@ -39,14 +39,19 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         ))
         .into());
     }
-    let inputs = gather_inputs(&cfg.answers)?;
+    let mut inputs = gather_inputs(&cfg.answers)?;
+    if cfg.interactive {
+        crate::resume::begin(&cfg.dest);
+    }
+    if let Some(saved) = crate::resume::saved(&cfg.dest) {
+        inputs = offer_resume(cfg, reporter, &saved, inputs)?;
+    }
     let loaded = source::load(&cfg.catalog, reporter)?;
     let catalog = Catalog::load(loaded.files()?)?;
     reporter.debug(format!(
         "catalog {} {} at {}",
         catalog.manifest.name, catalog.manifest.version, loaded.record.commit
     ));
-    let mut inputs = inputs;
     for said in selection::follow_renames(&catalog, &mut inputs.with, &mut inputs.without) {
         reporter.warn(said);
     }
@@ -125,6 +130,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     if !existing.is_empty() {
         kit::remove_format1_bases(&cfg.dest);
     }
+    crate::resume::finish(&cfg.dest);
     report(
         cfg,
         reporter,
@@ -134,6 +140,52 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         &kit,
         &beside,
     )
+}
+
+/// Answers saved by an interrupted `ispo init` of this destination: in a
+/// terminal, offered for resuming (the answers given now still win); in a
+/// script, only mentioned, never used unasked.
+fn offer_resume(
+    cfg: &InitConfig,
+    reporter: &Reporter,
+    saved: &Path,
+    inputs: answers::Inputs,
+) -> Result<answers::Inputs> {
+    let count = crate::resume::count(saved)?;
+    if !cfg.interactive {
+        reporter.note(format!(
+            "an interrupted `ispo init` of this folder saved {count} answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",
+            saved.display(),
+            saved.display()
+        ));
+        return Ok(inputs);
+    }
+    let mut terminal = Terminal::new();
+    let resume = terminal.confirm(
+        &format!(
+            "An earlier `ispo init` of this folder was interrupted after {count} answer(s), saved in {}. Resume from them?",
+            saved.display()
+        ),
+        true,
+    )?;
+    if !resume {
+        terminal.note("Starting afresh (the saved answers stay until this run writes the kit).");
+        return Ok(inputs);
+    }
+    let earlier = answers::Inputs::read_file(saved)?;
+    // Kept again for the next interrupt, under what this run was given.
+    for (id, p) in &earlier.answers {
+        crate::resume::answered(id, p.as_toml());
+    }
+    for (id, p) in &earlier.fills {
+        if let Some(v) = p.text() {
+            crate::resume::filled(id, v);
+        }
+    }
+    if earlier.has_modules {
+        crate::resume::picked(&earlier.with, &earlier.without);
+    }
+    Ok(earlier.overlay(inputs))
 }
 
 /// Says what was made, for people and as the `--json` document; exit code 3
@@ -333,7 +385,10 @@ fn review_pick(
             }
         }
         match selection::select(catalog, &answers.lookup(), &with, &without) {
-            Ok(s) => selection = s,
+            Ok(s) => {
+                crate::resume::picked(&s.with, &s.without);
+                selection = s;
+            }
             Err(e) => p.note(&format!("That pick does not work: {e}")),
         }
     }
@@ -368,13 +423,15 @@ fn ask_fills(
     if !p.confirm(&prompt, false)? {
         return Ok(());
     }
-    for f in open {
+    let total = open.len();
+    for (at, f) in open.into_iter().enumerate() {
         let label = match &f.example {
-            Some(e) => format!("{} (e.g. {e})", f.description),
-            None => f.description.clone(),
+            Some(e) => format!("[{}/{total}] {} (e.g. {e})", at + 1, f.description),
+            None => format!("[{}/{total}] {}", at + 1, f.description),
         };
         let value = p.text(&label, None, &|_| Ok(()))?;
         if !value.trim().is_empty() {
+            crate::resume::filled(&f.id, value.trim());
             fills.insert(f.id.clone(), value.trim().to_string());
         }
     }

@@ -36,6 +36,7 @@ pub mod paths;
 pub mod prompt;
 pub mod question;
 pub mod render;
+pub mod resume;
 pub mod selection;
 pub mod skeleton;
 pub mod source;

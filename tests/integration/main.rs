@@ -22,6 +22,7 @@ mod lint;
 mod network;
 mod pipes;
 mod prompts;
+mod resume;
 mod status;
 mod structure;
 mod update;

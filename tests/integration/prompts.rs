@@ -9,7 +9,7 @@ use crate::support::*;
 
 const DOWN: &str = "\x1b[B";
 
-fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::session::OsSession {
+pub fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::session::OsSession {
     let mut cmd = env.command(args);
     cmd.env("TERM", "xterm-256color");
     for (k, v) in extra_env {
@@ -21,7 +21,7 @@ fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::sess
     session
 }
 
-fn exit_code(session: &expectrl::session::OsSession) -> i32 {
+pub fn exit_code(session: &expectrl::session::OsSession) -> i32 {
     match session.get_process().wait().unwrap() {
         WaitStatus::Exited(_, code) => code,
         other => panic!("ispo did not exit normally: {other:?}"),
@@ -34,26 +34,27 @@ fn a_whole_interactive_init() {
     let repo = fixture_repo(&env);
     let mut p = spawn(&env, &["init", "kit", "--catalog", repo.path()], &[]);
     p.expect("As people say it internally.").unwrap();
-    p.expect("Company name?").unwrap();
+    // Each question says where the lead is: question 1 of the catalog's 7.
+    p.expect("[1/7] Company name?").unwrap();
     p.send("acme\r").unwrap();
     p.expect("does not match the pattern").unwrap();
     p.send("Acme\r").unwrap();
-    p.expect("Where is your code?").unwrap();
+    p.expect("[2/7] Where is your code?").unwrap();
     p.send(DOWN).unwrap();
     p.send("\r").unwrap();
-    p.expect("How many engineers?").unwrap();
+    p.expect("[3/7] How many engineers?").unwrap();
     p.send("lots\r").unwrap();
     p.expect("is not a whole number").unwrap();
     p.send("2500\r").unwrap();
-    p.expect("Regulated?").unwrap();
+    p.expect("[4/7] Regulated?").unwrap();
     p.send("y").unwrap();
-    p.expect("Who is the kit for?").unwrap();
+    p.expect("[5/7] Who is the kit for?").unwrap();
     p.send(DOWN).unwrap();
     p.send(" ").unwrap();
     p.send("\r").unwrap();
-    p.expect("Issue tracker?").unwrap();
+    p.expect("[6/7] Issue tracker?").unwrap();
     p.send("\r").unwrap();
-    p.expect("Who audits code access?").unwrap();
+    p.expect("[7/7] Who audits code access?").unwrap();
     p.send("\r").unwrap();
     p.expect("Modules picked for your answers:").unwrap();
     p.expect("condition holds: `forge in [gitlab]` is true")
@@ -62,10 +63,10 @@ fn a_whole_interactive_init() {
     p.send("n").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("y").unwrap();
-    p.expect("Email of the ISPO (e.g. ispo@example.com)")
+    p.expect("[1/2] Email of the ISPO (e.g. ispo@example.com)")
         .unwrap();
     p.send("ispo@acme.test\r").unwrap();
-    p.expect("Name of the sponsor").unwrap();
+    p.expect("[2/2] Name of the sponsor").unwrap();
     p.send("\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);

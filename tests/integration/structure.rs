@@ -44,7 +44,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "input, output and configuration",
-        &["output", "prompt", "fetch", "source", "arguments", "config"],
+        &[
+            "output",
+            "prompt",
+            "fetch",
+            "source",
+            "resume",
+            "arguments",
+            "config",
+        ],
     ),
     (
         "stages",
