@@ -459,11 +459,17 @@ fn load_questions(files: &Files, diags: &mut Vec<Diagnostic>) -> Vec<Question> {
             default: None,
             when,
             choices,
+            pattern_message: rq.pattern_message.as_ref().map(|m| m.get_ref().clone()),
             pattern,
             min: rq.min,
             max: rq.max,
             multiline: rq.multiline.as_ref().is_some_and(|m| *m.get_ref()),
         };
+        if let Some(m) = &rq.pattern_message {
+            if rq.pattern.is_none() {
+                diags.push(src.at(m, "`pattern_message` needs a `pattern` to explain"));
+            }
+        }
         if let Some(m) = &rq.multiline {
             if kind != QuestionKind::Text {
                 diags.push(src.at(m, "`multiline` applies to text questions only"));

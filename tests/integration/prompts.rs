@@ -36,18 +36,24 @@ fn a_whole_interactive_init() {
     p.expect("As people say it internally.").unwrap();
     // Each question says where the lead is: question 1 of the catalog's 7.
     p.expect("[1/7] Company name?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Please enter the company name (an answer is needed)")
+        .unwrap();
     p.send("acme\r").unwrap();
     p.expect("does not match the pattern").unwrap();
-    p.send("Acme\r").unwrap();
+    p.send("\x15Acme\r").unwrap();
     p.expect("[2/7] Where is your code?").unwrap();
     p.send(DOWN).unwrap();
     p.send("\r").unwrap();
     p.expect("[3/7] How many engineers?").unwrap();
     p.send("lots\r").unwrap();
-    p.expect("is not a whole number").unwrap();
-    p.send("2500\r").unwrap();
-    p.expect("[4/7] Regulated?").unwrap();
-    p.send("y").unwrap();
+    p.expect("is not a whole number (digits, as in 2000, 2,000 or 2 000)")
+        .unwrap();
+    // Thousands grouped as people write them.
+    p.send("\x152,500\r").unwrap();
+    p.expect("[4/7] Regulated? [y/N]").unwrap();
+    // `yes` typed in full: nothing of it reaches the next prompt.
+    p.send("yes\r").unwrap();
     p.expect("[5/7] Who is the kit for?").unwrap();
     p.send(DOWN).unwrap();
     p.send(" ").unwrap();
@@ -59,10 +65,14 @@ fn a_whole_interactive_init() {
     p.expect("Modules picked for your answers:").unwrap();
     p.expect("condition holds: `forge in [gitlab]` is true")
         .unwrap();
-    p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.expect("Adjust this pick? [y/N]").unwrap();
+    // A word that is neither yes nor no is asked again, not taken as no.
+    p.send("nope\r").unwrap();
+    p.expect("`nope`: please answer yes or no (y or n)")
+        .unwrap();
+    p.send("\x15no\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("y").unwrap();
+    p.send("YES\r").unwrap();
     p.expect("[1/2] Email of the ISPO (e.g. ispo@example.com)")
         .unwrap();
     p.send("ispo@acme.test\r").unwrap();
@@ -113,7 +123,7 @@ fn the_lead_can_adjust_the_pick() {
     );
     p.expect("Modules picked for your answers:").unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("y").unwrap();
+    p.send("y\r").unwrap();
     // Items are grouped by challenge: C1 charter, C1 principles, C2 gitlab-ci, C2 workflows.
     p.expect("C2 Finding reviewers › Workflows (workflows)")
         .unwrap();
@@ -125,9 +135,9 @@ fn the_lead_can_adjust_the_pick() {
     p.send("\r").unwrap();
     p.expect("forced in with --with").unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
     let state = env.read("kit/.ispo/state.toml");
@@ -246,9 +256,9 @@ fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
     p.expect("Password for").unwrap();
     p.send("s3cret-pass\r").unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Created kit").unwrap();
     p.expect(expectrl::Eof).unwrap();
     assert_eq!(exit_code(&p), 0);

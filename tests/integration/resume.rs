@@ -19,17 +19,17 @@ fn interrupted_at_a_fill_in(env: &Env, repo: &CatalogRepo) -> PathBuf {
     p.expect("[2/7] Where is your code?").unwrap();
     p.send("\r").unwrap();
     p.expect("[3/7] How many engineers?").unwrap();
-    p.send("2000\r").unwrap();
+    p.send("\x152 000\r").unwrap();
     p.expect("[4/7] Regulated?").unwrap();
-    p.send("n").unwrap();
+    p.send("no\r").unwrap();
     p.expect("[5/7] Who is the kit for?").unwrap();
     p.send("\r").unwrap();
     p.expect("[6/7] Issue tracker?").unwrap();
     p.send("\r").unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("y").unwrap();
+    p.send("y\r").unwrap();
     p.expect("[1/2] Email of the ISPO").unwrap();
     p.send("ispo@acme.test\r").unwrap();
     p.expect("[2/2] Name of the sponsor").unwrap();
@@ -81,7 +81,7 @@ fn ctrl_c_at_a_fill_in_keeps_the_answers_and_the_next_init_resumes() {
 
     let mut p = spawn(&env, &["init", "kit", "--catalog", repo.path()], &[]);
     p.expect(format!(
-        "An earlier `ispo init` of this folder was interrupted after 7 answer(s), saved in {}. Resume from them?",
+        "An earlier `ispo init` of this folder was interrupted after 7 answer(s), saved in {}. Resume from them? [Y/n]",
         file.display()
     ).as_str())
     .unwrap();
@@ -90,9 +90,9 @@ fn ctrl_c_at_a_fill_in_keeps_the_answers_and_the_next_init_resumes() {
     let before = p.expect("Adjust this pick?").unwrap();
     let before = String::from_utf8_lossy(before.before()).into_owned();
     assert!(!before.contains("Company name?"), "{before}");
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("y").unwrap();
+    p.send("y\r").unwrap();
     // Only the fill-in left open is asked.
     p.expect("[1/1] Name of the sponsor").unwrap();
     p.send("Jo Sponsor\r").unwrap();
