@@ -110,7 +110,7 @@ pub enum CommandArgs {
     Update(UpdateArgs),
     /// Show, as a unified diff, what `ispo update` would change
     Diff(DiffArgs),
-    /// Tell whether the catalog has moved since the kit's commit
+    /// Tell whether the catalog has moved since the kit's commit: versions, newer tags, release notes
     Check(CheckArgs),
     /// Show which modules are in or out, and the clause that decided each
     Explain(ExplainArgs),
@@ -226,7 +226,7 @@ pub struct CheckArgs {
     /// Use the cached copy of a remote catalog; never touch the network
     #[arg(long)]
     pub offline: bool,
-    /// Exit with code 10 when an update is available
+    /// Exit with code 10 when an update is available (also a newer release tag, for a kit on a tag)
     #[arg(long)]
     pub exit_code: bool,
 }

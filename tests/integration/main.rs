@@ -22,6 +22,7 @@ mod lint;
 mod network;
 mod pipes;
 mod prompts;
+mod release_notes;
 mod resume;
 mod status;
 mod structure;

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "value",
             "suggest",
             "version",
+            "release_notes",
             "interrupt",
             "paths",
             "fill",
@@ -49,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "prompt",
             "fetch",
             "source",
+            "tags",
             "resume",
             "arguments",
             "config",
@@ -75,6 +77,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "update::apply",
             "update::clean",
             "update::report",
+            "update::versions",
         ],
     ),
     (
