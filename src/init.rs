@@ -16,8 +16,10 @@ use crate::kit::{self, KitWrite, State};
 use crate::output::Reporter;
 use crate::paths::SIDECAR;
 use crate::prompt::{Prompter, Terminal};
+use crate::question::Question;
 use crate::selection::{self, Selection};
 use crate::source::{self};
+use crate::value::Answer;
 
 pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     // Refuse early, before asking a single question.
@@ -71,7 +73,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             catalog.questions.len()
         ));
     }
-    let answers = answers::resolve(
+    let mut answers = answers::resolve(
         &catalog,
         &inputs,
         Asking {
@@ -85,14 +87,23 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     }
     let mut selection =
         selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
-    if let Some(p) = terminal.as_mut() {
-        selection = review_pick(p, &catalog, &answers, selection)?;
-    }
-    let selected = selection.included(&catalog);
-    let used = used_fills(&selected);
     let mut fills = answers.fills.clone();
     if let Some(p) = terminal.as_mut() {
-        ask_fills(p, &used, &mut fills)?;
+        selection = review_pick(p, &catalog, &answers, selection)?;
+        let used = used_fills(&selection.included(&catalog));
+        ask_fills(p, &used, &mut fills, true)?;
+        let mut review = Review {
+            catalog: &catalog,
+            inputs: &inputs,
+            answers: &mut answers,
+            selection: &mut selection,
+            fills: &mut fills,
+        };
+        if !review.summary(p)? {
+            crate::resume::on_interrupt();
+            reporter.note("quit before writing: nothing was written");
+            return Ok(Code::Interrupted);
+        }
     }
 
     let kit = build(
@@ -154,7 +165,7 @@ fn offer_resume(
     let count = crate::resume::count(saved)?;
     if !cfg.interactive {
         reporter.note(format!(
-            "an interrupted `ispo init` of this folder saved {count} answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",
+            "an earlier `ispo init` of this folder stopped before writing and saved {count} answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",
             saved.display(),
             saved.display()
         ));
@@ -163,7 +174,7 @@ fn offer_resume(
     let mut terminal = Terminal::new();
     let resume = terminal.confirm(
         &format!(
-            "An earlier `ispo init` of this folder was interrupted after {count} answer(s), saved in {}. Resume from them?",
+            "An earlier `ispo init` of this folder stopped before writing, after {count} answer(s), saved in {}. Resume from them?",
             saved.display()
         ),
         true,
@@ -406,11 +417,13 @@ fn ordered_by_challenge(catalog: &Catalog) -> Vec<&Module> {
     modules
 }
 
-/// Offers to collect fill-in values now; anything left blank stays a marker.
+/// Offers to collect fill-in values now (`offer`: asks first whether to);
+/// anything left blank stays a marker.
 fn ask_fills(
     p: &mut dyn Prompter,
     used: &[FillDecl],
     fills: &mut BTreeMap<String, String>,
+    offer: bool,
 ) -> Result<()> {
     let open: Vec<&FillDecl> = used.iter().filter(|f| !fills.contains_key(&f.id)).collect();
     if open.is_empty() {
@@ -420,7 +433,7 @@ fn ask_fills(
         "The kit uses {} company-specific value(s) (contacts, URLs...). Enter them now? Blank ones stay as ISPO-FILL markers to fill later",
         open.len()
     );
-    if !p.confirm(&prompt, false)? {
+    if offer && !p.confirm(&prompt, false)? {
         return Ok(());
     }
     let total = open.len();
@@ -436,4 +449,117 @@ fn ask_fills(
         }
     }
     Ok(())
+}
+
+/// What `init` has gathered in a terminal, for the one screen before writing.
+struct Review<'a> {
+    catalog: &'a Catalog,
+    inputs: &'a answers::Inputs,
+    answers: &'a mut Answers,
+    selection: &'a mut Selection,
+    fills: &'a mut BTreeMap<String, String>,
+}
+
+impl Review<'_> {
+    /// The one screen before anything is written: the answers, the modules
+    /// by kind, the fill-ins left; then write (true), change an answer,
+    /// adjust the pick, enter fill-ins, or quit (false).
+    fn summary(&mut self, p: &mut dyn Prompter) -> Result<bool> {
+        loop {
+            let selected = self.selection.included(self.catalog);
+            let used = used_fills(&selected);
+            let left = used
+                .iter()
+                .filter(|f| !self.fills.contains_key(&f.id))
+                .count();
+            p.note("");
+            p.note("Before the kit is written:");
+            for (q, a) in self.answered() {
+                p.note(&format!("  {:<60} {}", q.prompt, answers::in_words(q, &a)));
+            }
+            let mut kinds: Vec<(&str, usize)> = Vec::new();
+            for m in &selected {
+                match kinds.iter_mut().find(|(k, _)| *k == m.kind.name()) {
+                    Some((_, n)) => *n += 1,
+                    None => kinds.push((m.kind.name(), 1)),
+                }
+            }
+            kinds.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+            let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            p.note(&format!(
+                "  {} modules ({}); {left} of {} fill-in value(s) left for later",
+                selected.len(),
+                kinds.join(", "),
+                used.len()
+            ));
+            let mut items = vec![
+                "Write the kit".to_string(),
+                "Change an answer".to_string(),
+                "Adjust the pick".to_string(),
+            ];
+            if left > 0 {
+                items.push(format!("Enter the {left} fill-in value(s) left"));
+            }
+            items.push("Quit without writing (your answers are kept for next time)".to_string());
+            let chosen = p.select("What now?", &items, 0)?;
+            match items[chosen.min(items.len() - 1)].as_str() {
+                "Write the kit" => return Ok(true),
+                "Change an answer" => self.change_an_answer(p)?,
+                "Adjust the pick" => {
+                    let adjusted =
+                        review_pick(p, self.catalog, self.answers, self.selection.clone())?;
+                    *self.selection = adjusted;
+                }
+                i if i.starts_with("Quit") => return Ok(false),
+                _ => ask_fills(p, &used, self.fills, false)?,
+            }
+        }
+    }
+
+    /// The questions asked or answered in this run, with their answers.
+    fn answered(&self) -> Vec<(&Question, Answer)> {
+        self.catalog
+            .questions
+            .iter()
+            .filter_map(|q| self.answers.get(&q.id).map(|a| (q, a)))
+            .collect()
+    }
+
+    /// Asks one question again, then the ones after it that now apply and
+    /// have no answer yet; the pick follows the new answers.
+    fn change_an_answer(&mut self, p: &mut dyn Prompter) -> Result<()> {
+        let answered = self.answered();
+        let items: Vec<String> = answered
+            .iter()
+            .map(|(q, a)| format!("{} ({})", q.prompt, answers::in_words(q, a)))
+            .collect();
+        let at = p.select("Which answer?", &items, 0)?;
+        let Some((q, current)) = answered.get(at) else {
+            return Ok(());
+        };
+        let id = q.id.clone();
+        let new = answers::ask_again(p, self.catalog, &id, Some(current))?;
+        let mut given = answers::given(self.inputs, self.answers);
+        given.answers.get_mut(&id).expect("just given").value =
+            answers::ProvidedValue::Toml(new.to_toml());
+        *self.answers = answers::resolve(
+            self.catalog,
+            &given,
+            Asking {
+                prompter: Some(p),
+                use_defaults: false,
+                allow_unanswered: false,
+            },
+        )?;
+        match selection::select(
+            self.catalog,
+            &self.answers.lookup(),
+            &self.selection.with,
+            &self.selection.without,
+        ) {
+            Ok(s) => *self.selection = s,
+            Err(e) => p.note(&format!("The pick cannot follow that answer: {e}")),
+        }
+        Ok(())
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! While `init` asks, every answer, pick change and fill-in value typed so
 //! far is kept here. Ctrl-C (caught in the signal handler, or seen as an
-//! interrupted read) writes them as an ordinary answers file under the cache
+//! interrupted read) or Quit at the summary writes them as an ordinary answers file under the cache
 //! folder, `resume/<hash of the destination's absolute path>.toml`, so the
 //! same file also works with `--answers`. A kit written to the end removes it.
 
@@ -159,7 +159,7 @@ fn render(p: &Partial) -> String {
     }
     let body = toml::to_string(&top).unwrap_or_default();
     format!(
-        "# Answers given to `ispo init {}` before it was interrupted.\n# The next `ispo init` of that folder offers to resume from them;\n# `--answers <this file>` uses them without asking.\n{body}",
+        "# Answers given to `ispo init {}` before it stopped without writing the kit.\n# The next `ispo init` of that folder offers to resume from them;\n# `--answers <this file>` uses them without asking.\n{body}",
         p.dest
     )
 }

@@ -78,6 +78,15 @@ fn a_whole_interactive_init() {
     p.send("ispo@acme.test\r").unwrap();
     p.expect("[2/2] Name of the sponsor").unwrap();
     p.send("\r").unwrap();
+    // One screen before anything is written: answers in the words chosen.
+    p.expect("Before the kit is written:").unwrap();
+    p.expect("Where is your code?").unwrap();
+    p.expect("GitLab").unwrap();
+    p.expect("Who is the kit for?").unwrap();
+    p.expect("Developers, Executives").unwrap();
+    p.expect("1 of 2 fill-in value(s) left for later").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
 
@@ -138,6 +147,8 @@ fn the_lead_can_adjust_the_pick() {
     p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("n\r").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
     let state = env.read("kit/.ispo/state.toml");
@@ -259,6 +270,8 @@ fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
     p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("n\r").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
     p.expect("Created kit").unwrap();
     p.expect(expectrl::Eof).unwrap();
     assert_eq!(exit_code(&p), 0);
@@ -297,4 +310,83 @@ fn a_refused_answer_is_asked_again_with_the_users_value_and_the_reason() {
     let answers = env.read("kit/ispo-answers.toml");
     assert!(answers.contains("forge = \"gitlab\""), "{answers}");
     assert!(answers.contains("company = \"Acme Corp\""), "{answers}");
+}
+
+/// Answers the fixture's questions with defaults where it has them, says
+/// no to adjusting the pick and to the fill-ins, and stops at the summary.
+fn at_the_summary(env: &Env, repo: &CatalogRepo) -> expectrl::session::OsSession {
+    let mut p = spawn(env, &["init", "kit", "--catalog", repo.path()], &[]);
+    p.expect("[1/7] Company name?").unwrap();
+    p.send("Acme\r").unwrap();
+    for prompt in [
+        "[2/7] Where is your code?",
+        "[3/7] How many engineers?",
+        "[4/7] Regulated?",
+        "[5/7] Who is the kit for?",
+        "[6/7] Issue tracker?",
+    ] {
+        p.expect(prompt).unwrap();
+        p.send("\r").unwrap();
+    }
+    p.expect("Adjust this pick?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Enter them now?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Before the kit is written:").unwrap();
+    p.expect("Regulated?").unwrap();
+    p.expect("no").unwrap();
+    p.expect("What now?").unwrap();
+    p
+}
+
+#[test]
+fn the_summary_goes_back_to_an_answer_and_asks_what_it_opens() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_summary(&env, &repo);
+    p.send(DOWN).unwrap(); // Change an answer
+    p.send("\r").unwrap();
+    p.expect("Which answer?").unwrap();
+    for _ in 0..3 {
+        p.send(DOWN).unwrap(); // Regulated?
+    }
+    p.send("\r").unwrap();
+    p.expect("[4/7] Regulated? [y/N]").unwrap();
+    p.send("yes\r").unwrap();
+    // A question that applies only when regulated is asked now, nothing else.
+    let before = p.expect("[7/7] Who audits code access?").unwrap();
+    let before = String::from_utf8_lossy(before.before()).into_owned();
+    assert!(!before.contains("Company name?"), "{before}");
+    p.send("\r").unwrap();
+    p.expect("Before the kit is written:").unwrap();
+    p.expect("Who audits code access?").unwrap();
+    p.expect("Acme Audit").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Created kit in kit").unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let answers = env.read("kit/ispo-answers.toml");
+    assert!(answers.contains("regulated = true"), "{answers}");
+    assert!(answers.contains("auditor = \"Acme Audit\""), "{answers}");
+}
+
+#[test]
+fn quitting_at_the_summary_writes_nothing_and_keeps_the_answers() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_summary(&env, &repo);
+    for _ in 0..4 {
+        p.send(DOWN).unwrap(); // past Change, Adjust and Enter the 2 fill-ins left, to Quit
+    }
+    p.send("\r").unwrap();
+    p.expect("your answers so far are saved in").unwrap();
+    p.expect("quit before writing: nothing was written")
+        .unwrap();
+    assert_eq!(exit_code(&p), 130);
+    assert!(!env.exists("kit"));
+    env.ispo(&["init", "kit", "--catalog", repo.path(), "--defaults"])
+        .code(5)
+        .stderr_has(
+            "an earlier `ispo init` of this folder stopped before writing and saved 6 answer(s)",
+        );
 }

@@ -65,7 +65,7 @@ fn ctrl_c_at_a_fill_in_keeps_the_answers_and_the_next_init_resumes() {
     let kit = env.path("kit").canonicalize().unwrap_or(env.path("kit"));
     assert!(
         saved.starts_with(&format!(
-            "# Answers given to `ispo init {}` before it was interrupted.",
+            "# Answers given to `ispo init {}` before it stopped without writing the kit.",
             kit.display()
         )),
         "{saved}"
@@ -81,7 +81,7 @@ fn ctrl_c_at_a_fill_in_keeps_the_answers_and_the_next_init_resumes() {
 
     let mut p = spawn(&env, &["init", "kit", "--catalog", repo.path()], &[]);
     p.expect(format!(
-        "An earlier `ispo init` of this folder was interrupted after 7 answer(s), saved in {}. Resume from them? [Y/n]",
+        "An earlier `ispo init` of this folder stopped before writing, after 7 answer(s), saved in {}. Resume from them? [Y/n]",
         file.display()
     ).as_str())
     .unwrap();
@@ -96,6 +96,8 @@ fn ctrl_c_at_a_fill_in_keeps_the_answers_and_the_next_init_resumes() {
     // Only the fill-in left open is asked.
     p.expect("[1/1] Name of the sponsor").unwrap();
     p.send("Jo Sponsor\r").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
     let answers = env.read("kit/ispo-answers.toml");
@@ -129,7 +131,7 @@ fn a_script_is_told_of_saved_answers_but_does_not_use_them() {
     ])
     .ok()
     .stderr_has(&format!(
-        "an interrupted `ispo init` of this folder saved 7 answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",
+        "an earlier `ispo init` of this folder stopped before writing and saved 7 answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",
         file.display(),
         file.display()
     ));
