@@ -239,6 +239,9 @@ pub struct ExplainArgs {
     /// Explain the pick of an existing kit [default: the current folder, if it is a kit]
     #[arg(long, value_name = "DIR", conflicts_with_all = ["catalog", "reference", "subdir", "answers", "set", "defaults"])]
     pub kit: Option<PathBuf>,
+    /// Say why in the catalog's condition form (for catalog authors), not in plain words
+    #[arg(long)]
+    pub why_raw: bool,
     #[command(flatten)]
     pub catalog: CatalogArgs,
     #[command(flatten)]

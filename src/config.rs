@@ -65,6 +65,8 @@ pub struct ExplainConfig {
     pub answers: AnswerSources,
     /// True when catalog or answer flags were given, so no kit is implied.
     pub explicit: bool,
+    /// `--why-raw`: the condition form instead of plain words.
+    pub why_raw: bool,
 }
 
 fn catalog_request(a: CatalogArgs) -> CatalogRequest {
@@ -136,6 +138,7 @@ impl Config {
                     catalog: catalog_request(a.catalog),
                     answers: answer_sources(a.answers),
                     explicit,
+                    why_raw: a.why_raw,
                 })
             }
             CommandArgs::Status(a) => Command::Status {

@@ -124,7 +124,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "schema_version": 1, "command": "explain", "module": id, "included": d.included,
-                    "why": d.why(), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
+                    "why": d.why(), "why_plain": crate::plain::why(&catalog, d, &lookup), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
                     "requires": m.requires, "conflicts": m.conflicts, "outputs": targets,
                     "assumed": assumed.json,
                 }))?
@@ -147,6 +147,9 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             m.audiences.join(", "),
             m.challenges.join(", ")
         );
+        if !cfg.why_raw {
+            let _ = writeln!(out, "  why: {}", crate::plain::why(&catalog, d, &lookup));
+        }
         let _ = writeln!(out, "  decided by: {}", d.why());
         match &m.when {
             Some(c) => {
@@ -175,7 +178,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             "schema_version": 1,
             "command": "explain",
             "assumed": assumed.json,
-            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why(), "why_plain": crate::plain::why(&catalog, d, &answers.lookup())})).collect::<Vec<_>>(),
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Code::Ok);
@@ -193,7 +196,11 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             "{:<3}  {:<width$}  {}",
             if d.included { "in" } else { "out" },
             d.id,
-            d.why()
+            if cfg.why_raw {
+                d.why()
+            } else {
+                crate::plain::why(&catalog, d, &answers.lookup())
+            }
         );
     }
     crate::out!("{out}");

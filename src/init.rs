@@ -145,7 +145,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     report(
         cfg,
         reporter,
-        &catalog,
+        (&catalog, &answers),
         &loaded.record,
         &selection,
         &kit,
@@ -204,7 +204,7 @@ fn offer_resume(
 fn report(
     cfg: &InitConfig,
     reporter: &Reporter,
-    catalog: &Catalog,
+    (catalog, answers): (&Catalog, &Answers),
     record: &source::SourceRecord,
     selection: &Selection,
     kit: &Built,
@@ -249,7 +249,7 @@ fn report(
             "command": "init",
             "kit": cfg.dest.display().to_string(),
             "catalog": catalog_json(catalog, record),
-            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why(), "why_plain": crate::plain::why(catalog, d, &answers.lookup())})).collect::<Vec<_>>(),
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
             "kept": beside.iter().map(|(p, s)| json!({"path": p, "sidecar": s})).collect::<Vec<_>>(),
@@ -357,7 +357,7 @@ fn review_pick(
                 "  [{}] {:<28} {}",
                 if d.included { "x" } else { " " },
                 m.id,
-                d.why()
+                crate::plain::why(catalog, d, &answers.lookup())
             ));
         }
         if !p.confirm("Adjust this pick?", false)? {

@@ -33,6 +33,7 @@ pub mod lint;
 pub mod merge;
 pub mod output;
 pub mod paths;
+pub mod plain;
 pub mod prompt;
 pub mod question;
 pub mod release_notes;

@@ -63,7 +63,8 @@ fn a_whole_interactive_init() {
     p.expect("[7/7] Who audits code access?").unwrap();
     p.send("\r").unwrap();
     p.expect("Modules picked for your answers:").unwrap();
-    p.expect("condition holds: `forge in [gitlab]` is true")
+    // Why, in the words of the questions and the labels chosen.
+    p.expect("[x] gitlab-ci                    In because you answered “Where is your code?” with GitLab.")
         .unwrap();
     p.expect("Adjust this pick? [y/N]").unwrap();
     // A word that is neither yes nor no is asked again, not taken as no.
@@ -142,7 +143,9 @@ fn the_lead_can_adjust_the_pick() {
     p.send(DOWN).unwrap();
     p.send(" ").unwrap(); // workflows out
     p.send("\r").unwrap();
-    p.expect("forced in with --with").unwrap();
+    p.expect("In because you added it to the pick.").unwrap();
+    p.expect("Left out because you took it out of the pick.")
+        .unwrap();
     p.expect("Adjust this pick?").unwrap();
     p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();

@@ -61,6 +61,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "answers",
             "selection",
+            "plain",
             "render",
             "index",
             "lint",
