@@ -657,44 +657,6 @@ pub fn ask_again(
     )
 }
 
-/// `inputs` with every answer of `answers` given on top (as recorded, so
-/// one that stops applying is dropped without a warning), for resolving the
-/// questions again after one answer changed.
-pub fn given(inputs: &Inputs, answers: &Answers) -> Inputs {
-    let mut out = inputs.clone();
-    for (id, a) in &answers.values {
-        if let Some(a) = a {
-            out.answers.insert(
-                id.clone(),
-                Provided {
-                    value: ProvidedValue::Toml(a.to_toml()),
-                    origin: Diagnostic::new("your earlier answer", 0, 0, ""),
-                    recorded: true,
-                },
-            );
-        }
-    }
-    out
-}
-
-/// An answer in the words the user chose it by: choice labels, yes or no.
-pub fn in_words(q: &Question, a: &Answer) -> String {
-    match a {
-        Answer::Choice(v) => q.label_of(v).unwrap_or(v).to_string(),
-        Answer::Multi(vs) if vs.is_empty() => "(none)".to_string(),
-        Answer::Multi(vs) => vs
-            .iter()
-            .map(|v| q.label_of(v).unwrap_or(v))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Answer::Bool(true) => "yes".to_string(),
-        Answer::Bool(false) => "no".to_string(),
-        Answer::Text(t) if t.is_empty() => "(empty)".to_string(),
-        Answer::Text(t) => t.clone(),
-        Answer::Int(i) => i.to_string(),
-    }
-}
-
 /// Asks question `step.0` of `step.1`; the answer is also kept for a resume
 /// should the run be interrupted (`resume`).
 fn ask(

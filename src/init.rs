@@ -475,7 +475,7 @@ impl Review<'_> {
             p.note("");
             p.note("Before the kit is written:");
             for (q, a) in self.answered() {
-                p.note(&format!("  {:<60} {}", q.prompt, answers::in_words(q, &a)));
+                p.note(&format!("  {:<60} {}", q.prompt, q.in_words(&a)));
             }
             let mut kinds: Vec<(&str, usize)> = Vec::new();
             for m in &selected {
@@ -531,7 +531,7 @@ impl Review<'_> {
         let answered = self.answered();
         let items: Vec<String> = answered
             .iter()
-            .map(|(q, a)| format!("{} ({})", q.prompt, answers::in_words(q, a)))
+            .map(|(q, a)| format!("{} ({})", q.prompt, q.in_words(a)))
             .collect();
         let at = p.select("Which answer?", &items, 0)?;
         let Some((q, current)) = answered.get(at) else {
@@ -539,7 +539,7 @@ impl Review<'_> {
         };
         let id = q.id.clone();
         let new = answers::ask_again(p, self.catalog, &id, Some(current))?;
-        let mut given = answers::given(self.inputs, self.answers);
+        let mut given = given(self.inputs, self.answers);
         given.answers.get_mut(&id).expect("just given").value =
             answers::ProvidedValue::Toml(new.to_toml());
         *self.answers = answers::resolve(
@@ -562,4 +562,24 @@ impl Review<'_> {
         }
         Ok(())
     }
+}
+
+/// `inputs` with every answer of `answers` given on top (as recorded, so
+/// one that stops applying is dropped without a warning), for resolving the
+/// questions again after one answer changed.
+fn given(inputs: &answers::Inputs, answers: &Answers) -> answers::Inputs {
+    let mut out = inputs.clone();
+    for (id, a) in &answers.values {
+        if let Some(a) = a {
+            out.answers.insert(
+                id.clone(),
+                answers::Provided {
+                    value: answers::ProvidedValue::Toml(a.to_toml()),
+                    origin: crate::error::Diagnostic::new("your earlier answer", 0, 0, ""),
+                    recorded: true,
+                },
+            );
+        }
+    }
+    out
 }

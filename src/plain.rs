@@ -5,7 +5,6 @@
 //! `Decision::why` keeps the condition form (`explain --why-raw`, `--json`
 //! field `why`), for catalog authors.
 
-use crate::answers::in_words;
 use crate::catalog::Catalog;
 use crate::condition::{Lit, Node, Op, Trace};
 use crate::question::Question;
@@ -42,7 +41,7 @@ pub fn why(catalog: &Catalog, d: &Decision, answers: &dyn Fn(&str) -> Option<Ans
                 }
             }
             let said = |q: &Question| match answers(&q.id) {
-                Some(a) => format!("you said {}", in_words(q, &a)),
+                Some(a) => format!("you said {}", q.in_words(&a)),
                 None if q.when.is_some() => "it is not asked with your answers".to_string(),
                 None => "it is not answered".to_string(),
             };
@@ -50,7 +49,7 @@ pub fn why(catalog: &Catalog, d: &Decision, answers: &dyn Fn(&str) -> Option<Ans
                 let parts: Vec<String> = groups
                     .iter()
                     .map(|(q, _)| match answers(&q.id) {
-                        Some(a) => format!("you answered “{}” with {}", q.prompt, in_words(q, &a)),
+                        Some(a) => format!("you answered “{}” with {}", q.prompt, q.in_words(&a)),
                         None => format!("“{}” is not answered", q.prompt),
                     })
                     .collect();

@@ -64,6 +64,24 @@ impl Question {
             .map(|c| c.label.as_str())
     }
 
+    /// An answer in the words the user chose it by: choice labels, yes or no.
+    pub fn in_words(&self, a: &Answer) -> String {
+        match a {
+            Answer::Choice(v) => self.label_of(v).unwrap_or(v).to_string(),
+            Answer::Multi(vs) if vs.is_empty() => "(none)".to_string(),
+            Answer::Multi(vs) => vs
+                .iter()
+                .map(|v| self.label_of(v).unwrap_or(v))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Answer::Bool(true) => "yes".to_string(),
+            Answer::Bool(false) => "no".to_string(),
+            Answer::Text(t) if t.is_empty() => "(empty)".to_string(),
+            Answer::Text(t) => t.clone(),
+            Answer::Int(i) => i.to_string(),
+        }
+    }
+
     /// The current value for `v`: itself, or the choice that declares it as
     /// a value it was renamed from.
     pub fn current_value(&self, v: &str) -> String {
