@@ -138,7 +138,7 @@ fn explains_an_existing_kit_from_its_own_records() {
 
 /// In each of the five examples, every module left out gets a sentence that
 /// names a question by its prompt and the user's answer by its label, and
-/// says how to add the module anyway.
+/// says how to add the module anyway, in `explain` and in the kit's README.
 #[test]
 fn every_module_left_out_of_the_examples_is_explained_in_words() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -161,12 +161,20 @@ fn every_module_left_out_of_the_examples_is_explained_in_words() {
         let run = env.ispo(&["explain", "--answers", example.to_str().unwrap(), "--json"]);
         run.ok();
         let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let name = example.file_stem().unwrap().to_str().unwrap();
+        let readme =
+            std::fs::read_to_string(root.join("kits").join(name).join("README.md")).unwrap();
         for m in doc["modules"].as_array().unwrap() {
             if m["included"] == true {
                 continue;
             }
             let (id, why) = (m["id"].as_str().unwrap(), m["why_plain"].as_str().unwrap());
             let at = format!("{} / {id}: {why}", example.display());
+            // The kit's README says the same, under "Left out".
+            assert!(
+                readme.contains(&format!("(`{id}`): {why}\n")),
+                "kits/{name}/README.md lacks {at}"
+            );
             if why.starts_with("Left out because you took it out of the pick.") {
                 assert!(why.contains(&format!("`{id}` from `without`")), "{at}");
                 continue;
