@@ -263,3 +263,36 @@ fn a_remote_catalog_offers_its_newer_tags_from_the_mirror() {
         .read("kit/program/PRINCIPLES.md")
         .contains("Work in the open."));
 }
+
+#[test]
+fn release_notes_cannot_steer_the_terminal_and_crlf_files_read_the_same() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.init_kit(repo.path(), &["-q"]).ok();
+    let manifest = fixture()[0].1;
+    repo.commit(
+        &[
+            ("catalog.toml", &manifest.replace("1.0.0", "1.1.0")),
+            (
+                "CHANGELOG.md",
+                "# Changelog\r\n\r\n## [1.1.0]\r\n\r\n- Red \x1b[31malert\x1b[0m.\r\n",
+            ),
+        ],
+        "1.1.0",
+    );
+    let run = env.ispo(&["check", "kit"]);
+    run.ok().stdout_has(
+        "What changed in the catalog, 1.0.0 -> 1.1.0 (its CHANGELOG.md):\n\n## [1.1.0]\n\n- Red \\u{1b}[31malert\\u{1b}[0m.\n",
+    );
+    assert!(
+        !run.stdout.contains('\x1b') && !run.stdout.contains('\r'),
+        "{:?}",
+        run.stdout
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&env.ispo(&["check", "kit", "--json"]).stdout).unwrap();
+    assert_eq!(
+        doc["release_notes"][0]["text"],
+        "- Red \x1b[31malert\x1b[0m."
+    );
+}
