@@ -162,7 +162,14 @@ fn offer_resume(
     saved: &Path,
     inputs: answers::Inputs,
 ) -> Result<answers::Inputs> {
-    let count = crate::resume::count(saved)?;
+    // A saved file that no longer reads (edited by hand) never blocks init.
+    let count = match crate::resume::count(saved) {
+        Ok(n) => n,
+        Err(e) => {
+            reporter.warn(format!("{e:#}; not offering to resume from it"));
+            return Ok(inputs);
+        }
+    };
     if !cfg.interactive {
         reporter.note(format!(
             "an earlier `ispo init` of this folder stopped before writing and saved {count} answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",

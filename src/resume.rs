@@ -107,32 +107,35 @@ pub fn finish(dest: &Path) {
     }
 }
 
-/// On an interrupt: writes what the prompts were told, once, and returns the
-/// file's path (`None` when nothing was kept or it could not be written).
-/// The lock is held while writing, so a second caller (the signal handler
-/// and the main thread both see the interrupt) waits for the file to exist.
-fn save_interrupted() -> Option<(PathBuf, String)> {
-    let mut guard = partial();
-    let p = guard.take()?;
-    if p.answers.is_empty() && p.fills.is_empty() && p.modules.is_none() {
-        return None;
-    }
-    let dir = p.file.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let tmp = p.file.with_extension("toml.tmp");
-    std::fs::write(&tmp, render(&p)).ok()?;
-    std::fs::rename(&tmp, &p.file).ok()?;
-    Some((p.file, p.typed))
-}
-
-/// On Ctrl-C: saves what the prompts were told and says where, once.
+/// On Ctrl-C (or Quit at the summary): writes what the prompts were told
+/// and says where, once. The lock is held until the line is printed: the
+/// signal handler and the main thread both see an interrupt, and whichever
+/// comes second must not end the process before the first has spoken.
 pub fn on_interrupt() {
-    if let Some((file, typed)) = save_interrupted() {
+    let mut guard = partial();
+    let Some(p) = guard.take() else { return };
+    if p.answers.is_empty() && p.fills.is_empty() && p.modules.is_none() {
+        return;
+    }
+    let saved = p.file.parent().is_some_and(|dir| {
+        let tmp = p.file.with_extension("toml.tmp");
+        std::fs::create_dir_all(dir).is_ok()
+            && std::fs::write(&tmp, render(&p)).is_ok()
+            && std::fs::rename(&tmp, &p.file).is_ok()
+    });
+    if saved {
         crate::errln!(
-            "your answers so far are saved in {}; `ispo init {typed}` offers to resume from them",
-            file.display()
+            "your answers so far are saved in {}; `ispo init {}` offers to resume from them",
+            p.file.display(),
+            p.typed
+        );
+    } else {
+        crate::errln!(
+            "your answers so far could not be saved in {}",
+            p.file.display()
         );
     }
+    drop(guard);
 }
 
 /// The saved answers as an answers file, with a header saying what it is.

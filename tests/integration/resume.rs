@@ -164,3 +164,22 @@ fn the_saved_file_is_an_answers_file_for_a_script() {
         "{answers}"
     );
 }
+
+#[test]
+fn a_saved_file_spoilt_by_hand_is_warned_about_and_never_blocks_init() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let file = interrupted_at_a_fill_in(&env, &repo);
+    std::fs::write(&file, "company = \"Acme\n").unwrap();
+    env.init_kit(repo.path(), &[])
+        .ok()
+        .stderr_has(&format!(
+            "warning: saved answers `{}` are not TOML",
+            file.display()
+        ))
+        .stderr_has("; not offering to resume from it");
+    assert!(
+        !file.exists(),
+        "the kit is written, so the saved answers go"
+    );
+}
