@@ -311,7 +311,9 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
     let mut missing = Vec::new();
     // Questions without an answer yet: a default built from one of them waits.
     let mut pending: BTreeSet<String> = BTreeSet::new();
-    for q in &catalog.questions {
+    let total = catalog.questions.len();
+    for (at, q) in catalog.questions.iter().enumerate() {
+        let step = (at + 1, total);
         let applies = q.when.as_ref().is_none_or(|w| w.eval(&answers.lookup()));
         if !applies {
             if let Some(p) = inputs.answers.get(&q.id).filter(|p| !p.recorded) {
@@ -368,7 +370,7 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
                             (QuestionKind::Text, Some(t)) => Some(Answer::Text(t.to_string())),
                             _ => None,
                         });
-                    let a = ask(p, q, prefill.as_ref().or(default.value()))?;
+                    let a = ask(p, q, prefill.as_ref().or(default.value()), step)?;
                     answers.values.push((q.id.clone(), Some(a)));
                 }
                 None => {
@@ -386,7 +388,7 @@ pub fn resolve(catalog: &Catalog, inputs: &Inputs, mut asking: Asking<'_>) -> Re
             }
             _ => {
                 if let Some(prompter) = asking.prompter.as_deref_mut() {
-                    let a = ask(prompter, q, default.value())?;
+                    let a = ask(prompter, q, default.value(), step)?;
                     answers.values.push((q.id.clone(), Some(a)));
                 } else if asking.allow_unanswered {
                     answers.unanswered.push(q.id.clone());
@@ -642,11 +644,52 @@ fn mentions(template: &str, id: &str) -> bool {
     })
 }
 
-fn ask(p: &mut dyn Prompter, q: &Question, default: Option<&Answer>) -> Result<Answer> {
+/// Asks one question again, its current answer as the default (init's
+/// summary: change an answer). The answers that follow it are resolved
+/// again with `given`.
+pub fn ask_again(
+    p: &mut dyn Prompter,
+    catalog: &Catalog,
+    id: &str,
+    current: Option<&Answer>,
+) -> Result<Answer> {
+    let at = catalog
+        .questions
+        .iter()
+        .position(|q| q.id == id)
+        .with_context(|| format!("no question `{id}` in the catalog"))?;
+    ask(
+        p,
+        &catalog.questions[at],
+        current,
+        (at + 1, catalog.questions.len()),
+    )
+}
+
+/// Asks question `step.0` of `step.1`; the answer is also kept for a resume
+/// should the run be interrupted (`resume`).
+fn ask(
+    p: &mut dyn Prompter,
+    q: &Question,
+    default: Option<&Answer>,
+    step: (usize, usize),
+) -> Result<Answer> {
+    let answer = ask_once(p, q, default, step)?;
+    crate::resume::answered(&q.id, answer.to_toml());
+    Ok(answer)
+}
+
+fn ask_once(
+    p: &mut dyn Prompter,
+    q: &Question,
+    default: Option<&Answer>,
+    (at, total): (usize, usize),
+) -> Result<Answer> {
     if let Some(help) = &q.help {
         p.note(help);
     }
-    let prompt = q.prompt.as_str();
+    let prompt = format!("[{at}/{total}] {}", q.prompt);
+    let prompt = prompt.as_str();
     Ok(match q.kind {
         QuestionKind::Text | QuestionKind::Integer => {
             let default_text = default.map(|d| match d {
@@ -996,7 +1039,10 @@ min = 1
             },
         )
         .unwrap();
-        assert_eq!(script.asked, vec!["Company?", "Regulated?", "Engineers?"]);
+        assert_eq!(
+            script.asked,
+            vec!["[1/4] Company?", "[2/4] Regulated?", "[4/4] Engineers?"]
+        );
         assert_eq!(
             script.rejected,
             vec![
@@ -1033,7 +1079,10 @@ min = 1
             },
         )
         .unwrap();
-        assert_eq!(script.asked, vec!["Regulated?", "Auditor?", "Engineers?"]);
+        assert_eq!(
+            script.asked,
+            vec!["[2/4] Regulated?", "[3/4] Auditor?", "[4/4] Engineers?"]
+        );
         assert_eq!(
             answers.get("auditor"),
             Some(Answer::Text("Acme Audit".into()))
@@ -1054,7 +1103,7 @@ min = 1
             },
         )
         .unwrap();
-        assert_eq!(script.asked, vec!["Company?"]);
+        assert_eq!(script.asked, vec!["[1/4] Company?"]);
     }
 
     #[test]

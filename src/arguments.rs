@@ -110,7 +110,7 @@ pub enum CommandArgs {
     Update(UpdateArgs),
     /// Show, as a unified diff, what `ispo update` would change
     Diff(DiffArgs),
-    /// Tell whether the catalog has moved since the kit's commit
+    /// Tell whether the catalog has moved since the kit's commit: versions, newer tags, release notes
     Check(CheckArgs),
     /// Show which modules are in or out, and the clause that decided each
     Explain(ExplainArgs),
@@ -331,7 +331,7 @@ pub struct CheckArgs {
     /// Use the cached copy of a remote catalog; never touch the network
     #[arg(long)]
     pub offline: bool,
-    /// Exit with code 10 when an update is available
+    /// Exit with code 10 when an update is available (also a newer release tag, for a kit on a tag)
     #[arg(long)]
     pub exit_code: bool,
 }
@@ -350,6 +350,9 @@ pub struct ExplainArgs {
     /// Say which catalog's template made a kit file, which catalogs amended it, and where its fill-in values come from
     #[arg(long, value_name = "PATH", conflicts_with = "module")]
     pub file: Option<String>,
+    /// Say why in the catalog's condition form (for catalog authors), not in plain words
+    #[arg(long)]
+    pub why_raw: bool,
     #[command(flatten)]
     pub catalog: CatalogArgs,
     #[command(flatten)]

@@ -99,6 +99,8 @@ pub struct Trace {
     /// For leaves: the answer the clause looked at, e.g. `stage = piloting`.
     pub actual: Option<String>,
     pub children: Vec<Trace>,
+    /// For leaves: the clause itself, for explanations in words.
+    pub clause: Option<Node>,
     kind: TraceKind,
 }
 
@@ -159,22 +161,39 @@ impl Trace {
     /// The leaves that decided the result: for a false `and`, the first false
     /// part; for a true `or`, the first true part; otherwise all parts.
     pub fn decisive(&self) -> Vec<&Trace> {
+        self.decisive_negated(false)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    /// The decisive leaves, each with whether it sits under an odd number
+    /// of `not`s (so its clause counts the other way round).
+    pub fn decisive_negated(&self, negated: bool) -> Vec<(&Trace, bool)> {
         match self.kind {
-            TraceKind::Leaf => vec![self],
-            TraceKind::Not => self.children.iter().flat_map(|c| c.decisive()).collect(),
+            TraceKind::Leaf => vec![(self, negated)],
+            TraceKind::Not => self
+                .children
+                .iter()
+                .flat_map(|c| c.decisive_negated(!negated))
+                .collect(),
             TraceKind::All if !self.result => self
                 .children
                 .iter()
                 .find(|c| !c.result)
-                .map(|c| c.decisive())
+                .map(|c| c.decisive_negated(negated))
                 .unwrap_or_default(),
             TraceKind::Any if self.result => self
                 .children
                 .iter()
                 .find(|c| c.result)
-                .map(|c| c.decisive())
+                .map(|c| c.decisive_negated(negated))
                 .unwrap_or_default(),
-            _ => self.children.iter().flat_map(|c| c.decisive()).collect(),
+            _ => self
+                .children
+                .iter()
+                .flat_map(|c| c.decisive_negated(negated))
+                .collect(),
         }
     }
 
@@ -736,6 +755,7 @@ fn trace(e: &Expr, src: &str, answers: &dyn Fn(&str) -> Option<Answer>) -> Trace
                 result: !child.result,
                 actual: None,
                 children: vec![child],
+                clause: None,
                 kind: TraceKind::Not,
             }
         }
@@ -752,6 +772,7 @@ fn trace(e: &Expr, src: &str, answers: &dyn Fn(&str) -> Option<Answer>) -> Trace
                 result,
                 actual: None,
                 children,
+                clause: None,
                 kind: if all { TraceKind::All } else { TraceKind::Any },
             }
         }
@@ -770,6 +791,7 @@ fn trace(e: &Expr, src: &str, answers: &dyn Fn(&str) -> Option<Answer>) -> Trace
                 result: eval_leaf(leaf, answers),
                 actual,
                 children: Vec::new(),
+                clause: Some(leaf.clone()),
                 kind: TraceKind::Leaf,
             }
         }

@@ -118,6 +118,8 @@ pub struct ExplainConfig {
     pub answers: AnswerSources,
     /// True when catalog or answer flags were given, so no kit is implied.
     pub explicit: bool,
+    /// `--why-raw`: the condition form instead of plain words.
+    pub why_raw: bool,
 }
 
 /// `SOURCE@REF`: the part after the last `@` is a ref when it holds no `:`
@@ -203,6 +205,7 @@ impl Config {
                     catalog: catalog_request(a.catalog),
                     answers: answer_sources(a.answers),
                     explicit,
+                    why_raw: a.why_raw,
                 })
             }
             CommandArgs::Status(a) => Command::Status {

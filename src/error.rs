@@ -52,8 +52,8 @@ impl Code {
             Code::Refused => "Refused for safety: non-empty destination without `--adopt`, unsafe output path, symlink, dangerous catalog URL or ref, a catalog that asks to run code, uncommitted changes in the kit (`ispo update` without `--allow-dirty`), another `ispo update` of the same kit running.",
             Code::NeedsInput => "Input needed: answers are missing and the session may not prompt, or an answers file holds a value that does not fit; the message (and `--json`) lists each with how to supply or fix it.",
             Code::FillInsRemain => "`ispo status --check`: fill-in values remain.",
-            Code::UpdateAvailable => "`ispo check --exit-code`: an update is available.",
-            Code::Interrupted => "Interrupted (Ctrl-C): nothing was written, or the writes under way were finished first, so the kit is consistent.",
+            Code::UpdateAvailable => "`ispo check --exit-code`: an update is available (the kit's ref has moved, or the kit follows a version tag and a newer release tag exists).",
+            Code::Interrupted => "Interrupted (Ctrl-C, or Quit at `ispo init`'s summary): nothing was written, or the writes under way were finished first, so the kit is consistent; `ispo init` keeps the answers given so far for the next run.",
         }
     }
 }

@@ -146,7 +146,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "schema_version": 1, "command": "explain", "module": id, "included": d.included,
-                    "why": d.why(), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
+                    "why": d.why(), "why_plain": crate::plain::why(&catalog, d, &lookup), "condition": m.when.as_ref().map(|c| c.source.clone()), "clauses": clauses,
                     "requires": m.requires, "conflicts": m.conflicts, "outputs": targets,
                     "assumed": assumed.json, "origin": m.origin,
                     "amendments": m.amendments.iter().map(|a| json!({"layer": a.layer, "changes": a.changes})).collect::<Vec<_>>(),
@@ -172,6 +172,9 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         );
         if catalog.is_layered() {
             let _ = writeln!(out, "  from: {}", explain_layers::provenance(m));
+        }
+        if !cfg.why_raw {
+            let _ = writeln!(out, "  why: {}", crate::plain::why(&catalog, d, &lookup));
         }
         let _ = writeln!(out, "  decided by: {}", d.why());
         match &m.when {
@@ -201,7 +204,7 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             "schema_version": 1,
             "command": "explain",
             "assumed": assumed.json,
-            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why(), "why_plain": crate::plain::why(&catalog, d, &answers.lookup())})).collect::<Vec<_>>(),
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(Code::Ok);
@@ -219,7 +222,11 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
             "{:<3}  {:<width$}  {}",
             if d.included { "in" } else { "out" },
             d.id,
-            d.why()
+            if cfg.why_raw {
+                d.why()
+            } else {
+                crate::plain::why(&catalog, d, &answers.lookup())
+            }
         );
         match catalog.module(&d.id).filter(|_| catalog.is_layered()) {
             Some(m) => {

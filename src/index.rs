@@ -11,6 +11,7 @@ use crate::answers::Answers;
 use crate::catalog::{Catalog, Module};
 use crate::fill;
 use crate::render::RenderedFile;
+use crate::selection::{Decision, Reason};
 use crate::source::{CatalogRecord, SourceRecord};
 
 fn link(path: &str) -> String {
@@ -172,6 +173,35 @@ pub fn readme(
                     let _ = writeln!(out, "- {}", m.title);
                 }
             }
+        }
+    }
+
+    let left_out: Vec<&Module> = catalog
+        .modules
+        .iter()
+        .filter(|m| !selected.iter().any(|s| s.id == m.id))
+        .collect();
+    if !left_out.is_empty() {
+        out.push_str("\n## Left out\n\nModules of the catalog this kit does not have, and why. Each can be added later: list it under `with` in the `[modules]` table of `ispo-answers.toml` and run `ispo update`.\n\n");
+        let lookup = answers.lookup();
+        for m in left_out {
+            // Out by its condition, or else by the user's own choice.
+            let reason = match &m.when {
+                Some(c) if !c.eval(&lookup) => Reason::Condition(c.trace(&lookup)),
+                _ => Reason::Without,
+            };
+            let d = Decision {
+                id: m.id.clone(),
+                included: false,
+                reason,
+            };
+            let _ = writeln!(
+                out,
+                "- **{}** (`{}`): {}",
+                m.title,
+                m.id,
+                crate::plain::why(catalog, &d, &lookup)
+            );
         }
     }
 

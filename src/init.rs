@@ -17,8 +17,10 @@ use crate::layers;
 use crate::output::Reporter;
 use crate::paths::SIDECAR;
 use crate::prompt::{Prompter, Terminal};
+use crate::question::Question;
 use crate::selection::{self, Selection};
 use crate::source::{self, CatalogRecord};
+use crate::value::Answer;
 
 pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     // Refuse early, before asking a single question.
@@ -40,7 +42,13 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         ))
         .into());
     }
-    let inputs = gather_inputs(&cfg.answers)?;
+    let mut inputs = gather_inputs(&cfg.answers)?;
+    if cfg.interactive {
+        crate::resume::begin(&cfg.dest);
+    }
+    if let Some(saved) = crate::resume::saved(&cfg.dest) {
+        inputs = offer_resume(cfg, reporter, &saved, inputs)?;
+    }
     let stack = layers::load(&cfg.catalog, reporter)?;
     let catalog = stack.catalog()?;
     reporter.debug(format!(
@@ -50,7 +58,6 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         stack.label()
     ));
     let bases = stack.bases();
-    let mut inputs = inputs;
     for said in selection::follow_renames(&catalog, &mut inputs.with, &mut inputs.without) {
         reporter.warn(said);
     }
@@ -70,7 +77,7 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             catalog.questions.len()
         ));
     }
-    let answers = answers::resolve(
+    let mut answers = answers::resolve(
         &catalog,
         &inputs,
         Asking {
@@ -84,20 +91,27 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     }
     let mut selection =
         selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
-    if let Some(p) = terminal.as_mut() {
-        selection = review_pick(p, &catalog, &answers, selection)?;
-    }
-    let selected = selection.included(&catalog);
-    let used = used_fills(&selected);
     let mut fills = answers.fills.clone();
     if let Some(p) = terminal.as_mut() {
+        selection = review_pick(p, &catalog, &answers, selection)?;
         // Values the company's catalog gives are not asked again.
-        let asked: Vec<FillDecl> = used
-            .iter()
+        let used: Vec<FillDecl> = used_fills(&selection.included(&catalog))
+            .into_iter()
             .filter(|f| !catalog.fill_values.contains_key(&f.id))
-            .cloned()
             .collect();
-        ask_fills(p, &asked, &mut fills)?;
+        ask_fills(p, &used, &mut fills, true)?;
+        let mut review = Review {
+            catalog: &catalog,
+            inputs: &inputs,
+            answers: &mut answers,
+            selection: &mut selection,
+            fills: &mut fills,
+        };
+        if !review.summary(p)? {
+            crate::resume::on_interrupt();
+            reporter.note("quit before writing: nothing was written");
+            return Ok(Code::Interrupted);
+        }
     }
 
     let kit = build(
@@ -136,10 +150,11 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     if !existing.is_empty() {
         kit::remove_format1_bases(&cfg.dest);
     }
+    crate::resume::finish(&cfg.dest);
     report(
         cfg,
         reporter,
-        &catalog,
+        (&catalog, &answers),
         (stack.record(), &bases),
         &selection,
         &kit,
@@ -147,12 +162,65 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     )
 }
 
+/// Answers saved by an interrupted `ispo init` of this destination: in a
+/// terminal, offered for resuming (the answers given now still win); in a
+/// script, only mentioned, never used unasked.
+fn offer_resume(
+    cfg: &InitConfig,
+    reporter: &Reporter,
+    saved: &Path,
+    inputs: answers::Inputs,
+) -> Result<answers::Inputs> {
+    // A saved file that no longer reads (edited by hand) never blocks init.
+    let count = match crate::resume::count(saved) {
+        Ok(n) => n,
+        Err(e) => {
+            reporter.warn(format!("{e:#}; not offering to resume from it"));
+            return Ok(inputs);
+        }
+    };
+    if !cfg.interactive {
+        reporter.note(format!(
+            "an earlier `ispo init` of this folder stopped before writing and saved {count} answer(s) in {}; this run does not use them (it cannot ask whether to): pass `--answers {}` to use them",
+            saved.display(),
+            saved.display()
+        ));
+        return Ok(inputs);
+    }
+    let mut terminal = Terminal::new();
+    let resume = terminal.confirm(
+        &format!(
+            "An earlier `ispo init` of this folder stopped before writing, after {count} answer(s), saved in {}. Resume from them?",
+            saved.display()
+        ),
+        true,
+    )?;
+    if !resume {
+        terminal.note("Starting afresh (the saved answers stay until this run writes the kit).");
+        return Ok(inputs);
+    }
+    let earlier = answers::Inputs::read_file(saved)?;
+    // Kept again for the next interrupt, under what this run was given.
+    for (id, p) in &earlier.answers {
+        crate::resume::answered(id, p.as_toml());
+    }
+    for (id, p) in &earlier.fills {
+        if let Some(v) = p.text() {
+            crate::resume::filled(id, v);
+        }
+    }
+    if earlier.has_modules {
+        crate::resume::picked(&earlier.with, &earlier.without);
+    }
+    Ok(earlier.overlay(inputs))
+}
+
 /// Says what was made, for people and as the `--json` document; exit code 3
 /// when files of the user's were kept beside the kit's versions.
 fn report(
     cfg: &InitConfig,
     reporter: &Reporter,
-    catalog: &Catalog,
+    (catalog, answers): (&Catalog, &Answers),
     (record, bases): (&source::SourceRecord, &[CatalogRecord]),
     selection: &Selection,
     kit: &Built,
@@ -197,7 +265,7 @@ fn report(
             "command": "init",
             "kit": cfg.dest.display().to_string(),
             "catalog": catalog_json(catalog, record, bases),
-            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why()})).collect::<Vec<_>>(),
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why(), "why_plain": crate::plain::why(catalog, d, &answers.lookup())})).collect::<Vec<_>>(),
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
             "kept": beside.iter().map(|(p, s)| json!({"path": p, "sidecar": s})).collect::<Vec<_>>(),
@@ -305,7 +373,7 @@ fn review_pick(
                 "  [{}] {:<28} {}",
                 if d.included { "x" } else { " " },
                 m.id,
-                d.why()
+                crate::plain::why(catalog, d, &answers.lookup())
             ));
         }
         if !p.confirm("Adjust this pick?", false)? {
@@ -344,7 +412,10 @@ fn review_pick(
             }
         }
         match selection::select(catalog, &answers.lookup(), &with, &without) {
-            Ok(s) => selection = s,
+            Ok(s) => {
+                crate::resume::picked(&s.with, &s.without);
+                selection = s;
+            }
             Err(e) => p.note(&format!("That pick does not work: {e}")),
         }
     }
@@ -362,11 +433,13 @@ fn ordered_by_challenge(catalog: &Catalog) -> Vec<&Module> {
     modules
 }
 
-/// Offers to collect fill-in values now; anything left blank stays a marker.
+/// Offers to collect fill-in values now (`offer`: asks first whether to);
+/// anything left blank stays a marker.
 fn ask_fills(
     p: &mut dyn Prompter,
     used: &[FillDecl],
     fills: &mut BTreeMap<String, String>,
+    offer: bool,
 ) -> Result<()> {
     let open: Vec<&FillDecl> = used.iter().filter(|f| !fills.contains_key(&f.id)).collect();
     if open.is_empty() {
@@ -376,18 +449,153 @@ fn ask_fills(
         "The kit uses {} company-specific value(s) (contacts, URLs...). Enter them now? Blank ones stay as ISPO-FILL markers to fill later",
         open.len()
     );
-    if !p.confirm(&prompt, false)? {
+    if offer && !p.confirm(&prompt, false)? {
         return Ok(());
     }
-    for f in open {
+    let total = open.len();
+    for (at, f) in open.into_iter().enumerate() {
         let label = match &f.example {
-            Some(e) => format!("{} (e.g. {e})", f.description),
-            None => f.description.clone(),
+            Some(e) => format!("[{}/{total}] {} (e.g. {e})", at + 1, f.description),
+            None => format!("[{}/{total}] {}", at + 1, f.description),
         };
         let value = p.text(&label, None, &|_| Ok(()))?;
         if !value.trim().is_empty() {
+            crate::resume::filled(&f.id, value.trim());
             fills.insert(f.id.clone(), value.trim().to_string());
         }
     }
     Ok(())
+}
+
+/// What `init` has gathered in a terminal, for the one screen before writing.
+struct Review<'a> {
+    catalog: &'a Catalog,
+    inputs: &'a answers::Inputs,
+    answers: &'a mut Answers,
+    selection: &'a mut Selection,
+    fills: &'a mut BTreeMap<String, String>,
+}
+
+impl Review<'_> {
+    /// The one screen before anything is written: the answers, the modules
+    /// by kind, the fill-ins left; then write (true), change an answer,
+    /// adjust the pick, enter fill-ins, or quit (false).
+    fn summary(&mut self, p: &mut dyn Prompter) -> Result<bool> {
+        loop {
+            let selected = self.selection.included(self.catalog);
+            let used = used_fills(&selected);
+            let left = used
+                .iter()
+                .filter(|f| !self.fills.contains_key(&f.id))
+                .count();
+            p.note("");
+            p.note("Before the kit is written:");
+            for (q, a) in self.answered() {
+                p.note(&format!("  {:<60} {}", q.prompt, q.in_words(&a)));
+            }
+            let mut kinds: Vec<(&str, usize)> = Vec::new();
+            for m in &selected {
+                match kinds.iter_mut().find(|(k, _)| *k == m.kind.name()) {
+                    Some((_, n)) => *n += 1,
+                    None => kinds.push((m.kind.name(), 1)),
+                }
+            }
+            kinds.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+            let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            p.note(&format!(
+                "  {} modules ({}); {left} of {} fill-in value(s) left for later",
+                selected.len(),
+                kinds.join(", "),
+                used.len()
+            ));
+            let mut items = vec![
+                "Write the kit".to_string(),
+                "Change an answer".to_string(),
+                "Adjust the pick".to_string(),
+            ];
+            if left > 0 {
+                items.push(format!("Enter the {left} fill-in value(s) left"));
+            }
+            items.push("Quit without writing (your answers are kept for next time)".to_string());
+            let chosen = p.select("What now?", &items, 0)?;
+            match items[chosen.min(items.len() - 1)].as_str() {
+                "Write the kit" => return Ok(true),
+                "Change an answer" => self.change_an_answer(p)?,
+                "Adjust the pick" => {
+                    let adjusted =
+                        review_pick(p, self.catalog, self.answers, self.selection.clone())?;
+                    *self.selection = adjusted;
+                }
+                i if i.starts_with("Quit") => return Ok(false),
+                _ => ask_fills(p, &used, self.fills, false)?,
+            }
+        }
+    }
+
+    /// The questions asked or answered in this run, with their answers.
+    fn answered(&self) -> Vec<(&Question, Answer)> {
+        self.catalog
+            .questions
+            .iter()
+            .filter_map(|q| self.answers.get(&q.id).map(|a| (q, a)))
+            .collect()
+    }
+
+    /// Asks one question again, then the ones after it that now apply and
+    /// have no answer yet; the pick follows the new answers.
+    fn change_an_answer(&mut self, p: &mut dyn Prompter) -> Result<()> {
+        let answered = self.answered();
+        let items: Vec<String> = answered
+            .iter()
+            .map(|(q, a)| format!("{} ({})", q.prompt, q.in_words(a)))
+            .collect();
+        let at = p.select("Which answer?", &items, 0)?;
+        let Some((q, current)) = answered.get(at) else {
+            return Ok(());
+        };
+        let id = q.id.clone();
+        let new = answers::ask_again(p, self.catalog, &id, Some(current))?;
+        let mut given = given(self.inputs, self.answers);
+        given.answers.get_mut(&id).expect("just given").value =
+            answers::ProvidedValue::Toml(new.to_toml());
+        *self.answers = answers::resolve(
+            self.catalog,
+            &given,
+            Asking {
+                prompter: Some(p),
+                use_defaults: false,
+                allow_unanswered: false,
+            },
+        )?;
+        match selection::select(
+            self.catalog,
+            &self.answers.lookup(),
+            &self.selection.with,
+            &self.selection.without,
+        ) {
+            Ok(s) => *self.selection = s,
+            Err(e) => p.note(&format!("The pick cannot follow that answer: {e}")),
+        }
+        Ok(())
+    }
+}
+
+/// `inputs` with every answer of `answers` given on top (as recorded, so
+/// one that stops applying is dropped without a warning), for resolving the
+/// questions again after one answer changed.
+fn given(inputs: &answers::Inputs, answers: &Answers) -> answers::Inputs {
+    let mut out = inputs.clone();
+    for (id, a) in &answers.values {
+        if let Some(a) = a {
+            out.answers.insert(
+                id.clone(),
+                answers::Provided {
+                    value: answers::ProvidedValue::Toml(a.to_toml()),
+                    origin: crate::error::Diagnostic::new("your earlier answer", 0, 0, ""),
+                    recorded: true,
+                },
+            );
+        }
+    }
+    out
 }

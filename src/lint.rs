@@ -192,6 +192,16 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
             ));
         }
     }
+    for q in &catalog.questions {
+        if q.pattern.is_some() && q.pattern_message.is_none() {
+            warnings.push(Diagnostic::new(
+                "questions.toml",
+                0,
+                0,
+                format!("question `{}` has a `pattern` but no `pattern_message`: a refused answer is shown the regular expression", q.id),
+            ));
+        }
+    }
     for c in &catalog.challenges {
         if !catalog.modules.iter().any(|m| m.challenges.contains(&c.id)) {
             warnings.push(Diagnostic::new(

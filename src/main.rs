@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         }
         ispo::output::show_cursor();
         errln!("interrupted; nothing was written");
+        ispo::resume::on_interrupt();
         std::process::exit(Code::Interrupted as i32);
     });
     let arguments = match ispo::arguments::parse() {
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
             if code == Code::Interrupted {
                 ispo::output::show_cursor();
                 errln!("interrupted; nothing was written");
+                ispo::resume::on_interrupt();
                 return code.into();
             }
             print_error(&err);

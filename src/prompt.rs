@@ -38,6 +38,20 @@ pub fn may_prompt(non_interactive: bool) -> bool {
     !non_interactive && !ci && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// A yes/no reply typed as a line: `Some(answer)`, `None` for an empty line
+/// (the default), or what to type instead.
+pub fn yes_no(reply: &str) -> Result<Option<bool>, String> {
+    match reply.trim().to_lowercase().as_str() {
+        "" => Ok(None),
+        "y" | "yes" => Ok(Some(true)),
+        "n" | "no" => Ok(Some(false)),
+        _ => Err(format!(
+            "`{}`: please answer yes or no (y or n)",
+            reply.trim()
+        )),
+    }
+}
+
 /// dialoguer on stderr.
 pub struct Terminal {
     theme: ColorfulTheme,
@@ -76,12 +90,17 @@ impl Prompter for Terminal {
             .context("reading an answer from the terminal")
     }
 
+    /// A line, not a key: `y`, `yes`, `n` or `no` and Enter, so a word typed
+    /// in full never spills into the next prompt; Enter alone is the default.
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
-        dialoguer::Confirm::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .default(default)
-            .interact()
-            .context("reading an answer from the terminal")
+        let hint = if default { "Y/n" } else { "y/N" };
+        let reply = dialoguer::Input::<String>::with_theme(&self.theme)
+            .with_prompt(format!("{prompt} [{hint}]"))
+            .allow_empty(true)
+            .validate_with(|s: &String| yes_no(s).map(|_| ()))
+            .interact_text()
+            .context("reading an answer from the terminal")?;
+        Ok(yes_no(&reply).ok().flatten().unwrap_or(default))
     }
 
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
@@ -111,6 +130,28 @@ impl Prompter for Terminal {
 
     fn note(&mut self, text: &str) {
         crate::errln!("{}", style(text).dim());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yes_and_no_in_full_or_by_letter() {
+        use super::yes_no;
+        for (reply, answer) in [
+            ("y", Some(true)),
+            ("Yes", Some(true)),
+            (" YES ", Some(true)),
+            ("n", Some(false)),
+            ("no", Some(false)),
+            ("", None),
+        ] {
+            assert_eq!(yes_no(reply), Ok(answer), "{reply:?}");
+        }
+        assert_eq!(
+            yes_no("yep"),
+            Err("`yep`: please answer yes or no (y or n)".to_string())
+        );
     }
 }
 

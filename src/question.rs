@@ -37,6 +37,8 @@ pub struct Question {
     pub when: Option<Condition>,
     pub choices: Vec<Choice>,
     pub pattern: Option<Regex>,
+    /// The catalog's words for an answer the pattern refuses.
+    pub pattern_message: Option<String>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     /// A text answer that may hold line breaks.
@@ -72,6 +74,24 @@ impl Question {
             .map(|c| c.label.as_str())
     }
 
+    /// An answer in the words the user chose it by: choice labels, yes or no.
+    pub fn in_words(&self, a: &Answer) -> String {
+        match a {
+            Answer::Choice(v) => self.label_of(v).unwrap_or(v).to_string(),
+            Answer::Multi(vs) if vs.is_empty() => "(none)".to_string(),
+            Answer::Multi(vs) => vs
+                .iter()
+                .map(|v| self.label_of(v).unwrap_or(v))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Answer::Bool(true) => "yes".to_string(),
+            Answer::Bool(false) => "no".to_string(),
+            Answer::Text(t) if t.is_empty() => "(empty)".to_string(),
+            Answer::Text(t) => t.clone(),
+            Answer::Int(i) => i.to_string(),
+        }
+    }
+
     /// The current value for `v`: itself, or the choice that declares it as
     /// a value it was renamed from.
     pub fn current_value(&self, v: &str) -> String {
@@ -105,9 +125,13 @@ impl Question {
                 "false" | "no" | "n" | "0" | "off" => Answer::Bool(false),
                 _ => return Err(format!("`{raw}` is not a yes/no value (use true or false)")),
             },
-            QuestionKind::Integer => match raw_trimmed.replace('_', "").parse::<i64>() {
-                Ok(i) => Answer::Int(i),
-                Err(_) => return Err(format!("`{raw}` is not a whole number")),
+            QuestionKind::Integer => match whole_number(raw_trimmed) {
+                Some(i) => Answer::Int(i),
+                None => {
+                    return Err(format!(
+                        "`{raw}` is not a whole number (digits, as in 2000, 2,000 or 2 000)"
+                    ))
+                }
             },
             QuestionKind::Choice => Answer::Choice(raw_trimmed.to_string()),
             QuestionKind::Multi => Answer::Multi(
@@ -168,10 +192,7 @@ impl Question {
                 check_value(s, self.multiline)?;
                 if let Some(re) = &self.pattern {
                     if !re.is_match(s) {
-                        return Err(format!(
-                            "`{s}` does not match the pattern `{}`",
-                            pattern_source(re)
-                        ));
+                        return Err(self.pattern_refusal(s, re));
                     }
                 }
             }
@@ -222,6 +243,19 @@ impl Question {
             Answer::Bool(_) => {}
         }
         Ok(())
+    }
+
+    /// Why the pattern refuses `s`, in words: an empty answer asks for what
+    /// the prompt asks; otherwise the catalog's `pattern_message`, or the
+    /// pattern itself when the catalog gives no words.
+    fn pattern_refusal(&self, s: &str, re: &Regex) -> String {
+        if s.trim().is_empty() {
+            return format!("{} (an answer is needed)", needed(&self.prompt));
+        }
+        match &self.pattern_message {
+            Some(m) => format!("`{s}`: {m}"),
+            None => format!("`{s}` does not match the pattern `{}`", pattern_source(re)),
+        }
     }
 
     /// The flag that supplies this answer without a prompt, for messages.
@@ -294,13 +328,7 @@ impl Question {
                 }
                 T::Array(fixed)
             }
-            QuestionKind::Integer => T::Integer(
-                text?
-                    .trim()
-                    .replace(['_', ',', ' '], "")
-                    .parse::<i64>()
-                    .ok()?,
-            ),
+            QuestionKind::Integer => T::Integer(whole_number(text?.trim())?),
             QuestionKind::Bool => match text?.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "on" | "1" => T::Boolean(true),
                 "false" | "no" | "n" | "off" | "0" => T::Boolean(false),
@@ -348,6 +376,81 @@ pub fn check_value(s: &str, multiline: bool) -> Result<(), String> {
 }
 
 /// The pattern as the catalog author wrote it, without the anchors ispo adds.
+/// A whole number as people write it: `2000`, `-3`, or with its thousands
+/// grouped by `,` or a space (also a no-break or thin space), one separator
+/// kind and groups of three (`2,000`, `2 000 000`); `2,5` and `20,00` are
+/// refused, since they may be meant as decimals. `_` may stand between any
+/// two digits, as in TOML (`10_000`).
+pub fn whole_number(raw: &str) -> Option<i64> {
+    let (sign, digits) = match raw.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", raw.strip_prefix('+').unwrap_or(raw)),
+    };
+    let separators = [',', ' ', '\u{a0}', '\u{202f}', '\u{2009}', '_'];
+    let used: Vec<char> = separators
+        .into_iter()
+        .filter(|c| digits.contains(*c))
+        .collect();
+    let plain = match used.as_slice() {
+        [] => digits.to_string(),
+        // `_` as TOML and Rust allow it: anywhere between two digits.
+        ['_'] => {
+            if digits.split('_').any(str::is_empty) {
+                return None;
+            }
+            digits.replace('_', "")
+        }
+        [sep] => {
+            let groups: Vec<&str> = digits.split(*sep).collect();
+            let first_ok = (1..=3).contains(&groups[0].len());
+            let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+            if !first_ok || !rest_ok {
+                return None;
+            }
+            groups.concat()
+        }
+        _ => return None,
+    };
+    if plain.is_empty() || !plain.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    format!("{sign}{plain}").parse().ok()
+}
+
+/// What a prompt asks for, in words: `What is your company called?` gives
+/// "Please enter what your company is called", `Company name?` "Please
+/// enter the company name".
+pub fn needed(prompt: &str) -> String {
+    let p = prompt.trim().trim_end_matches(['?', ':', '.']).trim();
+    if let Some(rest) = p
+        .strip_prefix("What is ")
+        .or_else(|| p.strip_prefix("What's "))
+    {
+        return match rest.strip_suffix(" called") {
+            Some(subject) => format!("Please enter what {subject} is called"),
+            None => format!("Please enter {rest}"),
+        };
+    }
+    if let Some(rest) = p.strip_prefix("What are ") {
+        return format!("Please enter {rest}");
+    }
+    let mut chars = p.chars();
+    let lowered: String = match (chars.next(), p.chars().nth(1)) {
+        // An acronym (ISPO, URL) keeps its case.
+        (Some(_), Some(second)) if second.is_uppercase() => p.to_string(),
+        (Some(first), _) => first.to_lowercase().chain(chars).collect(),
+        _ => return "Please enter an answer".to_string(),
+    };
+    let question_word = ["how ", "which ", "who ", "where ", "when ", "what "]
+        .iter()
+        .any(|w| lowered.starts_with(w));
+    if question_word {
+        format!("Please enter {lowered}")
+    } else {
+        format!("Please enter the {lowered}")
+    }
+}
+
 fn pattern_source(re: &Regex) -> &str {
     let s = re.as_str();
     s.strip_prefix("^(?:")
@@ -383,6 +486,7 @@ mod tests {
                 .collect(),
             preset: None,
             pattern: None,
+            pattern_message: None,
             min: Some(1),
             max: Some(10),
             multiline: false,
@@ -441,6 +545,73 @@ mod tests {
         assert_eq!(
             t.accept_str("abc1").unwrap_err(),
             "`abc1` does not match the pattern `[a-z]+`"
+        );
+    }
+
+    #[test]
+    fn refusals_speak_of_what_is_needed() {
+        let mut t = q(QuestionKind::Text);
+        t.prompt = "What is your company called?".into();
+        t.pattern = Some(compile_pattern(r"\S.*").unwrap());
+        assert_eq!(
+            t.accept_str("").unwrap_err(),
+            "Please enter what your company is called (an answer is needed)"
+        );
+        assert_eq!(
+            t.accept_str(" Acme").unwrap_err(),
+            "` Acme` does not match the pattern `\\S.*`"
+        );
+        t.pattern_message = Some("start with a letter, not a space".into());
+        assert_eq!(
+            t.accept_str(" Acme").unwrap_err(),
+            "` Acme`: start with a letter, not a space"
+        );
+        assert_eq!(needed("Company name?"), "Please enter the company name");
+        assert_eq!(needed("ISPO email:"), "Please enter the ISPO email");
+        assert_eq!(
+            needed("How many engineers?"),
+            "Please enter how many engineers"
+        );
+        assert_eq!(needed("What is the chat URL?"), "Please enter the chat URL");
+    }
+
+    #[test]
+    fn whole_numbers_as_people_write_them() {
+        for (raw, n) in [
+            ("2000", 2000),
+            ("2,000", 2000),
+            ("2 000", 2000),
+            ("2\u{a0}000", 2000),
+            ("2_000", 2000),
+            ("1_0", 10),
+            ("1,234,567", 1_234_567),
+            ("-1,000", -1000),
+            ("+7", 7),
+        ] {
+            assert_eq!(whole_number(raw), Some(n), "{raw}");
+        }
+        for raw in [
+            "2,5",
+            "20,00",
+            "2,000 000",
+            "1,0000",
+            ",000",
+            "lots",
+            "",
+            "2.000",
+            "-",
+        ] {
+            assert_eq!(whole_number(raw), None, "{raw}");
+        }
+        let i = Question {
+            min: None,
+            max: None,
+            ..q(QuestionKind::Integer)
+        };
+        assert_eq!(i.accept_str(" 2,000 ").unwrap(), Answer::Int(2000));
+        assert_eq!(
+            i.accept_str("2,5").unwrap_err(),
+            "`2,5` is not a whole number (digits, as in 2000, 2,000 or 2 000)"
         );
     }
 }

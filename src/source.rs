@@ -117,6 +117,15 @@ impl Loaded {
         }
     }
 
+    /// The git directory the files are read from (a mirror or a local
+    /// repository), for its tags; `None` for the built-in catalog and folders.
+    pub fn git_dir(&self) -> Option<&Path> {
+        match &self.files {
+            Pending::Git { git_dir, .. } => Some(git_dir),
+            Pending::Ready(_) => None,
+        }
+    }
+
     /// The catalog's files: read from the git objects of the recorded commit
     /// (refusing symlinks and submodules) or as already read.
     pub fn files(&self) -> Result<Files> {

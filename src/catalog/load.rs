@@ -553,12 +553,18 @@ pub(super) fn build_question(
             default: None,
             when,
             choices,
+            pattern_message: rq.pattern_message.as_ref().map(|m| m.get_ref().clone()),
             pattern,
             min: rq.min,
             max: rq.max,
             multiline: rq.multiline.as_ref().is_some_and(|m| *m.get_ref()),
             preset: None,
         };
+        if let Some(m) = &rq.pattern_message {
+            if rq.pattern.is_none() {
+                diags.push(src.at(m, "`pattern_message` needs a `pattern` to explain"));
+            }
+        }
         if let Some(m) = &rq.multiline {
             if kind != QuestionKind::Text {
                 diags.push(src.at(m, "`multiline` applies to text questions only"));

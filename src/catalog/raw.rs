@@ -91,6 +91,7 @@ pub struct RawQuestion {
     #[serde(default)]
     pub choices: Vec<Spanned<RawChoice>>,
     pub pattern: Option<Spanned<String>>,
+    pub pattern_message: Option<Spanned<String>>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     #[serde(default)]

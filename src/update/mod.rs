@@ -17,6 +17,7 @@ pub mod clean;
 pub mod plan;
 pub mod report;
 pub mod request;
+pub mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -74,6 +75,17 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             ));
         }
     }
+    if cfg.reference.is_none() {
+        if let Some(from) = versions::followed_tag(&state, loaded) {
+            let dir = loaded.git_dir().expect("a tag lives in a git repository");
+            if let Some(to) = crate::tags::newer(dir, &from).last() {
+                reporter.note(format!(
+                    "the kit follows tag {from}, and the catalog has the newer tag {to}: `ispo update {} --ref {to}` moves the kit to it (`ispo check` lists what changed)",
+                    cfg.kit.display()
+                ));
+            }
+        }
+    }
     if is_noop(cfg, &state, &loaded.record, &bases) {
         reporter.note(format!(
             "up to date: the catalog is still at {} and ispo-answers.toml is unchanged",
@@ -90,6 +102,19 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         return Ok(Code::Ok);
     }
     let catalog = stack.catalog()?;
+    let notes = versions::notes_in(
+        &catalog.files,
+        &state.catalog.version,
+        Some(&catalog.manifest.version),
+    );
+    // What changed, in the catalog's words, before anything is merged.
+    if !notes.is_empty() && cfg.mode != Mode::Diff {
+        reporter.note(versions::shown_notes(
+            &notes,
+            &state.catalog.version,
+            &catalog.manifest.version,
+        ));
+    }
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
     let (built, fills) = render_new(cfg, &catalog, &stack, &inputs, reporter)?;
     let (old_bases, ours, on_disk) = read_kit(cfg, &state, &built)?;
@@ -162,6 +187,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "from": old.commit,
             "catalog": catalog_json(&catalog, &loaded.record, &bases),
             "summary": counts,
+            "release_notes": crate::release_notes::json(&notes),
             "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| {
                 let mut f = json!({"path": p.path, "action": p.action.label()});
                 if let Some(from) = &p.moved_from {

@@ -516,3 +516,34 @@ fn update_never_drops_a_module_override_the_user_mistyped() {
     after.remove(".ispo/lock");
     assert_eq!(after, before);
 }
+
+#[test]
+fn whole_numbers_as_people_write_them_on_the_command_line_and_typed_data_in_files() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    // Each run writes (or refuses to write) a kit of its own.
+    let init = |extra: &[&str]| {
+        let mut args = vec!["init", "kit", "--catalog", repo.path(), "--defaults"];
+        args.extend_from_slice(extra);
+        env.ispo(&args)
+    };
+    init(&["--set", "company=Acme", "--set", "engineers=2,000", "-q"]).ok();
+    assert!(env
+        .read("kit/ispo-answers.toml")
+        .contains("engineers = 2000"));
+    std::fs::remove_dir_all(env.path("kit")).unwrap();
+    // A comma that may be a decimal one is refused, with the form to use.
+    init(&["--set", "company=Acme", "--set", "engineers=2,5"])
+        .code(2)
+        .stderr_has("--set engineers: answer for `engineers`: `2,5` is not a whole number (digits, as in 2000, 2,000 or 2 000)");
+    // A file holds data: a quoted number is refused, the integer suggested.
+    env.write("a.toml", "company = \"Acme\"\nengineers = \"2 000\"\n");
+    init(&["--answers", "a.toml"]).code(5).stderr_has(
+        "a.toml:2:1: answer for `engineers` (\"2 000\"): expected an integer, found string; allowed: a whole number from 1 to 100000; did you mean `engineers = 2000`?",
+    );
+    // An empty answer where one is needed says so in words, wherever it comes from.
+    env.write("b.toml", "company = \"\"\n");
+    init(&["--answers", "b.toml"]).code(5).stderr_has(
+        "b.toml:1:1: answer for `company`: Please enter the company name (an answer is needed)",
+    );
+}

@@ -119,6 +119,9 @@ fn hostile_values_render_every_example_to_files_that_parse_and_hold_them() {
                 example.display().to_string(),
                 "-q".into(),
             ];
+            if let Some(copy) = company_catalog(&env, &example) {
+                args.extend(["--catalog".into(), copy]);
+            }
             for f in &fills {
                 args.push("--set".into());
                 args.push(format!("fill.{f}={value}"));

@@ -53,7 +53,7 @@ fn code_0_success() {
     env.ispo(&["check", "kit", "--exit-code"])
         .code(0)
         .stdout_is(&format!(
-            "up to date at {} ({})\n",
+            "up to date: catalog 1.0.0 at {} ({})\n",
             &repo.head()[..10],
             repo.path()
         ));

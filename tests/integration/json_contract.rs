@@ -129,6 +129,29 @@ fn every_success_document_fits_its_schema() {
 }
 
 #[test]
+fn versions_tags_and_release_notes_fit_their_schemas() {
+    let env = Env::new();
+    let repo = crate::release_notes::tagged_catalog(&env);
+    env.init_kit(repo.path(), &["--ref", "v1", "-q"]).ok();
+    let check = validate(
+        "check.schema.json",
+        env.ispo(&["check", "kit", "--json"]).ok(),
+    );
+    assert_eq!(check["release_notes"].as_array().unwrap().len(), 2);
+    let update = validate(
+        "update.schema.json",
+        env.ispo(&["update", "kit", "--ref", "v3", "--json"]).ok(),
+    );
+    assert_eq!(update["release_notes"][0]["version"], "3.0.0");
+    let check = validate(
+        "check.schema.json",
+        env.ispo(&["check", "kit", "--json"]).ok(),
+    );
+    assert_eq!(check["latest_ref"], serde_json::Value::Null);
+    assert_eq!(check["release_notes"], serde_json::json!([]));
+}
+
+#[test]
 fn every_failure_document_fits_the_error_schema() {
     let env = Env::new();
     let repo = fixture_repo(&env);

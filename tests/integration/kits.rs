@@ -48,14 +48,8 @@ fn kits_are_not_stale() {
             "--non-interactive".into(),
             "-q".into(),
         ];
-        // examples/<name>/ beside the answers is the company catalog they
-        // are for, copied out of this repository's git work tree (ispo
-        // would read a folder inside it at its last commit).
-        let company = root.join("examples").join(&name);
-        if company.is_dir() {
-            let copy = env.path(&format!("catalogs/{name}"));
-            copy_dir(&company, &copy);
-            args.extend(["--catalog".into(), copy.to_str().unwrap().to_string()]);
+        if let Some(copy) = company_catalog(&env, &example) {
+            args.extend(["--catalog".into(), copy]);
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         env.ispo(&refs).ok();
@@ -152,18 +146,6 @@ fn rendered_kits_hold_no_template_leftovers_or_undeclared_fill_ins() {
                 "kits/{path}: undeclared fill-in `{}`",
                 &cap[1]
             );
-        }
-    }
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }

@@ -224,6 +224,10 @@ fn an_update_follows_each_layer_and_keeps_local_edits() {
         )],
         "v2",
     );
+    env.ispo(&["check", "kit"])
+        .ok()
+        .stdout_has("update available: catalog 1.0.0 at ")
+        .stdout_has(", and below it: fixture 1.0.0 (");
     env.ispo(&["update", "kit"]).ok();
     let now = env.read("kit/program/PRINCIPLES.md");
     assert!(now.starts_with("# Shared principles\n"), "{now}");

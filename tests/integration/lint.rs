@@ -72,7 +72,8 @@ modules/bad/module.toml:8:13: requires unknown module `ghost`
         "id = \"bad\"\ntitle = \"Bad\"\nsummary = \"s\"\nkind = \"doc\"\nchallenges = [\"C1\"]\n",
     );
     env.ispo(&["catalog", "lint", "cat"]).code(1).stderr_is(
-        "error: modules/bad/files/a.md:3:20: unknown partial `nopartial` (put it in partials/nopartial.hbs)
+        "warning: questions.toml: question `company` has a `pattern` but no `pattern_message`: a refused answer is shown the regular expression
+error: modules/bad/files/a.md:3:20: unknown partial `nopartial` (put it in partials/nopartial.hbs)
 modules/bad/files/a.md:3:1: unknown helper `nohelper` (helpers: if, unless, each, with, lookup, log, eq, ne, gt, gte, lt, lte, and, or, not, len, contains, join, label, raw)
 modules/bad/files/a.md:1:1: fill-in `undeclared` is not declared by module bad (add it to `fills` or a [[fill]] in its module.toml)
 modules/bad/files/a.md:1:21: `stage` is not a question, a fill-in or an ispo value
@@ -119,4 +120,56 @@ fn bad_toml_names_line_and_column() {
     env.ispo(&["catalog", "lint", "empty"])
         .code(1)
         .stderr_has("the catalog is empty");
+}
+
+#[test]
+fn a_pattern_message_explains_a_pattern() {
+    let env = Env::new();
+    for (p, c) in fixture() {
+        env.write(&format!("cat/{p}"), c);
+    }
+    let questions = fixture()[1].1;
+    env.write(
+        "cat/questions.toml",
+        &questions.replace(
+            "pattern = \"[A-Z][A-Za-z0-9 ]*\"",
+            "pattern = \"[A-Z][A-Za-z0-9 ]*\"\npattern_message = \"start with a capital letter\"",
+        ),
+    );
+    let run = env.ispo(&["catalog", "lint", "cat"]);
+    run.ok();
+    assert!(!run.stderr.contains("pattern_message"), "{}", run.stderr);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        "cat",
+        "--defaults",
+        "--set",
+        "company=acme",
+    ])
+    .code(2)
+    .stderr_has("--set company: answer for `company`: `acme`: start with a capital letter");
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        "cat",
+        "--defaults",
+        "--set",
+        "company=",
+    ])
+    .code(2)
+    .stderr_has("Please enter the company name (an answer is needed)");
+    // Words without a pattern to explain are a catalog error, at their line.
+    env.write(
+        "cat/questions.toml",
+        &questions.replace(
+            "prompt = \"Issue tracker?\"",
+            "prompt = \"Issue tracker?\"\npattern_message = \"pick one\"",
+        ),
+    );
+    env.ispo(&["catalog", "lint", "cat"])
+        .code(1)
+        .stderr_has("questions.toml:48:19: `pattern_message` needs a `pattern` to explain");
 }

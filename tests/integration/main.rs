@@ -24,6 +24,8 @@ mod lint;
 mod network;
 mod pipes;
 mod prompts;
+mod release_notes;
+mod resume;
 mod status;
 mod structure;
 mod update;

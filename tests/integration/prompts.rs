@@ -9,7 +9,7 @@ use crate::support::*;
 
 const DOWN: &str = "\x1b[B";
 
-fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::session::OsSession {
+pub fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::session::OsSession {
     let mut cmd = env.command(args);
     cmd.env("TERM", "xterm-256color");
     for (k, v) in extra_env {
@@ -21,7 +21,7 @@ fn spawn(env: &Env, args: &[&str], extra_env: &[(&str, &str)]) -> expectrl::sess
     session
 }
 
-fn exit_code(session: &expectrl::session::OsSession) -> i32 {
+pub fn exit_code(session: &expectrl::session::OsSession) -> i32 {
     match session.get_process().wait().unwrap() {
         WaitStatus::Exited(_, code) => code,
         other => panic!("ispo did not exit normally: {other:?}"),
@@ -34,38 +34,59 @@ fn a_whole_interactive_init() {
     let repo = fixture_repo(&env);
     let mut p = spawn(&env, &["init", "kit", "--catalog", repo.path()], &[]);
     p.expect("As people say it internally.").unwrap();
-    p.expect("Company name?").unwrap();
+    // Each question says where the lead is: question 1 of the catalog's 7.
+    p.expect("[1/7] Company name?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Please enter the company name (an answer is needed)")
+        .unwrap();
     p.send("acme\r").unwrap();
     p.expect("does not match the pattern").unwrap();
-    p.send("Acme\r").unwrap();
-    p.expect("Where is your code?").unwrap();
+    p.send("\x15Acme\r").unwrap();
+    p.expect("[2/7] Where is your code?").unwrap();
     p.send(DOWN).unwrap();
     p.send("\r").unwrap();
-    p.expect("How many engineers?").unwrap();
+    p.expect("[3/7] How many engineers?").unwrap();
     p.send("lots\r").unwrap();
-    p.expect("is not a whole number").unwrap();
-    p.send("2500\r").unwrap();
-    p.expect("Regulated?").unwrap();
-    p.send("y").unwrap();
-    p.expect("Who is the kit for?").unwrap();
+    p.expect("is not a whole number (digits, as in 2000, 2,000 or 2 000)")
+        .unwrap();
+    // Thousands grouped as people write them.
+    p.send("\x152,500\r").unwrap();
+    p.expect("[4/7] Regulated? [y/N]").unwrap();
+    // `yes` typed in full: nothing of it reaches the next prompt.
+    p.send("yes\r").unwrap();
+    p.expect("[5/7] Who is the kit for?").unwrap();
     p.send(DOWN).unwrap();
     p.send(" ").unwrap();
     p.send("\r").unwrap();
-    p.expect("Issue tracker?").unwrap();
+    p.expect("[6/7] Issue tracker?").unwrap();
     p.send("\r").unwrap();
-    p.expect("Who audits code access?").unwrap();
+    p.expect("[7/7] Who audits code access?").unwrap();
     p.send("\r").unwrap();
     p.expect("Modules picked for your answers:").unwrap();
-    p.expect("condition holds: `forge in [gitlab]` is true")
+    // Why, in the words of the questions and the labels chosen.
+    p.expect("[x] gitlab-ci                    In because you answered “Where is your code?” with GitLab.")
         .unwrap();
-    p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.expect("Adjust this pick? [y/N]").unwrap();
+    // A word that is neither yes nor no is asked again, not taken as no.
+    p.send("nope\r").unwrap();
+    p.expect("`nope`: please answer yes or no (y or n)")
+        .unwrap();
+    p.send("\x15no\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("y").unwrap();
-    p.expect("Email of the ISPO (e.g. ispo@example.com)")
+    p.send("YES\r").unwrap();
+    p.expect("[1/2] Email of the ISPO (e.g. ispo@example.com)")
         .unwrap();
     p.send("ispo@acme.test\r").unwrap();
-    p.expect("Name of the sponsor").unwrap();
+    p.expect("[2/2] Name of the sponsor").unwrap();
+    p.send("\r").unwrap();
+    // One screen before anything is written: answers in the words chosen.
+    p.expect("Before the kit is written:").unwrap();
+    p.expect("Where is your code?").unwrap();
+    p.expect("GitLab").unwrap();
+    p.expect("Who is the kit for?").unwrap();
+    p.expect("Developers, Executives").unwrap();
+    p.expect("1 of 2 fill-in value(s) left for later").unwrap();
+    p.expect("What now?").unwrap();
     p.send("\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
@@ -112,7 +133,7 @@ fn the_lead_can_adjust_the_pick() {
     );
     p.expect("Modules picked for your answers:").unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("y").unwrap();
+    p.send("y\r").unwrap();
     // Items are grouped by challenge: C1 charter, C1 principles, C2 gitlab-ci, C2 workflows.
     p.expect("C2 Finding reviewers › Workflows (workflows)")
         .unwrap();
@@ -122,11 +143,15 @@ fn the_lead_can_adjust_the_pick() {
     p.send(DOWN).unwrap();
     p.send(" ").unwrap(); // workflows out
     p.send("\r").unwrap();
-    p.expect("forced in with --with").unwrap();
+    p.expect("In because you added it to the pick.").unwrap();
+    p.expect("Left out because you took it out of the pick.")
+        .unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
     p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
     let state = env.read("kit/.ispo/state.toml");
@@ -245,9 +270,11 @@ fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
     p.expect("Password for").unwrap();
     p.send("s3cret-pass\r").unwrap();
     p.expect("Adjust this pick?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
-    p.send("n").unwrap();
+    p.send("n\r").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
     p.expect("Created kit").unwrap();
     p.expect(expectrl::Eof).unwrap();
     assert_eq!(exit_code(&p), 0);
@@ -286,4 +313,83 @@ fn a_refused_answer_is_asked_again_with_the_users_value_and_the_reason() {
     let answers = env.read("kit/ispo-answers.toml");
     assert!(answers.contains("forge = \"gitlab\""), "{answers}");
     assert!(answers.contains("company = \"Acme Corp\""), "{answers}");
+}
+
+/// Answers the fixture's questions with defaults where it has them, says
+/// no to adjusting the pick and to the fill-ins, and stops at the summary.
+fn at_the_summary(env: &Env, repo: &CatalogRepo) -> expectrl::session::OsSession {
+    let mut p = spawn(env, &["init", "kit", "--catalog", repo.path()], &[]);
+    p.expect("[1/7] Company name?").unwrap();
+    p.send("Acme\r").unwrap();
+    for prompt in [
+        "[2/7] Where is your code?",
+        "[3/7] How many engineers?",
+        "[4/7] Regulated?",
+        "[5/7] Who is the kit for?",
+        "[6/7] Issue tracker?",
+    ] {
+        p.expect(prompt).unwrap();
+        p.send("\r").unwrap();
+    }
+    p.expect("Adjust this pick?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Enter them now?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Before the kit is written:").unwrap();
+    p.expect("Regulated?").unwrap();
+    p.expect("no").unwrap();
+    p.expect("What now?").unwrap();
+    p
+}
+
+#[test]
+fn the_summary_goes_back_to_an_answer_and_asks_what_it_opens() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_summary(&env, &repo);
+    p.send(DOWN).unwrap(); // Change an answer
+    p.send("\r").unwrap();
+    p.expect("Which answer?").unwrap();
+    for _ in 0..3 {
+        p.send(DOWN).unwrap(); // Regulated?
+    }
+    p.send("\r").unwrap();
+    p.expect("[4/7] Regulated? [y/N]").unwrap();
+    p.send("yes\r").unwrap();
+    // A question that applies only when regulated is asked now, nothing else.
+    let before = p.expect("[7/7] Who audits code access?").unwrap();
+    let before = String::from_utf8_lossy(before.before()).into_owned();
+    assert!(!before.contains("Company name?"), "{before}");
+    p.send("\r").unwrap();
+    p.expect("Before the kit is written:").unwrap();
+    p.expect("Who audits code access?").unwrap();
+    p.expect("Acme Audit").unwrap();
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Created kit in kit").unwrap();
+    assert_eq!(exit_code(&p), 0);
+    let answers = env.read("kit/ispo-answers.toml");
+    assert!(answers.contains("regulated = true"), "{answers}");
+    assert!(answers.contains("auditor = \"Acme Audit\""), "{answers}");
+}
+
+#[test]
+fn quitting_at_the_summary_writes_nothing_and_keeps_the_answers() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_summary(&env, &repo);
+    for _ in 0..4 {
+        p.send(DOWN).unwrap(); // past Change, Adjust and Enter the 2 fill-ins left, to Quit
+    }
+    p.send("\r").unwrap();
+    p.expect("your answers so far are saved in").unwrap();
+    p.expect("quit before writing: nothing was written")
+        .unwrap();
+    assert_eq!(exit_code(&p), 130);
+    assert!(!env.exists("kit"));
+    env.ispo(&["init", "kit", "--catalog", repo.path(), "--defaults"])
+        .code(5)
+        .stderr_has(
+            "an earlier `ispo init` of this folder stopped before writing and saved 6 answer(s)",
+        );
 }

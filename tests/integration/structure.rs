@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "value",
             "suggest",
             "version",
+            "release_notes",
             "interrupt",
             "paths",
             "fill",
@@ -52,6 +53,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fetch",
             "source",
             "layers",
+            "tags",
+            "resume",
             "arguments",
             "config",
         ],
@@ -61,6 +64,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "answers",
             "selection",
+            "plain",
             "render",
             "index",
             "lint",
@@ -77,6 +81,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "update::apply",
             "update::clean",
             "update::report",
+            "update::versions",
         ],
     ),
     (

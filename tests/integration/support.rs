@@ -719,3 +719,32 @@ fn json_strings(j: &serde_json::Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// For `examples/<name>.toml` with a company catalog `examples/<name>/`
+/// beside it: a copy of that catalog in the env (out of this repository's
+/// git work tree, where ispo would read it at its last commit), as a path
+/// for `--catalog`.
+pub fn company_catalog(env: &Env, example: &Path) -> Option<String> {
+    let name = example.file_stem()?.to_str()?;
+    let dir = example.parent()?.join(name);
+    if !dir.is_dir() {
+        return None;
+    }
+    let copy = env.path(&format!("catalogs/{name}"));
+    if !copy.exists() {
+        copy_dir(&dir, &copy);
+    }
+    Some(copy.to_str()?.to_string())
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

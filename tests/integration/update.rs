@@ -383,7 +383,7 @@ fn dry_run_and_diff_write_nothing_and_check_reports_movement() {
     env.ispo(&["check", "kit", "--exit-code"])
         .ok()
         .stdout_is(&format!(
-            "up to date at {} ({})\n",
+            "up to date: catalog 1.0.0 at {} ({})\n",
             &repo.head()[..10],
             std::fs::canonicalize(repo.path()).unwrap().display()
         ));
