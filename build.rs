@@ -1,7 +1,11 @@
-//! Embeds `catalog/` (the built-in default catalog) into the binary.
+//! Embeds `catalog/` (the built-in default catalog) into the binary, and
+//! names what the binary was built from for `ispo --version`: the git
+//! commit (`ISPO_BUILD_COMMIT` overrides it; `unknown` outside git, as in a
+//! published crate) and the built-in catalog's version.
 //!
 //! Generates a table of `(path, bytes)` with `include_bytes!`, and asks cargo to
-//! rebuild whenever a catalog file or folder changes.
+//! rebuild whenever a catalog file or folder changes. A missing catalog is a
+//! build error: an ispo without its catalog would be useless.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,10 +15,15 @@ fn main() {
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
             .join("catalog");
     let mut files = Vec::new();
-    if root.is_dir() {
-        walk(&root, &root, &mut files);
+    if !root.join("catalog.toml").is_file() {
+        panic!(
+            "the built-in catalog is missing: {} has no catalog.toml (a crate package must include catalog/)",
+            root.display()
+        );
     }
+    walk(&root, &root, &mut files);
     files.sort();
+    version_info(&root);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::from("/// The built-in catalog: `(path relative to catalog/, bytes)`.\npub static FILES: &[(&str, &[u8])] = &[\n");
     for (rel, abs) in &files {
@@ -51,4 +60,50 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
             files.push((rel, path));
         }
     }
+}
+
+/// `ISPO_COMMIT` and `ISPO_BUILTIN_CATALOG_VERSION` for `--version`.
+fn version_info(catalog: &Path) {
+    let manifest = fs::read_to_string(catalog.join("catalog.toml")).expect("read catalog.toml");
+    let version = manifest
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("version"))
+        .and_then(|rest| rest.trim().strip_prefix('='))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=ISPO_BUILTIN_CATALOG_VERSION={version}");
+    println!("cargo:rerun-if-env-changed=ISPO_BUILD_COMMIT");
+    let dir = catalog.parent().expect("catalog/ has a parent");
+    let git = dir.join(".git");
+    if git.join("HEAD").is_file() {
+        println!("cargo:rerun-if-changed={}", git.join("HEAD").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            git.join("packed-refs").display()
+        );
+        if let Ok(head) = fs::read_to_string(git.join("HEAD")) {
+            if let Some(r) = head.trim().strip_prefix("ref: ") {
+                println!("cargo:rerun-if-changed={}", git.join(r).display());
+            }
+        }
+    }
+    let commit = std::env::var("ISPO_BUILD_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| {
+            let out = std::process::Command::new("git")
+                .args(["rev-parse", "--short=12", "HEAD"])
+                .current_dir(dir)
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+                .filter(|c| !c.is_empty())
+        });
+    println!(
+        "cargo:rustc-env=ISPO_COMMIT={}",
+        commit.unwrap_or_else(|| "unknown".into())
+    );
 }

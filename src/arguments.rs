@@ -49,10 +49,21 @@ fn usage_message(e: &clap::Error) -> String {
     text.strip_prefix("error: ").unwrap_or(text).to_string()
 }
 
+/// `ispo --version`: the release, the commit it was built from and the
+/// built-in catalog's version.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ISPO_COMMIT"),
+    ", built-in catalog ispo-default ",
+    env!("ISPO_BUILTIN_CATALOG_VERSION"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ispo",
-    version,
+    version = VERSION,
     about = "Assemble a company-specific InnerSource kit from a shared catalog",
     long_about = "ispo asks about your company's context, picks the catalog modules that fit \
 (documentation, training, tooling), explains the pick and renders them into a kit folder. \
@@ -239,7 +250,7 @@ pub struct ModuleNewArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct CatalogArgs {
-    /// Catalog git URL (https, ssh, git://, file://) or local path [default: the built-in catalog]
+    /// Catalog git URL (https, ssh, git://, file://) or local path [default: $ISPO_CATALOG, else the config file's, else the built-in catalog]
     #[arg(long, value_name = "URL|PATH")]
     pub catalog: Option<String>,
     /// Branch, tag or commit of the catalog [default: its default branch]
@@ -287,6 +298,9 @@ pub struct InitArgs {
     /// Bring ispo into a folder that already holds files: none is overwritten; where a kit file would land on one of yours, the kit's version goes beside it as <file>.ispo-new (exit code 3)
     #[arg(long, alias = "force")]
     pub adopt: bool,
+    /// Show the pick, with the reason for each module, and the files the kit would have; write nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

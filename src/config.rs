@@ -104,6 +104,8 @@ pub struct InitConfig {
     pub interactive: bool,
     /// `--adopt`: write into a folder that holds files, keeping every one.
     pub adopt: bool,
+    /// `--dry-run`: show the pick and the files, write nothing.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +192,7 @@ impl Config {
                     answers: answer_sources(a.answers),
                     interactive,
                     adopt: a.adopt,
+                    dry_run: a.dry_run,
                 })
             }
             CommandArgs::Explain(a) => {

@@ -77,7 +77,9 @@ pub fn run(cfg: &ExplainConfig, reporter: &Reporter) -> Result<Code> {
         kit_state = Some(state);
         (catalog, answers, inputs)
     } else {
-        let stack = layers::load(&cfg.catalog, reporter)?;
+        let mut request = cfg.catalog.clone();
+        crate::user_config::apply_catalog(&mut request, reporter)?;
+        let stack = layers::load(&request, reporter)?;
         let catalog = stack.catalog()?;
         stack_of = (stack.record().clone(), stack.bases());
         let inputs = gather_inputs(&cfg.answers)?;

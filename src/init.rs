@@ -42,14 +42,20 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         ))
         .into());
     }
-    let mut inputs = gather_inputs(&cfg.answers)?;
+    let mut sources = cfg.answers.clone();
+    if sources.file.is_none() {
+        sources.file = crate::user_config::default_answers()?;
+    }
+    let mut inputs = gather_inputs(&sources)?;
     if cfg.interactive {
         crate::resume::begin(&cfg.dest);
     }
     if let Some(saved) = crate::resume::saved(&cfg.dest) {
         inputs = offer_resume(cfg, reporter, &saved, inputs)?;
     }
-    let stack = layers::load(&cfg.catalog, reporter)?;
+    let mut request = cfg.catalog.clone();
+    crate::user_config::apply_catalog(&mut request, reporter)?;
+    let stack = layers::load(&request, reporter)?;
     let catalog = stack.catalog()?;
     reporter.debug(format!(
         "catalog {} {} at {}",
@@ -123,6 +129,10 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         &fills,
         &inputs.mine,
     )?;
+    if cfg.dry_run {
+        crate::resume::finish(&cfg.dest);
+        return dry_run(cfg, reporter, (&catalog, &answers), &selection, &kit);
+    }
     let yours = crate::answers::mine_matcher(&inputs.mine);
     let beside = if existing.is_empty() {
         BTreeMap::new()
@@ -598,4 +608,53 @@ fn given(inputs: &answers::Inputs, answers: &Answers) -> answers::Inputs {
         }
     }
     out
+}
+
+/// `--dry-run`: the pick with its reasons and the files, nothing written.
+fn dry_run(
+    cfg: &InitConfig,
+    reporter: &Reporter,
+    (catalog, answers): (&Catalog, &Answers),
+    selection: &Selection,
+    kit: &Built,
+) -> Result<Code> {
+    let lookup = answers.lookup();
+    if reporter.json {
+        let doc = json!({
+            "schema_version": 1,
+            "command": "init --dry-run",
+            "kit": cfg.dest.display().to_string(),
+            "modules": selection.decisions.iter().map(|d| json!({"id": d.id, "included": d.included, "why": d.why(), "why_plain": crate::plain::why(catalog, d, &lookup)})).collect::<Vec<_>>(),
+            "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
+        });
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(Code::Ok);
+    }
+    let mut out = String::new();
+    let included = selection.decisions.iter().filter(|d| d.included).count();
+    out.push_str(&format!(
+        "Would create {} with {included} modules and {} files (--dry-run: nothing is written).\n\nModules:\n",
+        cfg.dest.display(),
+        kit.files.len()
+    ));
+    let width = selection
+        .decisions
+        .iter()
+        .map(|d| d.id.len())
+        .max()
+        .unwrap_or(8);
+    for d in &selection.decisions {
+        out.push_str(&format!(
+            "  {:<3}  {:<width$}  {}\n",
+            if d.included { "in" } else { "out" },
+            d.id,
+            crate::plain::why(catalog, d, &lookup)
+        ));
+    }
+    out.push_str("\nFiles:\n");
+    for f in &kit.files {
+        out.push_str(&format!("  {}  ({})\n", f.path, f.module));
+    }
+    crate::out!("{out}");
+    Ok(Code::Ok)
 }

@@ -56,6 +56,7 @@ pub mod tags;
 pub mod template_refs;
 pub mod text;
 pub mod update;
+pub mod user_config;
 pub mod value;
 pub mod version;
 

@@ -9,6 +9,7 @@ mod answers;
 mod catalog_source;
 mod combinations;
 mod content;
+mod conveniences;
 mod escaping;
 mod exit_codes;
 mod explain;

@@ -53,6 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fetch",
             "source",
             "layers",
+            "user_config",
             "tags",
             "resume",
             "arguments",

@@ -128,9 +128,21 @@ fn help_and_version_under_json_print_as_usual_and_exit_0() {
         run.stdout
     );
     env.ispo(&["status", "--help", "--json"]).ok().stderr_is("");
-    env.ispo(&["--version", "--json"])
-        .ok()
-        .stdout_is(&format!("ispo {}\n", env!("CARGO_PKG_VERSION")));
+    // The release, the commit it was built from and the built-in catalog's version.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("catalog/catalog.toml")).unwrap())
+            .unwrap();
+    let catalog = manifest["catalog"]["version"].as_str().unwrap();
+    let commit = if root.join(".git").exists() {
+        git(root, &["rev-parse", "--short=12", "HEAD"])
+    } else {
+        "unknown".into()
+    };
+    env.ispo(&["--version", "--json"]).ok().stdout_is(&format!(
+        "ispo {} (commit {commit}, built-in catalog ispo-default {catalog})\n",
+        env!("CARGO_PKG_VERSION")
+    ));
 }
 
 #[test]
