@@ -321,6 +321,9 @@ pub struct UpdateArgs {
     /// Update even if the kit's files have uncommitted changes in git
     #[arg(long)]
     pub allow_dirty: bool,
+    /// Also write what the update did as Markdown for a pull request's body: catalog versions, files by action, conflicts and what to do, defaulted questions, release notes
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Bring back a file you deleted from the kit (kit-relative path; repeatable)
     #[arg(long, value_name = "PATH")]
     pub restore: Vec<String>,

@@ -174,6 +174,7 @@ fn update_config(
         mode,
         allow_dirty: false,
         restore: Vec::new(),
+        report: None,
     }
 }
 
@@ -221,6 +222,7 @@ impl Config {
                 let mut c = update_config(a.kit, a.catalog, a.answers, mode, interactive);
                 c.allow_dirty = a.allow_dirty;
                 c.restore = a.restore;
+                c.report = a.report;
                 Command::Update(c)
             }
             CommandArgs::Diff(a) => {
@@ -311,6 +313,8 @@ pub struct UpdateConfig {
     pub mode: Mode,
     pub allow_dirty: bool,
     pub restore: Vec<String>,
+    /// `--report FILE`: the update as a pull request's Markdown body.
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,7 @@ pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) 
         mode: Mode::DryRun,
         allow_dirty: true,
         restore: Vec::new(),
+        report: None,
     };
     let req = request(&cfg, &state);
     let stack = layers::load(&req, reporter)?;

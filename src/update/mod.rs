@@ -15,6 +15,7 @@ pub mod apply;
 pub mod check;
 pub mod clean;
 pub mod plan;
+pub mod pr_report;
 pub mod report;
 pub mod request;
 pub mod versions;
@@ -99,6 +100,21 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
                 )?
             );
         }
+        if let Some(file) = &cfg.report {
+            let now = format!("{} {}", state.catalog.name, state.catalog.version);
+            let report = pr_report::Report {
+                from: &now,
+                to: &now,
+                from_commit: &old.commit,
+                to_commit: &loaded.record.commit,
+                catalog: (&state.catalog.name, &state.catalog.version),
+                plans: &[],
+                notes: &[],
+                defaulted: Vec::new(),
+                sidecar_suffix: SIDECAR,
+            };
+            write_report(file, &pr_report::markdown(&report))?;
+        }
         return Ok(Code::Ok);
     }
     let catalog = stack.catalog()?;
@@ -116,7 +132,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         ));
     }
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
-    let (built, fills) = render_new(cfg, &catalog, &stack, &inputs, reporter)?;
+    let (built, fills, defaulted) = render_new(cfg, &catalog, &stack, &inputs, reporter)?;
     let (old_bases, ours, on_disk) = read_kit(cfg, &state, &built)?;
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", old_label(&state));
@@ -177,6 +193,32 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             apply(&cfg.kit, &plans, &built, &on_disk)?;
             report(reporter, &plans, false);
         }
+    }
+    if let Some(file) = &cfg.report {
+        let (from, to) = (old_label(&state), stack.label());
+        let (from, to) = if state.layers.is_empty() && !catalog.is_layered() {
+            (
+                format!("{} {} ({from})", state.catalog.name, state.catalog.version),
+                format!(
+                    "{} {} ({to})",
+                    catalog.manifest.name, catalog.manifest.version
+                ),
+            )
+        } else {
+            (from, to)
+        };
+        let report = pr_report::Report {
+            from: &from,
+            to: &to,
+            from_commit: &old.commit,
+            to_commit: &loaded.record.commit,
+            catalog: (&catalog.manifest.name, &catalog.manifest.version),
+            plans: &plans,
+            notes: &notes,
+            defaulted,
+            sidecar_suffix: SIDECAR,
+        };
+        write_report(file, &pr_report::markdown(&report))?;
     }
     let counts = counts(&plans);
     if reporter.json {
@@ -268,7 +310,7 @@ fn render_new(
     stack: &Stack,
     inputs: &Inputs,
     reporter: &Reporter,
-) -> Result<(Built, BTreeMap<String, String>)> {
+) -> Result<(Built, BTreeMap<String, String>, Defaulted)> {
     let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
     // Without a terminal, new questions take their defaults.
     let use_defaults = cfg.answers.defaults || terminal.is_none();
@@ -300,8 +342,23 @@ fn render_new(
         built.answers_text = crate::answers_edit::keep_edits(&current, &built.answers_text);
         built.state.answers_sha256 = Some(kit::sha256(built.answers_text.as_bytes()));
     }
-    Ok((built, fills))
+    let defaulted = answers
+        .defaulted
+        .iter()
+        .filter_map(|id| {
+            let q = catalog.question(id)?;
+            Some((
+                id.clone(),
+                q.prompt.clone(),
+                answers.get(id)?.to_toml().to_string(),
+            ))
+        })
+        .collect();
+    Ok((built, fills, defaulted))
 }
+
+/// Questions answered with their defaults: (id, prompt, value as TOML).
+type Defaulted = Vec<(String, String, String)>;
 
 /// The two sides the plan compares with the new render: the stored base of
 /// every tracked file and the kit's own files, checked readable, `--restore`
@@ -391,6 +448,12 @@ fn is_noop(
         !f.stale
             && fs::read(cfg.kit.join(&f.path)).map_or(true, |b| !merge::has_conflict_markers(&b))
     })
+}
+
+/// Writes the `--report` file (outside the kit, or anywhere the user says).
+fn write_report(file: &Path, text: &str) -> Result<()> {
+    fs::write(file, text)
+        .map_err(|e| anyhow::anyhow!("cannot write the report {}: {e}", file.display()))
 }
 
 /// The catalog the kit was made from, as conflict labels name it.

@@ -31,4 +31,5 @@ mod status;
 mod structure;
 mod update;
 mod update_crash;
+mod update_report;
 mod usage;

@@ -82,6 +82,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "update::apply",
             "update::clean",
             "update::report",
+            "update::pr_report",
             "update::versions",
         ],
     ),
