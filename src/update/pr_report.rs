@@ -26,6 +26,9 @@ pub struct Report<'a> {
     pub sidecar_suffix: &'a str,
 }
 
+/// Which plans a table row counts.
+type Row<'a> = &'a dyn Fn(&Action) -> bool;
+
 fn short(commit: &str) -> &str {
     let c = commit.strip_prefix("sha256:").unwrap_or(commit);
     &c[..c.len().min(10)]
@@ -59,7 +62,7 @@ pub fn markdown(r: &Report<'_>) -> String {
     let _ = writeln!(out, "- Before: catalog {}", r.from);
     let _ = writeln!(out, "- After: catalog {}", r.to);
     let _ = writeln!(out, "- Made by ispo {}\n", env!("CARGO_PKG_VERSION"));
-    let rows: [(&str, &dyn Fn(&Action) -> bool); 6] = [
+    let rows: [(&str, Row); 6] = [
         ("Added", &|a| {
             matches!(a, Action::Added(_) | Action::Restored(_))
         }),
