@@ -135,6 +135,11 @@ pub enum CommandArgs {
     Module(ModuleCommand),
     /// Turn a kit's committed edits into edits of the templates that made them, for the catalog they came from
     GiveBack(GiveBackArgs),
+    /// Write the man pages, one per command (e.g. `ispo manpages /usr/local/share/man/man1`)
+    Manpages {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Print a shell completion script (e.g. `ispo completions bash > /etc/bash_completion.d/ispo`)
     Completions {
         #[arg(value_enum)]

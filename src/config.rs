@@ -49,6 +49,7 @@ pub enum Command {
         offline: bool,
     },
     Completions(clap_complete::Shell),
+    Manpages(PathBuf),
 }
 
 /// `ispo catalog give-back`.
@@ -285,6 +286,7 @@ impl Config {
                 offline: a.offline,
             },
             CommandArgs::Completions { shell } => Command::Completions(shell),
+            CommandArgs::Manpages { dir } => Command::Manpages(dir),
         };
         Config {
             color: match args.global.color {

@@ -35,6 +35,7 @@ pub mod interrupt;
 pub mod kit;
 pub mod layers;
 pub mod lint;
+pub mod manpages;
 pub mod merge;
 pub mod output;
 pub mod paths;
@@ -84,6 +85,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         } => scaffold::module_new(id, catalog, *offline, reporter),
         Command::Update(c) => update::run(c, reporter),
         Command::Completions(shell) => completions::run(*shell),
+        Command::Manpages(dir) => manpages::run(dir),
         Command::Check {
             kit,
             offline,

@@ -22,6 +22,7 @@ mod kits;
 mod layers;
 mod limits;
 mod lint;
+mod manpages;
 mod network;
 mod pipes;
 mod prompts;

@@ -101,6 +101,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "give_back",
             "catalog_give_back",
             "completions",
+            "manpages",
         ],
     ),
 ];
