@@ -34,6 +34,11 @@ fn main() {
         ));
     }
     out.push_str("];\n");
+    out.push_str("/// Files committed as executable (scripts), `/`-separated, relative to catalog/.\npub static EXECUTABLE: &[&str] = &[\n");
+    for rel in executable(&root, &files) {
+        out.push_str(&format!("    {rel:?},\n"));
+    }
+    out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("builtin_catalog.rs");
     fs::write(dest, out).expect("write builtin_catalog.rs");
@@ -106,4 +111,38 @@ fn version_info(catalog: &Path) {
         "cargo:rustc-env=ISPO_COMMIT={}",
         commit.unwrap_or_else(|| "unknown".into())
     );
+}
+
+/// The catalog files marked executable: as git records them (so a build on
+/// Windows, where files have no such bit, agrees), else by the file's mode.
+fn executable(root: &Path, files: &[(String, PathBuf)]) -> Vec<String> {
+    let staged = std::process::Command::new("git")
+        .args(["ls-files", "--stage", "--", "."])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && !o.stdout.is_empty());
+    if let Some(o) = staged {
+        return String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (meta, path) = l.split_once('\t')?;
+                meta.starts_with("100755").then(|| path.to_string())
+            })
+            .filter(|p| files.iter().any(|(rel, _)| rel == p))
+            .collect();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        files
+            .iter()
+            .filter(|(_, abs)| fs::metadata(abs).is_ok_and(|m| m.permissions().mode() & 0o111 != 0))
+            .map(|(rel, _)| rel.clone())
+            .collect()
+    }
+    #[cfg(not(unix))]
+    {
+        Vec::new()
+    }
 }

@@ -18,9 +18,11 @@ mkdir -p "$results"
 export ISPO_CACHE_DIR="$work/cache"
 bin=$(realpath "$ISPO_BIN")
 cp -r examples/overlay-acme "$work/acme"     # outside git: read as it is
-# The same answers for both; the stack presets the forge, so the single catalog gets it as a flag.
-single="--answers $PWD/examples/overlay-acme.toml --set forge=gitlab_self_managed --non-interactive -q"
-layered="--catalog $work/acme --answers $PWD/examples/overlay-acme.toml --non-interactive -q"
+# The same answers for all: the defaults (an older ispo's catalog has other
+# questions, so no answers file); the stack presets the forge, so the single
+# catalog gets it as a flag.
+single="--defaults --set company_name=Acme --set forge=gitlab_self_managed -q"
+layered="--catalog $work/acme --defaults --set company_name=Acme -q"
 "$bin" init "$work/kit-single" $single
 "$bin" init "$work/kit-layered" $layered
 cmds=(

@@ -88,7 +88,7 @@ fn after_help() -> String {
     text
 }
 
-const ENVIRONMENT: &str = "Environment: ISPO_CACHE_DIR (where remote catalogs are cached), ISPO_GIT_TOKEN (an HTTPS token for remote catalogs, for CI), ISPO_NETWORK_TIMEOUT (seconds without an answer or progress before a fetch is stopped), NO_COLOR, CI. Remote catalogs are fetched with git, which must be on the PATH; its configuration (credentials, ssh, proxies) applies.";
+const ENVIRONMENT: &str = "Environment: ISPO_CATALOG (the catalog when --catalog is not given), ISPO_CONFIG (another config file; see docs/configuration.md), ISPO_CACHE_DIR (where remote catalogs are cached), ISPO_GIT_TOKEN (an HTTPS token for remote catalogs, for CI), ISPO_NETWORK_TIMEOUT (seconds without an answer or progress before a fetch is stopped), NO_COLOR, CI. Remote catalogs are fetched with git, which must be on the PATH; its configuration (credentials, ssh, proxies) applies.";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {

@@ -212,8 +212,30 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
             ));
         }
     }
+    // A big file beside a module's files reaches no kit, yet every copy of
+    // the catalog (and the built-in one in every ispo binary) carries it.
+    for (path, bytes) in &catalog.files {
+        let in_module_folder = path
+            .strip_prefix("modules/")
+            .and_then(|p| p.split_once('/'))
+            .is_some_and(|(_, rest)| rest != "module.toml" && !rest.starts_with("files/"));
+        if in_module_folder && bytes.len() > STRAY_FILE_BYTES {
+            warnings.push(Diagnostic::new(
+                path,
+                0,
+                0,
+                format!(
+                    "{} KiB outside the module's files/: no kit gets it, but every copy of the catalog carries it; remove it (or move it under files/ if a kit needs it)",
+                    bytes.len() / 1024
+                ),
+            ));
+        }
+    }
     (errors, warnings)
 }
+
+/// Above this size, a file outside a module's `files/` earns a warning.
+const STRAY_FILE_BYTES: usize = 256 * 1024;
 
 /// Output targets of one source, each with whether it can be left out by a condition.
 fn targets_of(m: &Module, rel: &str) -> Vec<(String, bool)> {

@@ -13,7 +13,8 @@ use crate::error::Code;
 /// Every page, as (file name, roff text): `ispo.1`, `ispo-init.1`,
 /// `ispo-catalog-lint.1`...
 pub fn pages() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = Arguments::command();
+    // The plain release: the page must not change with every commit.
+    let mut cmd = Arguments::command().version(env!("CARGO_PKG_VERSION"));
     cmd.build();
     let mut out = Vec::new();
     walk(&cmd, "ispo", &mut out)?;

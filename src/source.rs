@@ -183,16 +183,28 @@ pub fn load(req: &CatalogRequest, reporter: &Reporter) -> Result<Loaded> {
 }
 
 fn builtin_files(subdir: Option<&str>) -> Files {
-    builtin::FILES
+    let inside = |p: &'static str| -> Option<&'static str> {
+        match subdir {
+            Some(s) => p.strip_prefix(s)?.strip_prefix('/'),
+            None => Some(p),
+        }
+    };
+    let mut files: Files = builtin::FILES
         .iter()
-        .filter_map(|(p, bytes)| {
-            let rel = match subdir {
-                Some(s) => p.strip_prefix(s)?.strip_prefix('/')?,
-                None => p,
-            };
-            Some((rel.to_string(), bytes.to_vec()))
-        })
-        .collect()
+        .filter_map(|(p, bytes)| Some((inside(p)?.to_string(), bytes.to_vec())))
+        .collect();
+    let executable: String = builtin::EXECUTABLE
+        .iter()
+        .filter_map(|p| inside(p))
+        .map(|p| format!("{p}\n"))
+        .collect();
+    if !executable.is_empty() {
+        files.insert(
+            crate::catalog::EXECUTABLE_KEY.to_string(),
+            executable.into_bytes(),
+        );
+    }
+    files
 }
 
 /// A stable content digest for sources that have no commit id.

@@ -12,9 +12,26 @@ fn the_fixture_and_the_default_catalog_are_clean() {
         .ok()
         .stderr_has("Checked fixture 1.0.0: 4 modules, 7 questions, 2 challenges, no errors");
     let default = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog");
-    env.ispo(&["catalog", "lint", default])
-        .ok()
-        .stderr_has("no errors");
+    let run = env.ispo(&["catalog", "lint", default]);
+    run.ok().stderr_has("no errors");
+    assert!(
+        !run.stderr.contains("warning"),
+        "the default catalog lints without warnings:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_big_file_beside_a_modules_files_is_a_warning() {
+    let env = Env::new();
+    for (p, c) in fixture() {
+        env.write(&format!("cat/{p}"), c);
+    }
+    env.write("cat/modules/charter/download.whl", &"x".repeat(300 * 1024));
+    env.write("cat/modules/charter/NOTES.md", "Small notes stay quiet.\n");
+    let run = env.ispo(&["catalog", "lint", "cat"]);
+    run.ok().stderr_has("warning: modules/charter/download.whl: 300 KiB outside the module's files/: no kit gets it, but every copy of the catalog carries it");
+    assert!(!run.stderr.contains("NOTES.md"), "{}", run.stderr);
 }
 
 #[test]
