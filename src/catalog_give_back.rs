@@ -20,11 +20,11 @@ use crate::catalog::raw::RawAmend;
 use crate::catalog::{parse_toml, Catalog, Files};
 use crate::config::CatalogGiveBackConfig;
 use crate::error::{Code, Failure};
-use crate::give_back::{git, lint_errors};
+use crate::give_back::{domains_of, git, lint_errors};
 use crate::kit::sha256;
 use crate::layers::{self, Stack};
 use crate::output::Reporter;
-use crate::source::{self, CatalogRequest, Loaded, SourceRecord};
+use crate::source;
 
 /// A path of the base, before and after (`None`: absent).
 type Changed = (String, Option<Vec<u8>>, Option<Vec<u8>>);
@@ -166,19 +166,7 @@ pub fn run(req: &CatalogGiveBackConfig, reporter: &Reporter) -> Result<Code> {
 }
 
 fn load(dir: &Path, files: Files, offline: bool, reporter: &Reporter) -> Result<(Stack, Catalog)> {
-    let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let record = SourceRecord {
-        source: abs.display().to_string(),
-        reference: None,
-        subdir: None,
-        commit: source::digest(&files),
-    };
-    let req = CatalogRequest {
-        location: Some(record.source.clone()),
-        offline,
-        ..CatalogRequest::default()
-    };
-    let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
+    let stack = layers::load_folder(dir, files, offline, &[], reporter)?;
     let catalog = stack.catalog()?;
     Ok((stack, catalog))
 }
@@ -450,16 +438,7 @@ fn leak_check(catalog: &Catalog, before: &Files, after: &Files, allow: &[String]
                 _ => None,
             }),
     );
-    let domains: Vec<String> = company
-        .iter()
-        .filter_map(|v| {
-            v.split_once('@').map(|(_, d)| d.to_string()).or_else(|| {
-                v.split_once("://")
-                    .map(|(_, r)| r.split('/').next().unwrap_or("").to_string())
-            })
-        })
-        .filter(|d| d.contains('.'))
-        .collect();
+    let domains = domains_of(&company);
     company.extend(domains);
     company.retain(|v| v.len() >= 4 && !allow.contains(v));
     let mut found = BTreeSet::new();

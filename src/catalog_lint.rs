@@ -7,25 +7,13 @@ use crate::error::{Code, Failure};
 use crate::layers;
 use crate::lint;
 use crate::output::Reporter;
-use crate::source::{self, CatalogRequest, Loaded, SourceRecord};
+use crate::source;
 
 /// Checks the catalog in `path` and reports every problem found. A catalog
 /// that extends others is checked as its kits see it: on top of its bases.
 pub fn run(path: &std::path::Path, offline: bool, reporter: &Reporter) -> Result<Code> {
     let files = source::read_dir_tree(path)?;
-    let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let record = SourceRecord {
-        source: abs.display().to_string(),
-        reference: None,
-        subdir: None,
-        commit: source::digest(&files),
-    };
-    let req = CatalogRequest {
-        location: Some(record.source.clone()),
-        offline,
-        ..CatalogRequest::default()
-    };
-    let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
+    let stack = layers::load_folder(path, files, offline, &[], reporter)?;
     let catalog = stack.catalog()?;
     let (mut errors, mut warnings) = lint::lint(&catalog);
     // Lint sees the merged catalog: name each file where its author keeps it.

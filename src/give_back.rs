@@ -30,7 +30,7 @@ use crate::lint;
 use crate::output::Reporter;
 use crate::paths::ANSWERS_FILE;
 use crate::selection::{self, Selection};
-use crate::source::{self, CatalogRequest, Loaded, SourceRecord};
+use crate::source;
 
 /// What became of one file.
 struct FileResult {
@@ -520,7 +520,18 @@ fn company_values(rec: &Recorded, cfg: &GiveBackConfig) -> Vec<String> {
             out.push(t.clone());
         }
     }
-    let domains: Vec<String> = out
+    let domains = domains_of(&out);
+    out.extend(domains);
+    out.retain(|v| v.trim().len() >= 4 && !cfg.allow.iter().any(|a| a == v));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The domains of the e-mail addresses and URLs among `values`: company
+/// data too, wherever they appear.
+pub fn domains_of(values: &[String]) -> Vec<String> {
+    values
         .iter()
         .filter_map(|v| {
             let host = v.split_once('@').map(|(_, d)| d).or_else(|| {
@@ -530,12 +541,7 @@ fn company_values(rec: &Recorded, cfg: &GiveBackConfig) -> Vec<String> {
             Some(host.trim().to_string())
         })
         .filter(|d| d.contains('.'))
-        .collect();
-    out.extend(domains);
-    out.retain(|v| v.trim().len() >= 4 && !cfg.allow.iter().any(|a| a == v));
-    out.sort();
-    out.dedup();
-    out
+        .collect()
 }
 
 fn patch_text(changed: &[&FileResult]) -> String {
@@ -694,21 +700,7 @@ pub fn lint_errors(
     files: crate::catalog::Files,
     reporter: &Reporter,
 ) -> Result<Option<String>> {
-    let record = SourceRecord {
-        source: root
-            .canonicalize()
-            .unwrap_or_else(|_| root.to_path_buf())
-            .display()
-            .to_string(),
-        reference: None,
-        subdir: None,
-        commit: source::digest(&files),
-    };
-    let req = CatalogRequest {
-        location: Some(record.source.clone()),
-        ..CatalogRequest::default()
-    };
-    let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
+    let stack = layers::load_folder(root, files, false, &[], reporter)?;
     let catalog = match stack.catalog() {
         Ok(c) => c,
         Err(e) => return Ok(Some(e.to_string())),

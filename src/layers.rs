@@ -14,9 +14,10 @@ use serde::Deserialize;
 
 use crate::catalog::raw::RawExtends;
 use crate::catalog::Catalog;
+use crate::catalog::Files;
 use crate::error::{Diagnostic, Failure};
 use crate::output::Reporter;
-use crate::source::{self, CatalogRecord, CatalogRequest, Loaded, SourceRecord, BUILTIN};
+use crate::source::{self, short, CatalogRecord, CatalogRequest, Loaded, SourceRecord, BUILTIN};
 
 /// More layers than a company needs (shared, industry, company, unit...).
 pub const MAX_LAYERS: usize = 8;
@@ -92,15 +93,6 @@ pub fn describe<'a>(layers: impl Iterator<Item = (&'a String, &'a String, &'a St
         .map(|(n, v, c)| format!("{n} {v} ({})", short(c)))
         .collect::<Vec<_>>()
         .join(" on ")
-}
-
-fn short(commit: &str) -> String {
-    commit
-        .strip_prefix("sha256:")
-        .unwrap_or(commit)
-        .chars()
-        .take(10)
-        .collect()
 }
 
 /// What the stack needs from a catalog.toml, read leniently: the full
@@ -311,6 +303,34 @@ fn base_request(
         offline: req.offline,
         interactive: req.interactive,
     })
+}
+
+/// A catalog folder as it is on disk (being linted, written or refreshed),
+/// on the catalogs it extends; a base named in `pins` is read at that record.
+pub fn load_folder(
+    dir: &Path,
+    files: Files,
+    offline: bool,
+    pins: &[CatalogRecord],
+    reporter: &Reporter,
+) -> Result<Stack> {
+    // A folder about to be written does not exist yet.
+    let abs = dir
+        .canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf());
+    let record = SourceRecord {
+        source: abs.display().to_string(),
+        reference: None,
+        subdir: None,
+        commit: source::digest(&files),
+    };
+    let req = CatalogRequest {
+        location: Some(record.source.clone()),
+        offline,
+        ..CatalogRequest::default()
+    };
+    load_from(Loaded::ready(record, files), &req, pins, reporter)
 }
 
 /// A kit's recorded layer: the same source, at the recorded commit.

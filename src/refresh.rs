@@ -16,26 +16,14 @@ use crate::kit::sha256;
 use crate::layers::{self, Stack};
 use crate::merge::{self, Merged, OURS_LABEL};
 use crate::output::Reporter;
-use crate::source::{self, CatalogRequest, Loaded, SourceRecord, BUILTIN};
+use crate::source::{self, BUILTIN};
 
 /// How far back the history is searched for the version a replacement was made from.
 const MAX_COMMITS: usize = 20_000;
 
 pub fn run(dir: &Path, offline: bool, reporter: &Reporter) -> Result<Code> {
     let files = source::read_dir_tree(dir)?;
-    let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let record = SourceRecord {
-        source: abs.display().to_string(),
-        reference: None,
-        subdir: None,
-        commit: source::digest(&files),
-    };
-    let req = CatalogRequest {
-        location: Some(record.source.clone()),
-        offline,
-        ..CatalogRequest::default()
-    };
-    let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
+    let stack = layers::load_folder(dir, files, offline, &[], reporter)?;
     let catalog = stack.catalog()?;
     let top = catalog.manifest.name.clone();
     let stale: Vec<&Replacement> = catalog
@@ -133,29 +121,13 @@ fn layer_repo(stack: &Stack, layer: &str) -> Result<(Repository, Oid, String)> {
             rec.source
         );
     }
-    let repo = if rec.source.contains("://") || !Path::new(&rec.source).exists() {
-        Repository::open_bare(source::mirror_path(&rec.source)?)?
-    } else {
-        Repository::discover(&rec.source)?
+    // Read where the layer was read from: its mirror or local repository,
+    // and the folder in it that holds the catalog.
+    let (Some(git_dir), Some(inside)) = (l.loaded.git_dir(), l.loaded.inside()) else {
+        anyhow::bail!("`{layer}` ({}) was not read from git", rec.source);
     };
-    let inside = match repo.workdir() {
-        Some(w) => {
-            let w = w.canonicalize().unwrap_or_else(|_| w.to_path_buf());
-            let src = Path::new(&rec.source)
-                .canonicalize()
-                .unwrap_or_else(|_| rec.source.clone().into());
-            src.strip_prefix(&w)
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default()
-        }
-        None => String::new(),
-    };
-    let prefix = [inside, rec.subdir.clone().unwrap_or_default()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("/");
-    Ok((repo, Oid::from_str(&rec.commit)?, prefix))
+    let repo = Repository::open(git_dir)?;
+    Ok((repo, Oid::from_str(&rec.commit)?, inside.to_string()))
 }
 
 fn blob_at(repo: &Repository, commit: Oid, path: &str) -> Option<(Oid, Vec<u8>)> {

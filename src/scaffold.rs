@@ -16,7 +16,7 @@ use crate::layers::{self, Stack};
 use crate::lint;
 use crate::output::Reporter;
 use crate::question::Question;
-use crate::source::{self, CatalogRecord, CatalogRequest, Loaded, SourceRecord, BUILTIN};
+use crate::source::{self, CatalogRecord, SourceRecord, BUILTIN};
 use crate::value::QuestionKind;
 
 /// `ispo catalog new DIR --extends SOURCE[@REF]`.
@@ -124,19 +124,7 @@ fn derived_name(dir: &Path) -> String {
 /// The catalog in `dir` on its bases, as lint reads it.
 fn load_folder(dir: &Path, offline: bool, reporter: &Reporter) -> Result<(Stack, Catalog)> {
     let files = source::read_dir_tree(dir)?;
-    let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let record = SourceRecord {
-        source: abs.display().to_string(),
-        reference: None,
-        subdir: None,
-        commit: source::digest(&files),
-    };
-    let req = CatalogRequest {
-        location: Some(record.source.clone()),
-        offline,
-        ..CatalogRequest::default()
-    };
-    let stack = layers::load_from(Loaded::ready(record, files), &req, &[], reporter)?;
+    let stack = layers::load_folder(dir, files, offline, &[], reporter)?;
     let catalog = stack
         .catalog()
         .context("the catalog must load before a module is added to it")?;
@@ -151,20 +139,7 @@ fn check_clean(
     dir: &Path,
     reporter: &Reporter,
 ) -> Result<()> {
-    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let record = SourceRecord {
-        source: abs.display().to_string(),
-        reference: None,
-        subdir: None,
-        commit: source::digest(files),
-    };
-    let pins = pins.to_vec();
-    let req = CatalogRequest {
-        location: Some(record.source.clone()),
-        offline: true,
-        ..CatalogRequest::default()
-    };
-    let probe = layers::load_from(Loaded::ready(record, files.clone()), &req, &pins, reporter)?;
+    let probe = layers::load_folder(dir, files.clone(), true, pins, reporter)?;
     let catalog = probe.catalog()?;
     let (errors, _) = lint::lint(&catalog);
     if let Some(e) = errors.first() {

@@ -126,6 +126,15 @@ impl Loaded {
         }
     }
 
+    /// The folder inside the git repository that holds the catalog
+    /// (`--subdir` included); `None` for the built-in catalog and folders.
+    pub fn inside(&self) -> Option<&str> {
+        match &self.files {
+            Pending::Git { inside, .. } => Some(inside),
+            Pending::Ready(_) => None,
+        }
+    }
+
     /// The catalog's files: read from the git objects of the recorded commit
     /// (refusing symlinks and submodules) or as already read.
     pub fn files(&self) -> Result<Files> {
@@ -205,6 +214,16 @@ fn builtin_files(subdir: Option<&str>) -> Files {
         );
     }
     files
+}
+
+/// A commit id as messages show it: ten characters, without `sha256:`.
+pub fn short(commit: &str) -> String {
+    commit
+        .strip_prefix("sha256:")
+        .unwrap_or(commit)
+        .chars()
+        .take(10)
+        .collect()
 }
 
 /// A stable content digest for sources that have no commit id.

@@ -39,7 +39,7 @@ use crate::output::Reporter;
 use crate::paths::{ANSWERS_FILE, SIDECAR};
 use crate::prompt::{Prompter, Terminal};
 use crate::selection;
-use crate::source::{self, SourceRecord};
+use crate::source::{Loaded, SourceRecord};
 use crate::store::Store;
 use apply::{apply, lock, preflight, Journal};
 use clean::check_clean;
@@ -69,7 +69,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         && !old.commit.starts_with("sha256:")
         && old.commit != loaded.record.commit
     {
-        if let Some(false) = commit_reachable(&loaded.record, &old.commit) {
+        if let Some(false) = commit_reachable(loaded, &old.commit) {
             reporter.warn(format!(
                 "catalog history was rewritten: the kit's commit {} is no longer in the catalog; updating from the stored base renders",
                 short(&old.commit)
@@ -468,12 +468,10 @@ fn old_label(state: &State) -> String {
     )
 }
 
-fn commit_reachable(record: &SourceRecord, commit: &str) -> Option<bool> {
-    let repo = if record.source.contains("://") || !Path::new(&record.source).exists() {
-        git2::Repository::open_bare(source::mirror_path(&record.source).ok()?).ok()?
-    } else {
-        git2::Repository::discover(&record.source).ok()?
-    };
+/// Whether the catalog's repository (its mirror or local repository, as
+/// just read) still holds `commit`.
+fn commit_reachable(loaded: &Loaded, commit: &str) -> Option<bool> {
+    let repo = git2::Repository::open(loaded.git_dir()?).ok()?;
     let oid = git2::Oid::from_str(commit).ok()?;
     let found = repo.find_commit(oid).is_ok();
     Some(found)

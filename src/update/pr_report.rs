@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::plan::{Action, FilePlan};
 use crate::release_notes::{self, Notes};
+use crate::source::short;
 
 /// What the report says.
 pub struct Report<'a> {
@@ -28,11 +29,6 @@ pub struct Report<'a> {
 
 /// Which plans a table row counts.
 type Row<'a> = &'a dyn Fn(&Action) -> bool;
-
-fn short(commit: &str) -> &str {
-    let c = commit.strip_prefix("sha256:").unwrap_or(commit);
-    &c[..c.len().min(10)]
-}
 
 /// Table cells hold no `|` and no line break.
 fn cell(s: &str) -> String {

@@ -27,11 +27,4 @@ pub fn request(cfg: &UpdateConfig, state: &State) -> CatalogRequest {
     }
 }
 
-pub fn short(commit: &str) -> String {
-    commit
-        .strip_prefix("sha256:")
-        .unwrap_or(commit)
-        .chars()
-        .take(10)
-        .collect()
-}
+pub use crate::source::short;
