@@ -426,17 +426,9 @@ pub fn base_context(
     ctx
 }
 
-/// The context of one module: the base plus `module` and its `fill` values.
-pub fn module_context(
-    base: &Map<String, Json>,
-    module: &Module,
-    fills: &BTreeMap<String, String>,
-) -> Json {
-    let mut ctx = base.clone();
-    ctx.insert(
-        "module".into(),
-        json!({ "id": module.id, "title": module.title, "kind": module.kind.name(), "summary": module.summary }),
-    );
+/// The module-specific part of a context: `module` and its `fill` values,
+/// cleaned of placeholder characters (catalog text could carry them too).
+fn module_values(module: &Module, fills: &BTreeMap<String, String>) -> (Json, Json) {
     let fill: Map<String, Json> = module
         .fills
         .iter()
@@ -451,9 +443,59 @@ pub fn module_context(
             )
         })
         .collect();
-    ctx.insert("fill".into(), Json::Object(fill));
-    // Catalog text (titles, summaries) could carry placeholder characters too.
-    clean_json(Json::Object(ctx))
+    (
+        clean_json(
+            json!({ "id": module.id, "title": module.title, "kind": module.kind.name(), "summary": module.summary }),
+        ),
+        Json::Object(fill),
+    )
+}
+
+/// One context for every module in turn: the values all modules share are
+/// built once, and entering a module replaces only its `module` and `fill`
+/// keys, so rendering N modules costs N small updates, not N copies of a
+/// context that itself grows with N (it lists every selected module). The
+/// path-rendering variant (separators marked) is built once, when first
+/// needed.
+pub struct ModuleContexts {
+    ctx: Context,
+    marked: Option<Json>,
+}
+
+impl ModuleContexts {
+    pub fn new(base: Map<String, Json>) -> ModuleContexts {
+        ModuleContexts {
+            ctx: Context::from(clean_json(Json::Object(base))),
+            marked: None,
+        }
+    }
+
+    pub fn enter(&mut self, module: &Module, fills: &BTreeMap<String, String>) {
+        let (module, fill) = module_values(module, fills);
+        if let Json::Object(map) = self.ctx.data_mut() {
+            if let Some(Json::Object(marked)) = &mut self.marked {
+                marked.insert("module".into(), mark_values(&module));
+                marked.insert("fill".into(), mark_values(&fill));
+            }
+            map.insert("module".into(), module);
+            map.insert("fill".into(), fill);
+        }
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    pub fn data(&self) -> &Json {
+        self.ctx.data()
+    }
+
+    /// The context for rendering output paths: every value's separators marked.
+    pub fn for_paths(&mut self) -> &Json {
+        let ctx = &self.ctx;
+        self.marked
+            .get_or_insert_with(|| mark_separators(ctx.data()))
+    }
 }
 
 /// Where one source file of a module goes, given the answers.
@@ -506,20 +548,18 @@ fn mark_values(v: &Json) -> Json {
 pub fn render_path(
     hb: &Handlebars<'_>,
     template: &str,
-    ctx: &Json,
+    ctx: &mut ModuleContexts,
     origin: &str,
 ) -> Result<String, Diagnostic> {
     let path = if template.contains("{{") {
-        let rendered = hb
-            .render_template(template, &mark_separators(ctx))
-            .map_err(|e| {
-                Diagnostic::new(
-                    origin,
-                    0,
-                    0,
-                    format!("output path `{template}`: {}", e.reason()),
-                )
-            })?;
+        let rendered = hb.render_template(template, ctx.for_paths()).map_err(|e| {
+            Diagnostic::new(
+                origin,
+                0,
+                0,
+                format!("output path `{template}`: {}", e.reason()),
+            )
+        })?;
         if rendered.contains(VALUE_SEPARATOR) {
             return Err(Diagnostic::new(
                 origin,
@@ -680,27 +720,29 @@ pub fn render(
         return Err(Failure::Invalid(diags).into());
     }
     let lookup = answers.lookup();
-    let base = base_context(catalog, answers.to_json(), selected);
+    let mut contexts = ModuleContexts::new(base_context(catalog, answers.to_json(), selected));
     let mut files = Vec::new();
     // Unsafe or colliding paths are safety refusals (exit 4), not mere errors.
     let mut refused = Vec::new();
     let mut owners: BTreeMap<String, String> = BTreeMap::new();
     let mut total = 0usize;
     for m in selected {
-        let ctx_json = module_context(&base, m, fills);
-        let ctx = Context::wraps(&ctx_json)
-            .map_err(|e| anyhow::anyhow!("building the template context: {e}"))?;
+        contexts.enter(m, fills);
         for rel in &m.files {
             let path = m.file_path(rel);
             for target in targets(m, rel, &lookup) {
-                let out_path =
-                    match render_path(&hb, &target, &ctx_json, &format!("{}/module.toml", m.dir)) {
-                        Ok(p) => p,
-                        Err(d) => {
-                            refused.push(d.to_string());
-                            continue;
-                        }
-                    };
+                let out_path = match render_path(
+                    &hb,
+                    &target,
+                    &mut contexts,
+                    &format!("{}/module.toml", m.dir),
+                ) {
+                    Ok(p) => p,
+                    Err(d) => {
+                        refused.push(d.to_string());
+                        continue;
+                    }
+                };
                 // Two outputs on one path: a mistake in the catalog (exit 1),
                 // unlike the unsafe paths above (exit 4).
                 if let Some(other) = owners.get(&out_path) {
@@ -716,7 +758,7 @@ pub fn render(
                     catalog.files[&path].clone()
                 } else {
                     let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
-                    let rendered = render_capped(&hb, &path, &ctx, limit);
+                    let rendered = render_capped(&hb, &path, contexts.context(), limit);
                     match rendered {
                         Rendered::Text(s, values) => {
                             let s = if skeletal.contains_key(&path) {
@@ -763,7 +805,7 @@ pub fn render(
                                 .and_then(|t| {
                                     let mut exact = hb.clone();
                                     exact.register_template(&path, t);
-                                    exact.render_with_context(&path, &ctx).err()
+                                    exact.render_with_context(&path, contexts.context()).err()
                                 });
                             diags.push(render_diag(&path, precise.as_ref().unwrap_or(&e)));
                             continue;
