@@ -185,7 +185,9 @@ FETCH="git -C $MIRROR fetch -q --prune $CATALOG_URL +refs/heads/*:refs/heads/* +
 # base), not .git. Output goes to /dev/null through hyperfine; cat reads anyway.
 READ="find $WORK/kit-url-v2 -path $WORK/kit-url-v2/.git -prune -o -type f -exec cat {} +"
 echo "  reading the kit: $(find "$WORK/kit-url-v2" -path "$WORK/kit-url-v2/.git" -prune -o -type f -print | wc -l) files, $(du -sb --exclude=.git "$WORK/kit-url-v2" | cut -f1) bytes"
-snapshot() { (cd "$1" && git status --porcelain && find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum; }
+# The kit as git and the user see it: .ispo/cache/ (ispo's local render and
+# stat caches, out of git) may be written by the first no-op and is left out.
+snapshot() { (cd "$1" && git status --porcelain && find . \( -path ./.git -o -path ./.ispo/cache \) -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum; }
 before_url=$(snapshot "$WORK/kit-url-v2"); before_path=$(snapshot "$WORK/kit-path-v2")
 
 section "Timing: no-op update (hyperfine --warmup $WARMUP --runs $RUNS)"

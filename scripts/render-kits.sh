@@ -20,4 +20,6 @@ for example in examples/*.toml; do
   fi
   ./target/debug/ispo init "kits/$name" --answers "$example" --non-interactive -q "${catalog[@]}"
 done
+# The local caches are not part of a kit in git (.ispo/.gitignore keeps them out).
+rm -rf kits/*/.ispo/cache
 echo "rendered $(ls kits | wc -l) kits into kits/"

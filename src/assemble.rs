@@ -14,7 +14,8 @@ use crate::index;
 use crate::kit::{
     self, CatalogRecord, FileRecord, FillRecord, SelectionRecord, State, STATE_FORMAT,
 };
-use crate::render::{self, RenderedFile};
+use crate::render::{self, RenderedFile, Reuse};
+use crate::render_cache::{RenderCache, RenderStats};
 use crate::selection::Selection;
 use crate::source::SourceRecord;
 
@@ -62,17 +63,21 @@ pub struct Built {
     pub files: Vec<RenderedFile>,
     pub answers_text: String,
     pub state: State,
+    /// What each file's render was computed from, for the next update.
+    pub render_cache: RenderCache,
+    /// How much was rendered and how much reused.
+    pub stats: RenderStats,
 }
 
 /// Renders modules and index files and assembles the state. Nothing is written.
 pub fn build(
     catalog: &Catalog,
-    record: &SourceRecord,
-    bases: &[CatalogRecord],
+    (record, bases): (&SourceRecord, &[CatalogRecord]),
     answers: &Answers,
     selection: &Selection,
     fills: &BTreeMap<String, String>,
     mine: &[String],
+    reuse: Option<&Reuse<'_>>,
 ) -> Result<Built> {
     let selected = selection.included(catalog);
     // The kit's own values win over the catalog's company-wide ones.
@@ -82,7 +87,7 @@ pub fn build(
         .map(|(id, v)| (id.clone(), v.value.clone()))
         .collect();
     values.extend(fills.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let mut files = render::render(catalog, &selected, answers, &values).map_err(|e| {
+    let rendered = render::render(catalog, &selected, answers, &values, reuse).map_err(|e| {
         // A layer's file is named where its author keeps it.
         match e.downcast::<crate::error::Failure>() {
             Ok(crate::error::Failure::Invalid(mut diags)) => {
@@ -95,6 +100,7 @@ pub fn build(
             Err(e) => e,
         }
     })?;
+    let mut files = rendered.files;
     let readme = index::readme(catalog, record, bases, &selected, &files, answers);
     let sources = index::sources(catalog, &selected);
     files.push(RenderedFile {
@@ -159,5 +165,7 @@ pub fn build(
         files,
         answers_text,
         state,
+        render_cache: rendered.cache,
+        stats: rendered.stats,
     })
 }

@@ -60,12 +60,12 @@ impl Recorded {
     fn render(&self, catalog: &Catalog) -> Result<BTreeMap<String, Vec<u8>>> {
         let built = build(
             catalog,
-            &self.state.catalog.source,
-            &self.state.layers,
+            (&self.state.catalog.source, &self.state.layers),
             &self.answers,
             &self.selection,
             &self.answers.fills,
             &self.mine,
+            None,
         )?;
         Ok(built.files.into_iter().map(|f| (f.path, f.bytes)).collect())
     }

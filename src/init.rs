@@ -122,12 +122,12 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
 
     let kit = build(
         &catalog,
-        stack.record(),
-        &bases,
+        (stack.record(), &bases),
         &answers,
         &selection,
         &fills,
         &inputs.mine,
+        None,
     )?;
     if cfg.dry_run {
         crate::resume::finish(&cfg.dest);
@@ -159,6 +159,11 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     )?;
     if !existing.is_empty() {
         kit::remove_format1_bases(&cfg.dest);
+    }
+    if let Err(e) = kit.render_cache.write(&cfg.dest) {
+        reporter.warn(format!(
+            "could not write the render cache ({e}); the next update renders every file"
+        ));
     }
     crate::resume::finish(&cfg.dest);
     report(
@@ -279,6 +284,7 @@ fn report(
             "files": kit.files.iter().map(|f| json!({"path": f.path, "module": f.module})).collect::<Vec<_>>(),
             "fill_ins_open": open.iter().map(|(p, f)| json!({"file": p, "line": f.line, "id": f.id})).collect::<Vec<_>>(),
             "kept": beside.iter().map(|(p, s)| json!({"path": p, "sidecar": s})).collect::<Vec<_>>(),
+            "render": kit.stats,
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     }

@@ -24,7 +24,7 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     if let Err(d) = &registry {
         errors.extend(d.iter().cloned());
     }
-    let expansions = registry.map(|(_, e)| e).unwrap_or_default();
+    let expansions = registry.map(|r| r.expansions).unwrap_or_default();
     let partial_names: BTreeSet<&str> = catalog.partials.iter().map(|p| p.name.as_str()).collect();
     let questions: BTreeSet<&str> = catalog.questions.iter().map(|q| q.id.as_str()).collect();
 
@@ -113,10 +113,14 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
                     continue;
                 }
             };
+            if let Some(d) = crate::render_diag::too_deep(&path, text) {
+                errors.push(d);
+                continue;
+            }
             let template = match Template::compile_with_name(text, path.clone()) {
                 Ok(t) => t,
                 Err(e) => {
-                    errors.push(render::template_diag(&path, text, &e));
+                    errors.push(crate::render_diag::template_diag(&path, text, &e));
                     continue;
                 }
             };

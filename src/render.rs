@@ -6,7 +6,7 @@
 //! Output paths are rendered component by component and checked before
 //! anything is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use handlebars::template::Template;
@@ -14,14 +14,17 @@ use handlebars::{
     handlebars_helper, Context, Handlebars, Helper, HelperDef, RenderContext, RenderError,
     RenderErrorReason, ScopedJson, TemplateError,
 };
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::catalog::{Catalog, Module};
 use crate::error::{Diagnostic, Failure};
 use crate::expansion::Expansion;
-use crate::fill::marker;
 use crate::paths;
+use crate::render_cache::{self, Keyer, RenderCache, RenderStats};
+use crate::render_context::{base_context, ModuleContexts, PATH_MODE, VALUE_SEPARATOR};
+use crate::render_diag::{render_diag, template_diag};
 use crate::skeleton::Chunks;
+use crate::store::Store;
 
 /// One file of the kit, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,36 +176,33 @@ impl HelperDef for Label {
 
 /// A registry with ispo's settings and helpers, and the catalog's partials,
 /// with the worst-case expansion of each partial (checked against the limit).
-pub fn registry(
-    catalog: &Catalog,
-) -> Result<(Handlebars<'static>, BTreeMap<String, Expansion>), Vec<Diagnostic>> {
+pub fn registry(catalog: &Catalog) -> Result<Registry, Vec<Diagnostic>> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     // Values are escaped for the file they land in (see `escape`).
     hb.register_escape_fn(crate::escape::escape_fn);
     hb.register_helper("contains", Box::new(contains));
     hb.register_helper("join", Box::new(join));
-    let labels = catalog
-        .questions
-        .iter()
-        .filter(|q| !q.choices.is_empty())
-        .map(|q| {
-            (
-                q.id.clone(),
-                q.choices
-                    .iter()
-                    .map(|c| (c.value.clone(), c.label.clone()))
-                    .collect(),
-            )
-        })
-        .collect();
-    hb.register_helper("label", Box::new(Label { labels }));
+    hb.register_helper(
+        "label",
+        Box::new(Label {
+            labels: choice_labels(catalog),
+        }),
+    );
     let mut diags = Vec::new();
     // Handlebars overflows its stack on partials that include each other, so
     // the include graph is checked before anything renders.
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut compiled: BTreeMap<String, Template> = BTreeMap::new();
     for p in &catalog.partials {
+        if let Some(d) = catalog
+            .text(&p.path)
+            .ok()
+            .and_then(|t| crate::render_diag::too_deep(&p.path, t))
+        {
+            diags.push(d);
+            continue;
+        }
         match catalog.text(&p.path) {
             Ok(text) => match Template::compile_with_name(text, p.path.clone()) {
                 Ok(t) => {
@@ -243,109 +243,40 @@ pub fn registry(
         }
     }
     if diags.is_empty() {
-        Ok((hb, expansions))
+        Ok(Registry {
+            hb,
+            expansions,
+            partials: compiled,
+        })
     } else {
         Err(diags)
     }
 }
 
-/// A compile error, located in `source`. Handlebars' parser reports an
-/// unbalanced block as a list of expected tokens at the end of the file, so
-/// blocks are matched here first and named in plain words.
-pub fn template_diag(path: &str, source: &str, e: &TemplateError) -> Diagnostic {
-    if let Some((line, column, message)) = unbalanced_block(source) {
-        return Diagnostic::new(path, line, column, format!("template error: {message}"));
-    }
-    let (line, column) = e.pos().unwrap_or((0, 0));
-    Diagnostic::new(
-        path,
-        line,
-        column,
-        format!("template error: {}", e.reason()),
-    )
+/// A registry ready to render: ispo's helpers and the catalog's partials,
+/// each partial's worst-case expansion, and the partials compiled (by name).
+pub struct Registry {
+    pub hb: Handlebars<'static>,
+    pub expansions: BTreeMap<String, Expansion>,
+    pub partials: BTreeMap<String, Template>,
 }
 
-/// The first block that is closed by the wrong tag, closed without being
-/// opened, or never closed, as (line, column, message). Templates with raw
-/// blocks or escaped tags are left to Handlebars.
-fn unbalanced_block(src: &str) -> Option<(usize, usize, String)> {
-    if src.contains("{{{{") || src.contains("\\{{") {
-        return None;
-    }
-    let position = |offset: usize| crate::error::line_col(src, offset);
-    let mut open: Vec<(String, usize)> = Vec::new();
-    let mut at = 0;
-    while let Some(found) = src[at..].find("{{") {
-        let start = at + found;
-        let len = crate::skeleton::tag_end(&src[start..])?;
-        let inner = src[start + 2..start + len - 2]
-            .trim_matches(['~', '{', '}'])
-            .trim_start();
-        at = start + len;
-        if inner.starts_with('!') {
-            continue;
-        }
-        let name_of = |s: &str| {
-            s.trim_start_matches(['>', '*'])
-                .trim_start()
-                .split(|c: char| c.is_whitespace() || c == '~' || c == ')')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        };
-        if let Some(rest) = inner.strip_prefix('#').or_else(|| inner.strip_prefix('^')) {
-            open.push((name_of(rest), start));
-        } else if let Some(rest) = inner.strip_prefix('/') {
-            let name = name_of(rest);
-            let (line, column) = position(start);
-            match open.pop() {
-                Some((opened, _)) if opened == name => {}
-                Some((opened, from)) => {
-                    let (l, c) = position(from);
-                    return Some((line, column, format!("`{{{{/{name}}}}}` closes the `{{{{#{opened}}}}}` block opened at {l}:{c}; close that with `{{{{/{opened}}}}}` first")));
-                }
-                None => {
-                    return Some((
-                        line,
-                        column,
-                        format!("`{{{{/{name}}}}}` closes a block that was never opened"),
-                    ));
-                }
-            }
-        }
-    }
-    open.pop().map(|(name, from)| {
-        let (line, column) = position(from);
-        (
-            line,
-            column,
-            format!(
-                "the `{{{{#{name}}}}}` block opened here is never closed; add `{{{{/{name}}}}}`"
-            ),
-        )
-    })
-}
-
-pub fn render_diag(path: &str, e: &RenderError) -> Diagnostic {
-    let reason = match e.reason() {
-        RenderErrorReason::MissingVariable(Some(v)) => format!("`{v}` is not defined (not a question, a declared fill-in of this module, or an ispo value)"),
-        other => other.to_string(),
-    };
-    // An error inside a partial carries the partial's name: point there.
-    match e.template_name.as_deref() {
-        Some(name) if name != path && !name.starts_with("modules/") => Diagnostic::new(
-            &format!("partials/{name}.hbs"),
-            e.line_no.unwrap_or(0),
-            e.column_no.unwrap_or(0),
-            format!("render error (included from {path}): {reason}"),
-        ),
-        _ => Diagnostic::new(
-            path,
-            e.line_no.unwrap_or(0),
-            e.column_no.unwrap_or(0),
-            format!("render error: {reason}"),
-        ),
-    }
+/// Question id → choice value → label: what `{{label "q"}}` reads.
+fn choice_labels(catalog: &Catalog) -> BTreeMap<String, BTreeMap<String, String>> {
+    catalog
+        .questions
+        .iter()
+        .filter(|q| !q.choices.is_empty())
+        .map(|q| {
+            (
+                q.id.clone(),
+                q.choices
+                    .iter()
+                    .map(|c| (c.value.clone(), c.label.clone()))
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// Compiles templates (their skeletons where there is one) on every core.
@@ -386,118 +317,6 @@ fn compile_all(
     })
 }
 
-fn clean_json(v: Json) -> Json {
-    match v {
-        Json::String(s) if s.contains([crate::skeleton::OPEN, crate::skeleton::CLOSE]) => {
-            Json::String(crate::skeleton::clean_value(&s))
-        }
-        Json::Array(items) => Json::Array(items.into_iter().map(clean_json).collect()),
-        Json::Object(map) => {
-            Json::Object(map.into_iter().map(|(k, v)| (k, clean_json(v))).collect())
-        }
-        other => other,
-    }
-}
-
-/// Values every template sees, whatever its module.
-pub fn base_context(
-    catalog: &Catalog,
-    answers: Map<String, Json>,
-    selected: &[&Module],
-) -> Map<String, Json> {
-    let mut ctx: Map<String, Json> = answers
-        .into_iter()
-        .map(|(k, v)| (k, clean_json(v)))
-        .collect();
-    ctx.insert(
-        "catalog".into(),
-        json!({ "name": catalog.manifest.name, "title": catalog.manifest.title, "version": catalog.manifest.version }),
-    );
-    let modules: Map<String, Json> = selected
-        .iter()
-        .map(|m| {
-            (
-                m.id.clone(),
-                json!({ "title": m.title, "kind": m.kind.name() }),
-            )
-        })
-        .collect();
-    ctx.insert("modules".into(), Json::Object(modules));
-    ctx
-}
-
-/// The module-specific part of a context: `module` and its `fill` values,
-/// cleaned of placeholder characters (catalog text could carry them too).
-fn module_values(module: &Module, fills: &BTreeMap<String, String>) -> (Json, Json) {
-    let fill: Map<String, Json> = module
-        .fills
-        .iter()
-        .map(|f| {
-            (
-                f.id.clone(),
-                Json::String(
-                    fills
-                        .get(&f.id)
-                        .map_or_else(|| marker(&f.id), |v| crate::skeleton::clean_value(v)),
-                ),
-            )
-        })
-        .collect();
-    (
-        clean_json(
-            json!({ "id": module.id, "title": module.title, "kind": module.kind.name(), "summary": module.summary }),
-        ),
-        Json::Object(fill),
-    )
-}
-
-/// One context for every module in turn: the values all modules share are
-/// built once, and entering a module replaces only its `module` and `fill`
-/// keys, so rendering N modules costs N small updates, not N copies of a
-/// context that itself grows with N (it lists every selected module). The
-/// path-rendering variant (separators marked) is built once, when first
-/// needed.
-pub struct ModuleContexts {
-    ctx: Context,
-    marked: Option<Json>,
-}
-
-impl ModuleContexts {
-    pub fn new(base: Map<String, Json>) -> ModuleContexts {
-        ModuleContexts {
-            ctx: Context::from(clean_json(Json::Object(base))),
-            marked: None,
-        }
-    }
-
-    pub fn enter(&mut self, module: &Module, fills: &BTreeMap<String, String>) {
-        let (module, fill) = module_values(module, fills);
-        if let Json::Object(map) = self.ctx.data_mut() {
-            if let Some(Json::Object(marked)) = &mut self.marked {
-                marked.insert("module".into(), mark_values(&module));
-                marked.insert("fill".into(), mark_values(&fill));
-            }
-            map.insert("module".into(), module);
-            map.insert("fill".into(), fill);
-        }
-    }
-
-    pub fn context(&self) -> &Context {
-        &self.ctx
-    }
-
-    pub fn data(&self) -> &Json {
-        self.ctx.data()
-    }
-
-    /// The context for rendering output paths: every value's separators marked.
-    pub fn for_paths(&mut self) -> &Json {
-        let ctx = &self.ctx;
-        self.marked
-            .get_or_insert_with(|| mark_separators(ctx.data()))
-    }
-}
-
 /// Where one source file of a module goes, given the answers.
 pub fn targets(
     module: &Module,
@@ -513,33 +332,6 @@ pub fn targets(
         .filter(|o| o.when.as_ref().is_none_or(|w| w.eval(answers)))
         .map(|o| o.target.clone())
         .collect()
-}
-
-/// Marks separators that come from values, so a rendered path can tell them
-/// from the template's own `/`.
-const VALUE_SEPARATOR: char = '\u{1}';
-/// A context key present only while rendering output paths.
-const PATH_MODE: &str = "__ispo_rendering_a_path";
-
-fn mark_separators(v: &Json) -> Json {
-    let mut marked = mark_values(v);
-    if let Json::Object(map) = &mut marked {
-        map.insert(PATH_MODE.into(), Json::Bool(true));
-    }
-    marked
-}
-
-fn mark_values(v: &Json) -> Json {
-    match v {
-        Json::String(s) => Json::String(s.replace(['/', '\\'], &VALUE_SEPARATOR.to_string())),
-        Json::Array(items) => Json::Array(items.iter().map(mark_values).collect()),
-        Json::Object(map) => Json::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), mark_values(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
 }
 
 /// Renders a templated output path and checks every component. A value
@@ -624,15 +416,36 @@ fn render_capped(hb: &Handlebars<'_>, path: &str, ctx: &Context, limit: usize) -
     }
 }
 
-/// Renders every selected module. All problems are collected and returned
-/// together; nothing is written here.
+/// What an earlier render left for this one to reuse: its cache and the
+/// kit's base store, which holds the renders the cache names.
+pub struct Reuse<'a> {
+    pub cache: &'a RenderCache,
+    pub store: &'a Store,
+}
+
+/// A render: the files, the cache of what each was computed from, and how
+/// much was rendered or reused.
+pub struct Output {
+    pub files: Vec<RenderedFile>,
+    pub cache: RenderCache,
+    pub stats: RenderStats,
+}
+
+/// Renders every selected module, reusing the stored render of every file
+/// whose inputs are unchanged since `reuse`'s render (see `render_cache`).
+/// All problems are collected and returned together; nothing is written here.
 pub fn render(
     catalog: &Catalog,
     selected: &[&Module],
     answers: &crate::answers::Answers,
     fills: &BTreeMap<String, String>,
-) -> Result<Vec<RenderedFile>> {
-    let (mut hb, expansions) = registry(catalog).map_err(Failure::Invalid)?;
+    reuse: Option<&Reuse<'_>>,
+) -> Result<Output> {
+    let Registry {
+        mut hb,
+        expansions,
+        partials,
+    } = registry(catalog).map_err(Failure::Invalid)?;
     let mut diags = Vec::new();
     // Collect every template first, so one bad template does not hide the others.
     let mut sources: Vec<(String, &str)> = Vec::new();
@@ -652,7 +465,10 @@ pub fn render(
                         MAX_TEMPLATE_BYTES / 1024 / 1024
                     ),
                 )),
-                Ok(text) => sources.push((path, text)),
+                Ok(text) => match crate::render_diag::too_deep(&path, text) {
+                    Some(d) => diags.push(d),
+                    None => sources.push((path, text)),
+                },
                 Err(d) => diags.push(d),
             }
         }
@@ -665,6 +481,49 @@ pub fn render(
             .text(&p.path)
             .is_ok_and(|t| !t.contains([crate::skeleton::OPEN, crate::skeleton::CLOSE]))
     });
+    let keyer = {
+        let named: Vec<(String, &str, &Template)> = catalog
+            .partials
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.name.clone(),
+                    catalog.text(&p.path).ok()?,
+                    partials.get(&p.name)?,
+                ))
+            })
+            .collect();
+        let labels = serde_json::to_value(choice_labels(catalog)).unwrap_or_default();
+        Keyer::new(&named, &labels, partials_clean)
+    };
+    let shas: BTreeMap<String, String> = sources
+        .iter()
+        .map(|(path, text)| (path.clone(), crate::store::sha256(text.as_bytes())))
+        .collect();
+    let lookup = answers.lookup();
+    let mut contexts = ModuleContexts::new(base_context(catalog, answers.to_json(), selected));
+    let mut cache = RenderCache::new();
+    let mut stats = RenderStats::default();
+    let (mut reused, unchanged) = match reuse {
+        Some(r) => reusable(
+            &hb,
+            selected,
+            fills,
+            &lookup,
+            &mut contexts,
+            &keyer,
+            &shas,
+            r,
+        ),
+        None => Default::default(),
+    };
+    for path in &unchanged {
+        if let Some(d) = reuse.and_then(|r| r.cache.templates.get(path)) {
+            cache.templates.insert(path.clone(), d.clone());
+        }
+    }
+    sources.retain(|(path, _)| !unchanged.contains(path));
+    stats.templates_compiled = sources.len();
     let skeletons: Vec<Option<String>> = sources
         .iter()
         .map(|(_, text)| {
@@ -704,6 +563,9 @@ pub fn render(
                 if let Some(d) = check_expansion(path, &t, &expansions, catalog, &raw_len) {
                     diags.push(d);
                 }
+                cache
+                    .templates
+                    .insert(path.clone(), keyer.deps(&shas[path], &t));
                 hb.register_template(path, t);
                 if skeleton.is_some() {
                     skeletal.insert(path.clone(), text);
@@ -719,8 +581,6 @@ pub fn render(
     if !diags.is_empty() {
         return Err(Failure::Invalid(diags).into());
     }
-    let lookup = answers.lookup();
-    let mut contexts = ModuleContexts::new(base_context(catalog, answers.to_json(), selected));
     let mut files = Vec::new();
     // Unsafe or colliding paths are safety refusals (exit 4), not mere errors.
     let mut refused = Vec::new();
@@ -756,6 +616,21 @@ pub fn render(
                 }
                 let bytes = if m.is_raw(rel) {
                     catalog.files[&path].clone()
+                } else if let Some((key, bytes)) = reused.remove(&(path.clone(), out_path.clone()))
+                {
+                    stats.files_reused += 1;
+                    cache.outputs.insert(
+                        out_path.clone(),
+                        render_cache::Output {
+                            key,
+                            sha256: crate::store::sha256(&bytes),
+                        },
+                    );
+                    bytes
+                } else if unchanged.contains(&path) {
+                    // The pre-pass saw every output of this template hit; the
+                    // same inputs give the same paths, so this cannot happen.
+                    anyhow::bail!("internal error: the render cache lost `{out_path}` of `{path}`");
                 } else {
                     let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
                     let rendered = render_capped(&hb, &path, contexts.context(), limit);
@@ -812,6 +687,22 @@ pub fn render(
                         }
                     }
                 };
+                if !m.is_raw(rel) && !unchanged.contains(&path) {
+                    stats.files_rendered += 1;
+                    let key = cache
+                        .templates
+                        .get(&path)
+                        .and_then(|d| keyer.key(&path, d, &out_path, contexts.data()));
+                    if let Some(key) = key {
+                        cache.outputs.insert(
+                            out_path.clone(),
+                            render_cache::Output {
+                                key,
+                                sha256: crate::store::sha256(&bytes),
+                            },
+                        );
+                    }
+                }
                 total += bytes.len();
                 owners.insert(out_path.clone(), m.id.clone());
                 let mut amended_by: Vec<String> =
@@ -865,52 +756,66 @@ pub fn render(
     if !diags.is_empty() {
         return Err(Failure::Invalid(diags).into());
     }
-    Ok(files)
+    Ok(Output {
+        files,
+        cache,
+        stats,
+    })
 }
 
-#[cfg(test)]
-mod block_tests {
-    use super::unbalanced_block;
+/// Kit path of a template's output → (its key, the stored render).
+type Hits = BTreeMap<(String, String), (String, Vec<u8>)>;
 
-    #[test]
-    fn names_the_unclosed_the_crossed_and_the_stray_block() {
-        assert_eq!(
-            unbalanced_block("# T\n\n{{#if a}}\ntext\n"),
-            Some((
-                3,
-                1,
-                "the `{{#if}}` block opened here is never closed; add `{{/if}}`".into()
-            ))
-        );
-        assert_eq!(
-            unbalanced_block("{{#each xs}}\n  {{#if a}}x{{/each}}"),
-            Some((
-                2,
-                13,
-                "`{{/each}}` closes the `{{#if}}` block opened at 2:3; close that with `{{/if}}` first"
-                    .into()
-            ))
-        );
-        assert_eq!(
-            unbalanced_block("x {{/unless}}"),
-            Some((
-                1,
-                3,
-                "`{{/unless}}` closes a block that was never opened".into()
-            ))
-        );
-    }
-
-    #[test]
-    fn balanced_templates_pass() {
-        for ok in [
-            "{{#if a}}x{{else}}y{{/if}}",
-            "{{~#each xs as |x|~}}{{x}}{{~/each~}}",
-            "{{^if a}}none{{/if}} {{! {{#if}} in a comment }}",
-            "{{#if (eq a \"}}\")}}q{{/if}}",
-            "{{#> layout}}body{{/layout}}",
-        ] {
-            assert_eq!(unbalanced_block(ok), None, "{ok}");
+/// The pre-pass of an update: for every template whose bytes are unchanged
+/// and whose reads are recorded, the key of each of its outputs; where
+/// every output's key matches the cache and its render is in the store,
+/// the template needs no compiling and its renders are reused.
+#[allow(clippy::too_many_arguments)]
+fn reusable(
+    hb: &Handlebars<'_>,
+    selected: &[&Module],
+    fills: &BTreeMap<String, String>,
+    lookup: &dyn Fn(&str) -> Option<crate::value::Answer>,
+    contexts: &mut ModuleContexts,
+    keyer: &Keyer,
+    shas: &BTreeMap<String, String>,
+    reuse: &Reuse<'_>,
+) -> (Hits, BTreeSet<String>) {
+    let mut hits = Hits::new();
+    let mut unchanged = BTreeSet::new();
+    for m in selected {
+        contexts.enter(m, fills);
+        for rel in m.files.iter().filter(|rel| !m.is_raw(rel)) {
+            let path = m.file_path(rel);
+            let Some(deps) = shas.get(&path).and_then(|sha| reuse.cache.deps(&path, sha)) else {
+                continue;
+            };
+            let mut mine = Vec::new();
+            let all_hit = targets(m, rel, lookup).iter().all(|target| {
+                let origin = format!("{}/module.toml", m.dir);
+                let Ok(out) = render_path(hb, target, contexts, &origin) else {
+                    return false;
+                };
+                let Some(key) = keyer.key(&path, deps, &out, contexts.data()) else {
+                    return false;
+                };
+                let stored = reuse
+                    .cache
+                    .hit(&out, &key)
+                    .and_then(|sha| reuse.store.get(sha));
+                match stored {
+                    Some(bytes) => {
+                        mine.push(((path.clone(), out), (key, bytes.to_vec())));
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if all_hit {
+                hits.extend(mine);
+                unchanged.insert(path);
+            }
         }
     }
+    (hits, unchanged)
 }

@@ -40,7 +40,7 @@ pub const GITATTRIBUTES: &str = "# Written by ispo: its files are stored byte fo
 /// What `.ispo/.gitignore` says: ispo's own files are tracked whatever the
 /// kit's `.gitignore` (which may come from a catalog) says about names such
 /// as `store/` or `*.toml`, and the lock and temp files of a run never are.
-pub const GITIGNORE: &str = "# Written by ispo. Its state and base store are always tracked,\n# whatever the kit's own .gitignore says; files of a run never are.\n!/state.toml\n!/.gitattributes\n!/.gitignore\n!/store/\n!/store/*\n/lock\n/pending.toml\n*.tmp\n.ispo-tmp-*\n.state-*\n";
+pub const GITIGNORE: &str = "# Written by ispo. Its state and base store are always tracked,\n# whatever the kit's own .gitignore says; files of a run and the\n# local render cache never are.\n!/state.toml\n!/.gitattributes\n!/.gitignore\n!/store/\n!/store/*\n/lock\n/cache/\n/pending.toml\n*.tmp\n.ispo-tmp-*\n.state-*\n";
 
 /// The SHA-256 of some bytes, in lower-case hex: how the store and the
 /// state name a render.

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use handlebars::template::{Parameter, Template, TemplateElement};
-use handlebars::Path as HbPath;
+use handlebars::{Path as HbPath, PathSeg};
 
 /// Helpers a template may call: Handlebars' own and ispo's.
 pub const HELPERS: &[&str] = &[
@@ -47,6 +47,52 @@ pub struct Refs {
     pub partials: Vec<(String, usize, usize)>,
     /// `{{#*inline}}` and other decorators.
     pub decorators: Vec<(String, usize, usize)>,
+    /// The top-level context keys the template can read (see `roots`):
+    /// `None` for a reference to the whole context.
+    pub roots: Vec<Option<String>>,
+    /// Whether it calls `label` (which reads the catalog's choice labels).
+    pub label: bool,
+}
+
+/// The top-level context keys a template reads, for the render cache: a
+/// superset (a name inside an `each` block is counted too, though it names
+/// a key of the item), or `None` when it reads the context as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roots {
+    pub all: bool,
+    pub names: BTreeSet<String>,
+    pub label: bool,
+}
+
+impl Roots {
+    pub fn of(refs: &Refs) -> Roots {
+        let mut out = Roots {
+            label: refs.label,
+            ..Roots::default()
+        };
+        for r in &refs.roots {
+            match r {
+                Some(n) if n.is_empty() => {}
+                Some(n) => {
+                    out.names.insert(n.clone());
+                }
+                None => out.all = true,
+            }
+        }
+        // An unknown helper name may be a value read as a block or a call.
+        for (h, _, _) in &refs.helpers {
+            if !HELPERS.contains(&h.as_str()) {
+                out.names.insert(h.clone());
+            }
+        }
+        out
+    }
+
+    pub fn extend(&mut self, other: &Roots) {
+        self.all |= other.all;
+        self.label |= other.label;
+        self.names.extend(other.names.iter().cloned());
+    }
 }
 
 pub fn walk(t: &Template, scoped: bool, at: (usize, usize), refs: &mut Refs) {
@@ -60,6 +106,17 @@ fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut R
     match el {
         TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => {
             let is_call = !h.params.is_empty() || !h.hash.is_empty();
+            if h.name.as_name() == Some("label") {
+                refs.label = true;
+                // `{{label "forge"}}` reads the answer `forge`; a computed
+                // question id could read any.
+                match h.params.first() {
+                    Some(Parameter::Literal(serde_json::Value::String(q))) => {
+                        refs.roots.push(Some(q.clone()))
+                    }
+                    _ => refs.roots.push(None),
+                }
+            }
             match (&h.name, is_call) {
                 (Parameter::Name(n), true) => refs.helpers.push((n.clone(), pos.0, pos.1)),
                 (Parameter::Name(n), false) if HELPERS.contains(&n.as_str()) => {}
@@ -89,6 +146,7 @@ fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut R
                 None => refs.partials.push((DYNAMIC.to_string(), pos.0, pos.1)),
             }
             d.params.iter().for_each(|p| param(p, scoped, pos, refs));
+            d.hash.values().for_each(|p| param(p, scoped, pos, refs));
             if let Some(t) = &d.template {
                 walk(t, scoped, pos, refs);
             }
@@ -106,14 +164,37 @@ fn element(el: &TemplateElement, scoped: bool, pos: (usize, usize), refs: &mut R
 
 fn param(p: &Parameter, scoped: bool, pos: (usize, usize), refs: &mut Refs) {
     match p {
-        Parameter::Name(n) => refs.values.push((n.clone(), pos.0, pos.1, scoped)),
-        Parameter::Path(HbPath::Relative((_, raw))) => {
-            refs.values.push((raw.clone(), pos.0, pos.1, scoped))
+        Parameter::Name(n) => {
+            refs.values.push((n.clone(), pos.0, pos.1, scoped));
+            let whole = (n == "this" || n == ".") && !scoped;
+            refs.roots.push((!whole).then(|| n.clone()));
         }
+        Parameter::Path(HbPath::Relative((segs, raw))) => {
+            refs.values.push((raw.clone(), pos.0, pos.1, scoped));
+            refs.roots.push(root_of(segs, scoped));
+        }
+        // A bare `@root` parses as a local value named `root`: the whole context.
+        Parameter::Path(HbPath::Local((_, name, _))) if name == "root" => refs.roots.push(None),
         Parameter::Path(HbPath::Local(_)) | Parameter::Literal(_) => {}
         Parameter::Subexpression(s) => element(s.as_element(), scoped, pos, refs),
         _ => {}
     }
+}
+
+/// The top-level key a path starts from: its first named segment (after
+/// `../`, `@root` and `this`), or `None` when it names the whole context
+/// (`this` or `@root` at the top, or going up out of a block).
+fn root_of(segs: &[PathSeg], scoped: bool) -> Option<String> {
+    let mut up = false;
+    for seg in segs {
+        match seg {
+            PathSeg::Named(n) => return Some(n.clone()),
+            _ => up = true,
+        }
+    }
+    // Handlebars drops `this`: no segment at all is the current item, which
+    // inside a block was reached through a key named at the block.
+    (scoped && !up).then(String::new)
 }
 
 /// A cycle in the partial include graph, if any, as a path of names.

@@ -28,5 +28,5 @@ fuzz_target!(|data: &[u8]| {
     let asking = ispo::answers::Asking { prompter: None, use_defaults: true, allow_unanswered: false };
     let Ok(answers) = ispo::answers::resolve(&catalog, &Default::default(), asking) else { return };
     let selected: Vec<_> = catalog.modules.iter().collect();
-    let _ = ispo::render::render(&catalog, &selected, &answers, &Default::default());
+    let _ = ispo::render::render(&catalog, &selected, &answers, &Default::default(), None);
 });

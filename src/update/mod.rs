@@ -40,6 +40,7 @@ use crate::paths::{ANSWERS_FILE, SIDECAR};
 use crate::prompt::{Prompter, Terminal};
 use crate::selection;
 use crate::source::{Loaded, SourceRecord};
+use crate::stat_cache::{Stamp, StatCache};
 use crate::store::Store;
 use apply::{apply, lock, preflight, Journal};
 use clean::check_clean;
@@ -132,8 +133,17 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         ));
     }
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
-    let (built, fills, defaulted) = render_new(cfg, &catalog, &stack, &inputs, reporter)?;
-    let (old_bases, ours, on_disk) = read_kit(cfg, &state, &built)?;
+    // The stored renders: the base of every merge, and what the render
+    // cache reuses for files whose inputs did not change.
+    let (old_bases, on_disk) = state.read_bases(&cfg.kit)?;
+    let cache = crate::render_cache::RenderCache::read(&cfg.kit);
+    let reuse = cache.as_ref().map(|cache| crate::render::Reuse {
+        cache,
+        store: &on_disk,
+    });
+    let (built, fills, defaulted) =
+        render_new(cfg, &catalog, &stack, &inputs, reuse.as_ref(), reporter)?;
+    let (old_bases, ours) = read_kit(cfg, old_bases, &on_disk, &built)?;
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", old_label(&state));
     let theirs_label = format!("catalog {}", stack.label());
@@ -191,6 +201,11 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         Mode::Apply => {
             let _writing = crate::interrupt::Writing::begin();
             apply(&cfg.kit, &plans, &built, &on_disk)?;
+            if let Err(e) = built.render_cache.write(&cfg.kit) {
+                reporter.warn(format!(
+                    "could not write the render cache ({e}); the next update renders every file"
+                ));
+            }
             report(reporter, &plans, false);
         }
     }
@@ -230,6 +245,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "catalog": catalog_json(&catalog, &loaded.record, &bases),
             "summary": counts,
             "release_notes": crate::release_notes::json(&notes),
+            "render": built.stats,
             "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| {
                 let mut f = json!({"path": p.path, "action": p.action.label()});
                 if let Some(from) = &p.moved_from {
@@ -309,6 +325,7 @@ fn render_new(
     catalog: &Catalog,
     stack: &Stack,
     inputs: &Inputs,
+    reuse: Option<&crate::render::Reuse<'_>>,
     reporter: &Reporter,
 ) -> Result<(Built, BTreeMap<String, String>, Defaulted)> {
     let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
@@ -330,12 +347,12 @@ fn render_new(
     let fills = answers.fills.clone();
     let mut built = build(
         catalog,
-        stack.record(),
-        &stack.bases(),
+        (stack.record(), &stack.bases()),
         &answers,
         &selection,
         &fills,
         &inputs.mine,
+        reuse,
     )?;
     // The answers file is the user's too: their comments and layout stay.
     if let Ok(current) = fs::read_to_string(cfg.kit.join(ANSWERS_FILE)) {
@@ -366,10 +383,10 @@ type Defaulted = Vec<(String, String, String)>;
 /// measured against what it merged them to.
 fn read_kit(
     cfg: &UpdateConfig,
-    state: &State,
+    mut old_bases: Contents,
+    on_disk: &Store,
     built: &Built,
-) -> Result<(Contents, Contents, Store)> {
-    let (mut old_bases, on_disk) = state.read_bases(&cfg.kit)?;
+) -> Result<(Contents, Contents)> {
     let (ours, blocked) = kit::read_files_at(
         &cfg.kit,
         old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
@@ -394,13 +411,13 @@ fn read_kit(
     if let Some(journal) = Journal::read(&cfg.kit) {
         for (path, sha) in &journal.done {
             if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
-                if let Some(b) = journal.base_of(&on_disk, path) {
+                if let Some(b) = journal.base_of(on_disk, path) {
                     old_bases.insert(path.clone(), b);
                 }
             }
         }
     }
-    Ok((old_bases, ours, on_disk))
+    Ok((old_bases, ours))
 }
 
 /// Kit path → bytes.
@@ -444,10 +461,37 @@ fn is_noop(
     {
         return false;
     }
-    state.files.iter().all(|f| {
-        !f.stale
-            && fs::read(cfg.kit.join(&f.path)).map_or(true, |b| !merge::has_conflict_markers(&b))
-    })
+    // No conflict waiting: each file read only if its metadata changed
+    // since it was last seen clean (see `stat_cache`).
+    let mut seen = StatCache::read(&cfg.kit);
+    let mut read_any = false;
+    for f in &state.files {
+        if f.stale {
+            return false;
+        }
+        let path = cfg.kit.join(&f.path);
+        let Some(stamp) = Stamp::of(&path) else {
+            continue;
+        };
+        if seen.is_clean(&f.path, &stamp) {
+            continue;
+        }
+        let Ok(bytes) = fs::read(&path) else {
+            continue;
+        };
+        if merge::has_conflict_markers(&bytes) {
+            return false;
+        }
+        seen.insert(&f.path, stamp);
+        read_any = true;
+    }
+    if read_any {
+        let tracked: BTreeSet<&str> = state.files.iter().map(|f| f.path.as_str()).collect();
+        seen.retain(&|p| tracked.contains(p));
+        // Only a speed-up: without it the next no-op reads every file again.
+        let _ = seen.write(&cfg.kit);
+    }
+    true
 }
 
 /// Writes the `--report` file (outside the kit, or anywhere the user says).

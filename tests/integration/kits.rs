@@ -10,6 +10,8 @@ use crate::support::*;
 fn comparable(files: BTreeMap<String, String>) -> BTreeMap<String, String> {
     files
         .into_iter()
+        // ispo's local caches are never committed (.ispo/.gitignore).
+        .filter(|(p, _)| !p.starts_with(".ispo/cache/"))
         .map(|(p, c)| {
             // A company catalog is read from a copy in a temp folder,
             // whose path the state records.

@@ -15,6 +15,7 @@ mod exit_codes;
 mod explain;
 mod give_back;
 mod hostile;
+mod incremental;
 mod init;
 mod json_contract;
 mod kit_storage;

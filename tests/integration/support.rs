@@ -646,10 +646,14 @@ pub fn base_of(kit: &Path, path: &str) -> Option<String> {
 }
 
 /// The kit's files without ispo's base store (its 256 buckets and git files).
+/// A kit tree without the base store, ispo's git files and its local caches.
 pub fn without_store(tree: BTreeMap<String, String>) -> BTreeMap<String, String> {
     tree.into_iter()
         .filter(|(p, _)| {
-            !p.starts_with(".ispo/store/") && p != ".ispo/.gitattributes" && p != ".ispo/.gitignore"
+            !p.starts_with(".ispo/store/")
+                && !p.starts_with(".ispo/cache/")
+                && p != ".ispo/.gitattributes"
+                && p != ".ispo/.gitignore"
         })
         .collect()
 }

@@ -1,0 +1,234 @@
+//! An update costs what changed: the render cache re-renders only files
+//! whose inputs changed, and the stat cache lets a no-op update skip files
+//! that did not change, yet still notices every edit.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const CHARTER: &str = "modules/charter/files/program/CHARTER.md";
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", run.stdout))
+}
+
+fn stats(run: &Run) -> (u64, u64, u64) {
+    let r = &json(run)["render"];
+    (
+        r["templates_compiled"].as_u64().unwrap(),
+        r["files_rendered"].as_u64().unwrap(),
+        r["files_reused"].as_u64().unwrap(),
+    )
+}
+
+fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", message]);
+}
+
+/// A kit made from `repo` with `extra`, committed in git; its render stats.
+fn committed_kit(env: &Env, repo: &CatalogRepo, extra: &[&str]) -> (u64, u64, u64) {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    let run = env.init_kit(repo.path(), &args);
+    run.ok();
+    git(&env.path("kit"), &["init", "-q"]);
+    commit_all(&env.path("kit"), "kit");
+    stats(&run)
+}
+
+/// The kit's files as a fresh init from the same catalog and answers makes them.
+fn fresh_render(
+    env: &Env,
+    repo: &CatalogRepo,
+    extra: &[&str],
+) -> std::collections::BTreeMap<String, String> {
+    let mut args = vec![
+        "init",
+        "fresh",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    env.ispo(&args).ok();
+    kit_files(&env.path("fresh"))
+}
+
+/// Every file of a kit except ispo's state and git's.
+fn kit_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    tree(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".ispo/") && !p.starts_with(".git/"))
+        .collect()
+}
+
+#[test]
+fn an_update_after_a_one_file_change_renders_only_that_file() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let (compiled, rendered, reused) = committed_kit(&env, &repo, &[]);
+    assert!(
+        rendered >= 2,
+        "the fixture renders several files: {rendered}"
+    );
+    assert_eq!((compiled, reused), (rendered, 0), "init renders everything");
+    assert!(env.exists("kit/.ispo/cache/renders.json"));
+
+    repo.commit(
+        &[(
+            CHARTER,
+            "# {{company}} charter, revised\n\nSponsor: {{fill.sponsor}}\n{{> footer}}",
+        )],
+        "revise the charter",
+    );
+    let run = env.ispo(&["update", "kit", "--json"]);
+    run.ok();
+    assert_eq!(
+        stats(&run),
+        (1, 1, rendered - 1),
+        "only the charter is compiled and rendered; the rest is reused"
+    );
+    assert!(env
+        .read("kit/program/CHARTER.md")
+        .contains("charter, revised"));
+    // Reused renders are byte for byte what a full render gives.
+    let mut kit = kit_files(&env.path("kit"));
+    let mut fresh = fresh_render(&env, &repo, &[]);
+    kit.remove("ispo-answers.toml");
+    fresh.remove("ispo-answers.toml");
+    assert_eq!(kit, fresh);
+    // The cache is never committed: the kit is clean but for the update.
+    let status = git(
+        &env.path("kit"),
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    assert!(!status.contains(".ispo/cache"), "{status}");
+}
+
+#[test]
+fn a_changed_answer_re_renders_the_files_that_read_it_and_no_others() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let (_, rendered, _) = committed_kit(&env, &repo, &[]);
+    let run = env.ispo(&["update", "kit", "--json", "--set", "company=Globex"]);
+    run.ok();
+    let (compiled, again, reused) = stats(&run);
+    assert!(
+        again >= 1 && again < rendered,
+        "{again} of {rendered} files read the company"
+    );
+    assert_eq!((compiled, reused), (again, rendered - again));
+    let mut kit = kit_files(&env.path("kit"));
+    let mut fresh = fresh_render(&env, &repo, &["--set", "company=Globex"]);
+    kit.remove("ispo-answers.toml");
+    fresh.remove("ispo-answers.toml");
+    assert_eq!(kit, fresh, "the incremental render equals a full one");
+}
+
+#[test]
+fn a_partial_change_re_renders_every_file_that_includes_it() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    let footer = fixture()
+        .into_iter()
+        .find(|(p, _)| p.starts_with("partials/footer"))
+        .expect("the fixture has a footer partial");
+    repo.commit(
+        &[(footer.0, "A new footer for {{company}}.\n")],
+        "new footer",
+    );
+    let run = env.ispo(&["update", "kit", "--json"]);
+    run.ok();
+    assert!(stats(&run).1 >= 1);
+    assert!(env
+        .read("kit/program/CHARTER.md")
+        .contains("A new footer for Acme."));
+}
+
+#[test]
+fn a_damaged_render_cache_costs_only_a_full_render() {
+    for damage in [
+        "not json",
+        "{\"format\": 1, \"ispo\": \"0.0.0\", \"templates\": {}, \"outputs\": {}}",
+    ] {
+        let env = Env::new();
+        let repo = fixture_repo(&env);
+        let (_, rendered, _) = committed_kit(&env, &repo, &[]);
+        env.write("kit/.ispo/cache/renders.json", damage);
+        repo.commit(&[(CHARTER, "# {{company}} charter v2\n")], "v2");
+        let run = env.ispo(&["update", "kit", "--json"]);
+        run.ok();
+        assert_eq!(stats(&run), (rendered, rendered, 0), "{damage}");
+        assert_eq!(env.read("kit/program/CHARTER.md"), "# Acme charter v2\n");
+    }
+}
+
+#[test]
+fn a_cache_naming_renders_the_store_lacks_is_ignored() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let (_, rendered, _) = committed_kit(&env, &repo, &[]);
+    // Point every output at a render that is not in the base store.
+    let text = env.read("kit/.ispo/cache/renders.json");
+    let mut cache: Value = serde_json::from_str(&text).unwrap();
+    for (_, o) in cache["outputs"].as_object_mut().unwrap() {
+        o["sha256"] = Value::String("0".repeat(64));
+    }
+    env.write("kit/.ispo/cache/renders.json", &cache.to_string());
+    repo.commit(&[(CHARTER, "# {{company}} charter v2\n")], "v2");
+    let run = env.ispo(&["update", "kit", "--json"]);
+    run.ok();
+    let (_, again, reused) = stats(&run);
+    assert_eq!((again, reused), (rendered, 0));
+    assert_eq!(env.read("kit/program/CHARTER.md"), "# Acme charter v2\n");
+}
+
+#[test]
+fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    // The first no-op reads every file and records it in the stat cache.
+    env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
+    assert!(env.exists("kit/.ispo/cache/stat.json"));
+    env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
+
+    // Conflict markers, of the very same length as the text they replace,
+    // and the old modification time put back.
+    let path = env.path("kit/program/PRINCIPLES.md");
+    let path = if path.exists() {
+        path
+    } else {
+        env.path("kit/program/CHARTER.md")
+    };
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let markers = "<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n";
+    assert!(before.len() > markers.len(), "{before:?}");
+    let edited = format!("{markers}{}", &before[markers.len()..]);
+    assert_eq!(edited.len(), before.len());
+    std::fs::write(&path, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    commit_all(&env.path("kit"), "a conflict left in");
+
+    let run = env.ispo(&["update", "kit"]);
+    assert!(
+        !run.stderr.contains("up to date"),
+        "the edit was noticed, not skipped by the stat cache:\n{}",
+        run.stderr
+    );
+    run.code(3);
+}
