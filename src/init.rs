@@ -101,11 +101,11 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
     if let Some(p) = terminal.as_mut() {
         selection = review_pick(p, &catalog, &answers, selection)?;
         // Values the company's catalog gives are not asked again.
-        let used: Vec<FillDecl> = used_fills(&selection.included(&catalog))
+        let used: Vec<FillDecl> = used_fills(&selection.included(&catalog), &answers)
             .into_iter()
             .filter(|f| !catalog.fill_values.contains_key(&f.id))
             .collect();
-        ask_fills(p, &used, &mut fills, true)?;
+        crate::fill_entry::ask(p, &used, &mut fills, true)?;
         let mut review = Review {
             catalog: &catalog,
             inputs: &inputs,
@@ -443,40 +443,6 @@ fn ordered_by_challenge(catalog: &Catalog) -> Vec<&Module> {
     modules
 }
 
-/// Offers to collect fill-in values now (`offer`: asks first whether to);
-/// anything left blank stays a marker.
-fn ask_fills(
-    p: &mut dyn Prompter,
-    used: &[FillDecl],
-    fills: &mut BTreeMap<String, String>,
-    offer: bool,
-) -> Result<()> {
-    let open: Vec<&FillDecl> = used.iter().filter(|f| !fills.contains_key(&f.id)).collect();
-    if open.is_empty() {
-        return Ok(());
-    }
-    let prompt = format!(
-        "The kit uses {} company-specific value(s) (contacts, URLs...). Enter them now? Blank ones stay as ISPO-FILL markers to fill later",
-        open.len()
-    );
-    if offer && !p.confirm(&prompt, false)? {
-        return Ok(());
-    }
-    let total = open.len();
-    for (at, f) in open.into_iter().enumerate() {
-        let label = match &f.example {
-            Some(e) => format!("[{}/{total}] {} (e.g. {e})", at + 1, f.description),
-            None => format!("[{}/{total}] {}", at + 1, f.description),
-        };
-        let value = p.text(&label, None, &|_| Ok(()))?;
-        if !value.trim().is_empty() {
-            crate::resume::filled(&f.id, value.trim());
-            fills.insert(f.id.clone(), value.trim().to_string());
-        }
-    }
-    Ok(())
-}
-
 /// What `init` has gathered in a terminal, for the one screen before writing.
 struct Review<'a> {
     catalog: &'a Catalog,
@@ -493,7 +459,7 @@ impl Review<'_> {
     fn summary(&mut self, p: &mut dyn Prompter) -> Result<bool> {
         loop {
             let selected = self.selection.included(self.catalog);
-            let used = used_fills(&selected);
+            let used = used_fills(&selected, self.answers);
             let left = used
                 .iter()
                 .filter(|f| !self.fills.contains_key(&f.id))
@@ -537,7 +503,7 @@ impl Review<'_> {
                     *self.selection = adjusted;
                 }
                 i if i.starts_with("Quit") => return Ok(false),
-                _ => ask_fills(p, &used, self.fills, false)?,
+                _ => crate::fill_entry::ask(p, &used, self.fills, false)?,
             }
         }
     }

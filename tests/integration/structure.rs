@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "condition",
             "question",
+            "fill_kind",
             "catalog",
             "catalog::model",
             "catalog::raw",
@@ -63,7 +64,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "stages",
         &[
+            "fills_given",
             "answers",
+            "fill_entry",
             "selection",
             "plain",
             "render",
