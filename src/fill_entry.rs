@@ -22,12 +22,14 @@ pub fn ask(
     if open.is_empty() {
         return Ok(());
     }
-    let prompt = format!(
-        "The kit uses {} company-specific value(s) (contacts, URLs...). Enter them now? Blank ones stay as ISPO-FILL markers to fill later",
-        open.len()
-    );
-    if offer && !p.confirm(&prompt, false)? {
-        return Ok(());
+    if offer {
+        p.note(&format!(
+            "The kit uses {} company-specific value(s) (contacts, links...); any you leave out stay ISPO-FILL markers to fill in later.",
+            open.len()
+        ));
+        if !p.confirm("Enter them now?", false)? {
+            return Ok(());
+        }
     }
     p.note("Leave a value blank to fill it in later; after a blank you may leave all the rest for later too.");
     let total = open.len();

@@ -42,6 +42,8 @@ pub mod manpages;
 pub mod merge;
 pub mod output;
 pub mod paths;
+pub mod pick;
+pub mod pick_list;
 pub mod plain;
 pub mod prompt;
 pub mod question;

@@ -245,8 +245,8 @@ fn at_the_fill_ins(env: &Env, repo: &CatalogRepo) -> expectrl::session::OsSessio
         ],
         &[],
     );
-    p.expect("Adjust this pick?").unwrap();
-    p.send("n\r").unwrap();
+    p.expect("esc: undo").unwrap();
+    p.send("\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("y\r").unwrap();
     p.expect("Leave a value blank to fill it in later").unwrap();

@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "input, output and configuration",
         &[
             "output",
+            "pick_list",
             "prompt",
             "fetch",
             "source",
@@ -69,6 +70,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fill_entry",
             "selection",
             "plain",
+            "pick",
             "render",
             "index",
             "lint",
