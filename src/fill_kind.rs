@@ -47,9 +47,9 @@ impl FillKind {
         match self {
             FillKind::Text => "text",
             FillKind::Email => "an e-mail address",
-            FillKind::Url => "a web address (https://…)",
+            FillKind::Url => "a web address",
             FillKind::Integer => "a whole number",
-            FillKind::Date => "a date (YYYY-MM-DD)",
+            FillKind::Date => "a date as YYYY-MM-DD",
         }
     }
 
