@@ -324,3 +324,43 @@ program/CHARTER.md:5: launch — Launch day
 ",
     );
 }
+
+#[test]
+fn update_refuses_a_kits_fill_in_value_of_the_wrong_kind_at_its_line() {
+    let env = Env::new();
+    let repo = typed_repo(&env);
+    env.ispo(&[
+        "init",
+        "kit",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .ok();
+    let answers = env.read("kit/ispo-answers.toml");
+    let edited = answers.replace("# launch = \"\"", "launch = \"next spring\"");
+    assert_ne!(answers, edited);
+    env.write("kit/ispo-answers.toml", &edited);
+    let line = edited
+        .lines()
+        .position(|l| l.starts_with("launch = "))
+        .unwrap()
+        + 1;
+    let before = env.tree("kit");
+    env.ispo(&["update", "kit", "--allow-dirty"])
+        .code(5)
+        .stderr_has(&format!(
+            "ispo-answers.toml:{line}:1: fill-in `launch`: `next spring` is not a date written as YYYY-MM-DD (year, month, day, e.g. 2027-02-15)"
+        ));
+    // Nothing is written (the lock file is update's own, and stays empty).
+    let mut after = env.tree("kit");
+    after.remove(".ispo/lock");
+    let changed: Vec<&String> = after
+        .keys()
+        .chain(before.keys())
+        .filter(|k| after.get(*k) != before.get(*k))
+        .collect();
+    assert!(changed.is_empty(), "changed: {changed:?}");
+}
