@@ -744,59 +744,24 @@ fn ask_once(
 }
 
 /// Fill-in values supplied so far (answers files, `--set`), as text, and
-/// the refusals of those that do not fit: each is judged like an answer, a
-/// string, on one line unless the catalog declares the fill-in multi-line,
-/// without control characters.
+/// the refusals of those that do not fit (`fills_given`).
 fn supplied_fills(
     catalog: &Catalog,
     inputs: &Inputs,
 ) -> (BTreeMap<String, String>, Vec<UnfitAnswer>) {
-    let decls = catalog.all_fills();
-    let mut out = BTreeMap::new();
-    let mut unfit = Vec::new();
-    for (id, p) in &inputs.fills {
-        let text = match &p.value {
-            ProvidedValue::Str(s) | ProvidedValue::Toml(toml::Value::String(s)) => s,
-            ProvidedValue::Toml(other) => {
-                unfit.push(UnfitAnswer {
-                    at: located(
-                        &p.origin,
-                        format!(
-                            "fill-in `{id}` ({other}) must be a string, found {}",
-                            other.type_str()
-                        ),
-                    ),
-                    key: format!("fill.{id}"),
-                    value: Some(other.to_string()),
-                    allowed: Some("a string".into()),
-                    suggestion: Some(format!("{id} = {:?}", other.to_string())),
-                    from_flag: p.from_flag(),
-                });
-                continue;
-            }
-        };
-        let multiline = decls.get(id).is_some_and(|d| d.multiline);
-        if let Err(why) = crate::question::check_value(text, multiline) {
-            unfit.push(UnfitAnswer {
-                at: located(&p.origin, format!("fill-in `{id}`: {why}")),
-                key: format!("fill.{id}"),
-                value: Some(text.clone()),
-                allowed: Some(
-                    if multiline {
-                        "text"
-                    } else {
-                        "one line of text"
-                    }
-                    .into(),
-                ),
-                suggestion: None,
-                from_flag: p.from_flag(),
-            });
-            continue;
-        }
-        out.insert(id.clone(), text.clone());
-    }
-    (out, unfit)
+    let given = inputs
+        .fills
+        .iter()
+        .map(|(id, p)| crate::fills_given::Given {
+            id,
+            value: match &p.value {
+                ProvidedValue::Str(s) | ProvidedValue::Toml(toml::Value::String(s)) => Ok(s),
+                ProvidedValue::Toml(other) => Err(other),
+            },
+            origin: &p.origin,
+            from_flag: p.from_flag(),
+        });
+    crate::fills_given::judge(&catalog.all_fills(), given)
 }
 
 /// A TOML key: bare when it can be, quoted otherwise.

@@ -19,13 +19,15 @@ use crate::render_cache::{RenderCache, RenderStats};
 use crate::selection::Selection;
 use crate::source::SourceRecord;
 
-/// The fill-ins the selected modules use, in first-use order.
-pub fn used_fills(selected: &[&Module]) -> Vec<FillDecl> {
+/// The fill-ins the selected modules use, in first-use order, each with
+/// its example for these answers.
+pub fn used_fills(selected: &[&Module], answers: &Answers) -> Vec<FillDecl> {
+    let json = answers.to_json();
     let mut out: Vec<FillDecl> = Vec::new();
     for m in selected {
         for f in &m.fills {
             if !out.iter().any(|x| x.id == f.id) {
-                out.push(f.clone());
+                out.push(f.for_answers(&json));
             }
         }
     }
@@ -121,7 +123,7 @@ pub fn build(
         layer: None,
         amended_by: Vec::new(),
     });
-    let used = used_fills(&selected);
+    let used = used_fills(&selected, answers);
     let answers_text = answers::answers_file(
         catalog,
         answers,

@@ -47,10 +47,10 @@ impl Code {
         match self {
             Code::Ok => "Success.",
             Code::Error => "Error: bad catalog, answers or state file, network failure, `--offline` with nothing cached, render error, stdout that cannot be written.",
-            Code::Usage => "Usage error: unknown flag, bad `--set`, unknown module in `--with`/`--without`.",
+            Code::Usage => "Usage error: unknown flag, bad `--set` (an answer or a fill-in value that does not fit), unknown module in `--with`/`--without`.",
             Code::Conflicts => "Finished, but conflicts are left to resolve (`ispo update`, also with `--dry-run`, and `ispo diff`), or `ispo init --adopt` kept files of yours and wrote the kit's versions beside them.",
             Code::Refused => "Refused for safety: non-empty destination without `--adopt`, unsafe output path, symlink, dangerous catalog URL or ref, a catalog that asks to run code, uncommitted changes in the kit (`ispo update` without `--allow-dirty`), another `ispo update` of the same kit running.",
-            Code::NeedsInput => "Input needed: answers are missing and the session may not prompt, or an answers file holds a value that does not fit; the message (and `--json`) lists each with how to supply or fix it.",
+            Code::NeedsInput => "Input needed: answers are missing and the session may not prompt, or an answers file holds an answer or fill-in value that does not fit; the message (and `--json`) lists each with how to supply or fix it.",
             Code::FillInsRemain => "`ispo status --check`: fill-in values remain.",
             Code::UpdateAvailable => "`ispo check --exit-code`: an update is available (the kit's ref has moved, or the kit follows a version tag and a newer release tag exists).",
             Code::Interrupted => "Interrupted (Ctrl-C, or Quit at `ispo init`'s summary): nothing was written, or the writes under way were finished first, so the kit is consistent; `ispo init` keeps the answers given so far for the next run.",
@@ -210,10 +210,20 @@ fn missing_message(missing: &[MissingAnswer]) -> String {
 }
 
 fn unfit_message(unfit: &[UnfitAnswer]) -> String {
+    let fills = unfit.iter().filter(|u| u.key.starts_with("fill.")).count();
+    let (one, many, what) = match fills {
+        0 => ("answer", "answers", "the catalog's questions"),
+        n if n == unfit.len() => ("fill-in value", "fill-in values", "the catalog's fill-ins"),
+        _ => ("answer", "answers and fill-in values", "the catalog"),
+    };
     let mut out = format!(
-        "{} answer{} not fit the catalog's questions; nothing was written and no answer was changed:",
+        "{} {} not fit {what}; nothing was written and no answer was changed:",
         unfit.len(),
-        if unfit.len() == 1 { " does" } else { "s do" }
+        if unfit.len() == 1 {
+            format!("{one} does")
+        } else {
+            format!("{many} do")
+        }
     );
     for u in unfit {
         out.push_str(&format!("\n  {u}"));

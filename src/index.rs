@@ -223,14 +223,14 @@ pub fn readme(
         out.push_str("These values only your company knows. Each appears in the files as a marker; set it in `ispo-answers.toml` under `[fill]` and run `ispo update`, or replace the markers by hand. `ispo status` shows what is still open.\n\n");
         out.push_str("| Fill-in | What it is | Example | Where |\n|---|---|---|---|\n");
         let decls = catalog.all_fills();
+        let json = answers.to_json();
         for (id, at) in &places {
             let (desc, example) = decls.get(id).map_or(
                 ("(not declared by the catalog)".to_string(), String::new()),
                 |d| {
                     (
                         d.description.clone(),
-                        d.example
-                            .as_ref()
+                        d.example_for(&json)
                             .map(|e| format!("`{e}`"))
                             .unwrap_or_default(),
                     )

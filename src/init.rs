@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::answers::{self, gather_inputs, Answers, Asking};
 use crate::assemble::{build, catalog_json, used_fills, Built};
-use crate::catalog::{Catalog, FillDecl, Module};
+use crate::catalog::{Catalog, FillDecl};
 use crate::config::InitConfig;
 use crate::error::{Code, Failure};
 use crate::fill;
@@ -99,13 +99,17 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         selection::select(&catalog, &answers.lookup(), &inputs.with, &inputs.without)?;
     let mut fills = answers.fills.clone();
     if let Some(p) = terminal.as_mut() {
-        selection = review_pick(p, &catalog, &answers, selection)?;
+        let given = crate::pick::Given {
+            with: &inputs.with,
+            without: &inputs.without,
+        };
+        selection = crate::pick::review(p, &catalog, &answers, selection, &given)?;
         // Values the company's catalog gives are not asked again.
-        let used: Vec<FillDecl> = used_fills(&selection.included(&catalog))
+        let used: Vec<FillDecl> = used_fills(&selection.included(&catalog), &answers)
             .into_iter()
             .filter(|f| !catalog.fill_values.contains_key(&f.id))
             .collect();
-        ask_fills(p, &used, &mut fills, true)?;
+        crate::fill_entry::ask(p, &used, &mut fills, true)?;
         let mut review = Review {
             catalog: &catalog,
             inputs: &inputs,
@@ -373,116 +377,6 @@ fn adopted(dest: &Path, kit: &Built, yours: &globset::GlobSet) -> Result<BTreeMa
     Ok(beside)
 }
 
-/// Shows the pick with reasons and lets the lead adjust it, grouped by challenge.
-fn review_pick(
-    p: &mut dyn Prompter,
-    catalog: &Catalog,
-    answers: &Answers,
-    mut selection: Selection,
-) -> Result<Selection> {
-    loop {
-        p.note("");
-        p.note("Modules picked for your answers:");
-        for m in ordered_by_challenge(catalog) {
-            let d = selection.decision(&m.id).expect("decided");
-            p.note(&format!(
-                "  [{}] {:<28} {}",
-                if d.included { "x" } else { " " },
-                m.id,
-                crate::plain::why(catalog, d, &answers.lookup())
-            ));
-        }
-        if !p.confirm("Adjust this pick?", false)? {
-            return Ok(selection);
-        }
-        let modules = ordered_by_challenge(catalog);
-        let items: Vec<String> = modules
-            .iter()
-            .map(|m| {
-                let group = m
-                    .challenges
-                    .first()
-                    .and_then(|c| catalog.challenge(c))
-                    .map_or_else(|| "Other".to_string(), |c| format!("{} {}", c.id, c.title));
-                format!("{group} › {} ({})", m.title, m.id)
-            })
-            .collect();
-        let checked: Vec<bool> = modules
-            .iter()
-            .map(|m| selection.decision(&m.id).is_some_and(|d| d.included))
-            .collect();
-        let picked = p.multi_select("Modules in the kit", &items, &checked)?;
-        let mut with = selection.with.clone();
-        let mut without = selection.without.clone();
-        for (i, m) in modules.iter().enumerate() {
-            let now = picked.contains(&i);
-            if now == checked[i] {
-                continue;
-            }
-            with.retain(|x| x != &m.id);
-            without.retain(|x| x != &m.id);
-            if now {
-                with.push(m.id.clone());
-            } else {
-                without.push(m.id.clone());
-            }
-        }
-        match selection::select(catalog, &answers.lookup(), &with, &without) {
-            Ok(s) => {
-                crate::resume::picked(&s.with, &s.without);
-                selection = s;
-            }
-            Err(e) => p.note(&format!("That pick does not work: {e}")),
-        }
-    }
-}
-
-fn ordered_by_challenge(catalog: &Catalog) -> Vec<&Module> {
-    let rank = |m: &Module| {
-        m.challenges
-            .first()
-            .and_then(|c| catalog.challenges.iter().position(|x| &x.id == c))
-            .unwrap_or(usize::MAX)
-    };
-    let mut modules: Vec<&Module> = catalog.modules.iter().collect();
-    modules.sort_by_key(|m| rank(m));
-    modules
-}
-
-/// Offers to collect fill-in values now (`offer`: asks first whether to);
-/// anything left blank stays a marker.
-fn ask_fills(
-    p: &mut dyn Prompter,
-    used: &[FillDecl],
-    fills: &mut BTreeMap<String, String>,
-    offer: bool,
-) -> Result<()> {
-    let open: Vec<&FillDecl> = used.iter().filter(|f| !fills.contains_key(&f.id)).collect();
-    if open.is_empty() {
-        return Ok(());
-    }
-    let prompt = format!(
-        "The kit uses {} company-specific value(s) (contacts, URLs...). Enter them now? Blank ones stay as ISPO-FILL markers to fill later",
-        open.len()
-    );
-    if offer && !p.confirm(&prompt, false)? {
-        return Ok(());
-    }
-    let total = open.len();
-    for (at, f) in open.into_iter().enumerate() {
-        let label = match &f.example {
-            Some(e) => format!("[{}/{total}] {} (e.g. {e})", at + 1, f.description),
-            None => format!("[{}/{total}] {}", at + 1, f.description),
-        };
-        let value = p.text(&label, None, &|_| Ok(()))?;
-        if !value.trim().is_empty() {
-            crate::resume::filled(&f.id, value.trim());
-            fills.insert(f.id.clone(), value.trim().to_string());
-        }
-    }
-    Ok(())
-}
-
 /// What `init` has gathered in a terminal, for the one screen before writing.
 struct Review<'a> {
     catalog: &'a Catalog,
@@ -499,7 +393,7 @@ impl Review<'_> {
     fn summary(&mut self, p: &mut dyn Prompter) -> Result<bool> {
         loop {
             let selected = self.selection.included(self.catalog);
-            let used = used_fills(&selected);
+            let used = used_fills(&selected, self.answers);
             let left = used
                 .iter()
                 .filter(|f| !self.fills.contains_key(&f.id))
@@ -538,12 +432,21 @@ impl Review<'_> {
                 "Write the kit" => return Ok(true),
                 "Change an answer" => self.change_an_answer(p)?,
                 "Adjust the pick" => {
-                    let adjusted =
-                        review_pick(p, self.catalog, self.answers, self.selection.clone())?;
+                    let given = crate::pick::Given {
+                        with: &self.inputs.with,
+                        without: &self.inputs.without,
+                    };
+                    let adjusted = crate::pick::review(
+                        p,
+                        self.catalog,
+                        self.answers,
+                        self.selection.clone(),
+                        &given,
+                    )?;
                     *self.selection = adjusted;
                 }
                 i if i.starts_with("Quit") => return Ok(false),
-                _ => ask_fills(p, &used, self.fills, false)?,
+                _ => crate::fill_entry::ask(p, &used, self.fills, false)?,
             }
         }
     }
@@ -583,15 +486,20 @@ impl Review<'_> {
                 allow_unanswered: false,
             },
         )?;
-        match selection::select(
+        // The pick follows the new answers; what no longer holds with the
+        // lead's own picks is asked about in words.
+        let overrides = (self.selection.with.clone(), self.selection.without.clone());
+        let (s, asked) = crate::pick::settle(
+            p,
             self.catalog,
-            &self.answers.lookup(),
-            &self.selection.with,
-            &self.selection.without,
-        ) {
-            Ok(s) => *self.selection = s,
-            Err(e) => p.note(&format!("The pick cannot follow that answer: {e}")),
+            self.answers,
+            overrides,
+            &std::collections::BTreeSet::new(),
+        )?;
+        if asked {
+            crate::resume::picked(&s.with, &s.without);
         }
+        *self.selection = s;
         Ok(())
     }
 }

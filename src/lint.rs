@@ -87,6 +87,8 @@ pub fn lint(catalog: &Catalog) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
         }
     }
 
+    fill_examples(catalog, &mut errors);
+
     let mut used_fills: BTreeSet<String> = BTreeSet::new();
     let mut static_targets: BTreeMap<String, (String, bool)> = BTreeMap::new();
     for m in &catalog.modules {
@@ -451,3 +453,172 @@ pub fn layer_warnings(catalog: &Catalog) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// Examples rendered from the answers: they may name questions and use
+/// Handlebars' own helpers only, and for every answer to the choice and
+/// yes/no questions they name (up to `MAX_EXAMPLE_RENDERS` combinations,
+/// then one question at a time), what they render must be one line of the
+/// fill-in's kind.
+fn fill_examples(catalog: &Catalog, errors: &mut Vec<Diagnostic>) {
+    let base = sample_answers(catalog);
+    let mut fills: Vec<crate::catalog::FillDecl> = catalog.all_fills().into_values().collect();
+    fills.sort_by(|a, b| a.declared_in.cmp(&b.declared_in));
+    for f in &fills {
+        let Some(t) = f.example.as_deref().filter(|_| f.example_is_template()) else {
+            continue;
+        };
+        let Ok(tpl) = Template::compile(t) else {
+            continue; // reported when the catalog loads
+        };
+        let mut found: Vec<String> = Vec::new();
+        let mut refs = Refs::default();
+        walk(&tpl, false, (1, 1), &mut refs);
+        for (h, _, _) in &refs.helpers {
+            if !HELPERS[..16].contains(&h.as_str()) {
+                found.push(format!("the example of `{}` calls `{h}`, which examples cannot use (only Handlebars' own helpers, such as `if` and `eq`)", f.id));
+            }
+        }
+        let mut named: Vec<&crate::question::Question> = Vec::new();
+        for (v, _, _, scoped) in &refs.values {
+            let first = v.split(['.', '/']).next().unwrap_or("");
+            match catalog.question(first) {
+                Some(q) if !named.iter().any(|n| n.id == q.id) => named.push(q),
+                Some(_) => {}
+                None if *scoped || v.starts_with('@') || v == "this" => {}
+                None => found.push(format!(
+                    "the example of `{}` uses `{v}`, which is not a question (examples read the answers only)",
+                    f.id
+                )),
+            }
+        }
+        if found.is_empty() {
+            found.extend(example_renders(t, f, &base, &named));
+        }
+        let (file, line) = (catalog.shown_path(&f.declared_in.0), f.declared_in.1);
+        errors.extend(
+            found
+                .into_iter()
+                .map(|m| Diagnostic::new(&file, line, 1, m)),
+        );
+    }
+}
+
+/// An answer to every question: its preset, its literal default, or a
+/// plain value of its kind.
+fn sample_answers(catalog: &Catalog) -> serde_json::Map<String, serde_json::Value> {
+    use crate::question::Default as D;
+    use crate::value::{Answer, QuestionKind as K};
+    catalog
+        .questions
+        .iter()
+        .map(|q| {
+            let first = || q.choices.first().map_or(String::new(), |c| c.value.clone());
+            let a = match (&q.preset, &q.default) {
+                (Some(p), _) => p.value.clone(),
+                (None, Some(D::Literal(a))) => a.clone(),
+                _ => match q.kind {
+                    K::Bool => Answer::Bool(false),
+                    K::Integer => Answer::Int(q.min.unwrap_or(1)),
+                    K::Choice => Answer::Choice(first()),
+                    K::Multi => Answer::Multi(vec![first()]),
+                    K::Text => Answer::Text("Example".into()),
+                },
+            };
+            (q.id.clone(), a.to_json())
+        })
+        .collect()
+}
+
+/// What is wrong with an example's renders, for each answer worth trying
+/// to the choice and yes/no questions it names.
+fn example_renders(
+    t: &str,
+    f: &crate::catalog::FillDecl,
+    base: &serde_json::Map<String, serde_json::Value>,
+    named: &[&crate::question::Question],
+) -> Vec<String> {
+    use crate::value::QuestionKind as K;
+    use serde_json::Value as J;
+    let options: Vec<(&str, Vec<(J, String)>)> = named
+        .iter()
+        .filter_map(|q| {
+            let values: Vec<(J, String)> = match q.kind {
+                K::Bool => vec![(J::Bool(true), "yes".into()), (J::Bool(false), "no".into())],
+                K::Choice => q
+                    .choices
+                    .iter()
+                    .map(|c| (J::String(c.value.clone()), c.value.clone()))
+                    .collect(),
+                K::Multi => q
+                    .choices
+                    .iter()
+                    .map(|c| (serde_json::json!([c.value]), format!("[{}]", c.value)))
+                    .collect(),
+                _ => return None,
+            };
+            Some((q.id.as_str(), values))
+        })
+        .collect();
+    // Each case: the index of the answer tried for each named question.
+    let product: usize = options.iter().map(|(_, v)| v.len()).product();
+    let mut cases: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+    if product <= MAX_EXAMPLE_RENDERS {
+        for (o, (_, values)) in options.iter().enumerate() {
+            cases = cases
+                .into_iter()
+                .flat_map(|c| {
+                    (0..values.len()).map(move |i| {
+                        let mut c = c.clone();
+                        c.push((o, i));
+                        c
+                    })
+                })
+                .collect();
+        }
+    } else {
+        for (o, (_, values)) in options.iter().enumerate() {
+            cases.extend((0..values.len()).map(|i| vec![(o, i)]));
+        }
+    }
+    let mut found = Vec::new();
+    for case in cases {
+        let mut ctx = base.clone();
+        let mut said = Vec::new();
+        for &(o, i) in &case {
+            let (id, values) = &options[o];
+            ctx.insert(id.to_string(), values[i].0.clone());
+            said.push(format!("{id} = {}", values[i].1));
+        }
+        let when = if said.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", said.join(", "))
+        };
+        let text = match crate::catalog::render_example(t, &ctx) {
+            Ok(text) => text.trim().to_string(),
+            Err(e) => {
+                found.push(format!(
+                    "the example of `{}` cannot be rendered{when}: {e}",
+                    f.id
+                ));
+                break;
+            }
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let fits = crate::question::check_value(&text, false).and_then(|()| f.kind.check(&text));
+        if let Err(why) = fits {
+            found.push(format!(
+                "the example of `{}`{when} does not fit its kind `{}`: {why}",
+                f.id,
+                f.kind.name()
+            ));
+        }
+    }
+    found
+}
+
+/// Renders of one example template that lint tries before it falls back to
+/// varying one question at a time.
+const MAX_EXAMPLE_RENDERS: usize = 256;

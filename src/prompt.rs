@@ -11,6 +11,8 @@ use anyhow::{Context, Result};
 use console::style;
 use dialoguer::theme::ColorfulTheme;
 
+use crate::pick_list::PickList;
+
 pub trait Prompter {
     /// Free text; `validate` is the question's own rule, re-asked until it passes.
     fn text(
@@ -27,8 +29,39 @@ pub trait Prompter {
         items: &[String],
         checked: &[bool],
     ) -> Result<Vec<usize>>;
+    /// A list to tick, grouped under headings; returns each item's tick.
+    fn pick(&mut self, list: &PickList) -> Result<Vec<bool>>;
     /// Shows a line of context (help text, a heading) before a prompt.
     fn note(&mut self, text: &str);
+}
+
+/// A prompt dialoguer can redraw: one terminal line. dialoguer clears a
+/// prompt by lines it wrote, not rows it wrapped into, so a longer prompt
+/// would leave rows behind; it is printed above as it is (a printed line
+/// may wrap), and the prompt becomes its step counter (`[3/14] answer`).
+/// `extra` is what dialoguer adds on the line (a default, a hint).
+fn one_line(prompt: &str, extra: usize) -> String {
+    let (_, cols) = console::Term::stderr().size();
+    if console::measure_text_width(prompt) + extra + 5 <= cols as usize {
+        return prompt.to_string();
+    }
+    crate::errln!("{}", style(prompt).bold());
+    let step = prompt
+        .split_once("] ")
+        .filter(|(s, _)| s.starts_with('[') && !s.contains(' '))
+        .map_or(String::new(), |(s, _)| format!("{s}] "));
+    format!("{step}answer")
+}
+
+/// Items cut to the terminal's width less `prefix` columns (dialoguer's
+/// cursor and tick), so a long item never wraps and breaks the redraw.
+fn fitted(items: &[String], prefix: usize) -> Vec<String> {
+    let (_, cols) = console::Term::stderr().size();
+    let room = (cols as usize).saturating_sub(prefix + 1).max(10);
+    items
+        .iter()
+        .map(|i| console::truncate_str(i, room, "…").into_owned())
+        .collect()
 }
 
 /// Whether this session may prompt: both stdin and stderr are terminals,
@@ -78,8 +111,9 @@ impl Prompter for Terminal {
         default: Option<&str>,
         validate: &dyn Fn(&str) -> Result<(), String>,
     ) -> Result<String> {
+        let extra = default.map_or(0, |d| console::measure_text_width(d) + 3);
         let mut input = dialoguer::Input::<String>::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(one_line(prompt, extra))
             .allow_empty(true)
             .validate_with(|s: &String| validate(s));
         if let Some(d) = default {
@@ -94,8 +128,13 @@ impl Prompter for Terminal {
     /// in full never spills into the next prompt; Enter alone is the default.
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
         let hint = if default { "Y/n" } else { "y/N" };
+        let full = format!("{prompt} [{hint}]");
+        let shown = match one_line(&full, 0) {
+            same if same == full => full,
+            short => format!("{short} [{hint}]"),
+        };
         let reply = dialoguer::Input::<String>::with_theme(&self.theme)
-            .with_prompt(format!("{prompt} [{hint}]"))
+            .with_prompt(shown)
             .allow_empty(true)
             .validate_with(|s: &String| yes_no(s).map(|_| ()))
             .interact_text()
@@ -105,8 +144,8 @@ impl Prompter for Terminal {
 
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         dialoguer::Select::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .items(items)
+            .with_prompt(one_line(prompt, 0))
+            .items(fitted(items, 2))
             .default(default)
             .max_length(12)
             .interact()
@@ -120,12 +159,19 @@ impl Prompter for Terminal {
         checked: &[bool],
     ) -> Result<Vec<usize>> {
         dialoguer::MultiSelect::with_theme(&self.theme)
-            .with_prompt(format!("{prompt} (space toggles, enter confirms)"))
-            .items(items)
+            .with_prompt(one_line(
+                &format!("{prompt} (space toggles, enter confirms)"),
+                0,
+            ))
+            .items(fitted(items, 4))
             .defaults(checked)
             .max_length(16)
             .interact()
             .context("reading an answer from the terminal")
+    }
+
+    fn pick(&mut self, list: &PickList) -> Result<Vec<bool>> {
+        crate::pick_list::run(list)
     }
 
     fn note(&mut self, text: &str) {
@@ -167,6 +213,8 @@ pub mod scripted {
         Confirm(bool),
         Select(usize),
         Multi(Vec<usize>),
+        /// The items ticked, by index.
+        Pick(Vec<usize>),
     }
 
     #[derive(Default)]
@@ -222,6 +270,18 @@ pub mod scripted {
                 other => {
                     anyhow::bail!("script expected multi-select for {prompt:?}, has {other:?}")
                 }
+            }
+        }
+        fn pick(&mut self, list: &PickList) -> Result<Vec<bool>> {
+            self.asked.push(list.prompt.clone());
+            match self.replies.pop_front() {
+                Some(Reply::Pick(v)) => {
+                    Ok((0..list.items().count()).map(|i| v.contains(&i)).collect())
+                }
+                other => anyhow::bail!(
+                    "script expected a pick for {:?}, has {other:?}",
+                    list.prompt
+                ),
             }
         }
         fn note(&mut self, _text: &str) {}

@@ -260,9 +260,13 @@ fn overlay_files(name: &str, base: &Catalog, record: &SourceRecord, dir: &Path) 
          # own [fill] in ispo-answers.toml still wins. Uncomment and set:\n[values]\n",
     );
     for f in base.all_fills().values() {
+        let kind = match f.kind {
+            crate::fill_kind::FillKind::Text => String::new(),
+            k => format!(" ({})", k.in_words()),
+        };
         let _ = writeln!(
             fills,
-            "# {} = \"\"   # {}",
+            "# {} = \"\"   # {}{kind}",
             f.id,
             f.description.replace('\n', " ")
         );

@@ -193,6 +193,38 @@ pub fn select(
     with: &[String],
     without: &[String],
 ) -> Result<Selection> {
+    let d = draft(catalog, answers, with, without)?;
+    if let Some((m, r)) = d.unmet.first() {
+        return Err(Failure::Usage(format!("module `{m}` requires `{r}`, which --without leaves out; drop --without {r} or leave out `{m}` too")).into());
+    }
+    if let Some((a, b)) = d.conflicts.first() {
+        let why = |id: &str| d.selection.decision(id).expect("decided").why();
+        anyhow::bail!(
+            "modules `{a}` and `{b}` conflict and both apply:\n  - {a}: {}\n  - {b}: {}\nleave one out with --without {a} or --without {b}",
+            why(a),
+            why(b)
+        );
+    }
+    Ok(d.selection)
+}
+
+/// A pick that may not hold yet: what is in, the requirements `--without`
+/// refuses (requirer, required), and the conflicting pairs that both apply.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub selection: Selection,
+    pub unmet: Vec<(String, String)>,
+    pub conflicts: Vec<(String, String)>,
+}
+
+/// The pick for these answers and overrides, with what keeps it from
+/// holding, so the interactive pick can ask about it in words.
+pub fn draft(
+    catalog: &Catalog,
+    answers: &dyn Fn(&str) -> Option<Answer>,
+    with: &[String],
+    without: &[String],
+) -> Result<Draft> {
     check_overrides(catalog, with, without, &BTreeMap::new())?;
     let mut decisions: Vec<Decision> = catalog
         .modules
@@ -219,6 +251,7 @@ pub fn select(
         })
         .collect();
     // Pull in requirements until nothing changes.
+    let mut unmet: Vec<(String, String)> = Vec::new();
     loop {
         let included: BTreeSet<String> = decisions
             .iter()
@@ -236,7 +269,11 @@ pub fn select(
                     continue;
                 }
                 if d.reason == Reason::Without {
-                    return Err(Failure::Usage(format!("module `{}` requires `{r}`, which --without leaves out; drop --without {r} or leave out `{}` too", m.id, m.id)).into());
+                    let pair = (m.id.clone(), r.clone());
+                    if !unmet.contains(&pair) {
+                        unmet.push(pair);
+                    }
+                    continue;
                 }
                 d.included = true;
                 d.reason = Reason::RequiredBy(m.id.clone());
@@ -252,19 +289,18 @@ pub fn select(
         with: with.to_vec(),
         without: without.to_vec(),
     };
+    let mut conflicts: Vec<(String, String)> = Vec::new();
     for m in selection.included(catalog) {
         for c in &m.conflicts {
-            if let Some(other) = selection.decision(c).filter(|d| d.included) {
-                let mine = selection.decision(&m.id).expect("decided").why();
-                anyhow::bail!(
-                    "modules `{}` and `{c}` conflict and both apply:\n  - {}: {mine}\n  - {c}: {}\nleave one out with --without {} or --without {c}",
-                    m.id,
-                    m.id,
-                    other.why(),
-                    m.id
-                );
+            let both = selection.decision(c).is_some_and(|d| d.included);
+            if both && !conflicts.iter().any(|(a, b)| a == c && b == &m.id) {
+                conflicts.push((m.id.clone(), c.clone()));
             }
         }
     }
-    Ok(selection)
+    Ok(Draft {
+        selection,
+        unmet,
+        conflicts,
+    })
 }

@@ -12,6 +12,7 @@ use super::raw::*;
 use super::refuse::{hex_char, refuse_code};
 use crate::condition::{Condition, QuestionShape};
 use crate::error::{Diagnostic, Failure};
+use crate::fill_kind::FillKind;
 use crate::question::{compile_pattern, Choice, Default, Question};
 use crate::value::QuestionKind;
 
@@ -657,11 +658,58 @@ fn fill_decls(
         if out.iter().any(|x| &x.id == id) || taken(id) {
             diags.push(src.at(&f.id, format!("fill-in `{id}` is declared twice")));
         }
+        let kind = match &f.kind {
+            None => FillKind::Text,
+            Some(k) => FillKind::parse(k.get_ref()).unwrap_or_else(|| {
+                let names = FillKind::ALL.map(FillKind::name);
+                let hint = crate::suggest::hint(crate::suggest::closest_name(
+                    k.get_ref(),
+                    names.iter().copied(),
+                ));
+                diags.push(src.at(
+                    k,
+                    format!(
+                        "fill-in `{id}`: kind `{}` is not one of {}{hint}",
+                        k.get_ref(),
+                        names.join(", ")
+                    ),
+                ));
+                FillKind::Text
+            }),
+        };
+        if let Some(e) = &f.example {
+            let text = e.get_ref();
+            if text.contains("{{") {
+                if let Err(err) = handlebars::Template::compile(text) {
+                    diags.push(src.at(
+                        e,
+                        format!(
+                            "the example of `{id}` is not a valid template: {}",
+                            err.reason()
+                        ),
+                    ));
+                }
+            } else if let Err(why) = kind.check(text) {
+                diags.push(src.at(
+                    e,
+                    format!(
+                        "the example of `{id}` does not fit its kind `{}`: {why}",
+                        kind.name()
+                    ),
+                ));
+            }
+        }
+        let line = match &f.example {
+            Some(e) => src.at(e, "").line,
+            None => src.at(&f.id, "").line,
+        };
         out.push(FillDecl {
             id: f.id.into_inner(),
             description: f.description,
-            example: f.example,
+            example: f.example.map(Spanned::into_inner),
             multiline: f.multiline,
+            kind,
+            declared_in: (src.path.to_string(), line),
         });
     }
     out
@@ -972,7 +1020,9 @@ pub(super) fn fill_values(
             continue;
         };
         let v = value.get_ref();
-        if let Err(why) = crate::question::check_value(v, decl.multiline) {
+        if let Err(why) =
+            crate::question::check_value(v, decl.multiline).and_then(|()| decl.kind.check(v))
+        {
             diags.push(src.at(&value, format!("the value of `{id}`: {why}")));
             continue;
         }

@@ -7,6 +7,7 @@ use globset::GlobSet;
 
 use crate::condition::{Condition, QuestionShape};
 use crate::error::Diagnostic;
+use crate::fill_kind::FillKind;
 use crate::question::Question;
 
 /// The catalog format this ispo reads.
@@ -55,9 +56,62 @@ pub struct Challenge {
 pub struct FillDecl {
     pub id: String,
     pub description: String,
+    /// As the catalog wrote it: literal text, or a Handlebars template over
+    /// the answers when it holds `{{` (see `example_for`).
     pub example: Option<String>,
     /// May hold line breaks; a single-line value refuses them.
     pub multiline: bool,
+    /// What a value must be (`kind = "email"`); text when not declared.
+    pub kind: FillKind,
+    /// Where it is declared (`fills.toml`, `modules/<id>/module.toml`) and
+    /// the line of its example (of its `id` without one), for lint messages.
+    pub declared_in: (String, usize),
+}
+
+impl FillDecl {
+    /// Whether the example is a template over the answers.
+    pub fn example_is_template(&self) -> bool {
+        self.example.as_deref().is_some_and(|e| e.contains("{{"))
+    }
+
+    /// The example for these answers (question ids to values, `null` for
+    /// skipped ones): a template is rendered without strict mode, so an
+    /// unanswered question reads as empty; an example that renders to
+    /// nothing, or fails to render, is no example.
+    pub fn example_for(
+        &self,
+        answers: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<String> {
+        let e = self.example.as_deref()?;
+        if !self.example_is_template() {
+            return Some(e.to_string());
+        }
+        let text = render_example(e, answers).ok()?;
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_string())
+    }
+}
+
+impl FillDecl {
+    /// The declaration as one kit sees it: the example rendered for its answers.
+    pub fn for_answers(&self, answers: &serde_json::Map<String, serde_json::Value>) -> FillDecl {
+        FillDecl {
+            example: self.example_for(answers),
+            ..self.clone()
+        }
+    }
+}
+
+/// Renders an example template over answers (no HTML escaping, only
+/// Handlebars' own helpers); `ispo catalog lint` reports the errors.
+pub fn render_example(
+    template: &str,
+    answers: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, String> {
+    let mut hb = handlebars::Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.render_template(template, &serde_json::Value::Object(answers.clone()))
+        .map_err(|e| e.reason().to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

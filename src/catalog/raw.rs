@@ -149,7 +149,8 @@ pub struct RawFills {
 pub struct RawFill {
     pub id: Spanned<String>,
     pub description: String,
-    pub example: Option<String>,
+    pub example: Option<Spanned<String>>,
+    pub kind: Option<Spanned<String>>,
     #[serde(default)]
     pub multiline: bool,
 }

@@ -90,7 +90,7 @@ fn answers_file_errors_name_file_line_and_column() {
     ]);
     // From a file: the answers need fixing (exit 5), nothing was written.
     run.code(5).stderr_is(
-        "error: 4 answers do not fit the catalog's questions; nothing was written and no answer was changed:
+        "error: 4 answers and fill-in values do not fit the catalog; nothing was written and no answer was changed:
   a.toml:2:1: answer for `forge`: `svn` is not one of the allowed values: github, gitlab, azure
   a.toml:3:1: answer for `engineers` (\"many\"): expected an integer, found string; allowed: a whole number from 1 to 100000
   a.toml:4:1: `colour` is not a question of this catalog
@@ -484,7 +484,7 @@ fn a_mistyped_module_in_an_answers_file_is_reported_at_its_line() {
     );
     env.ispo(&["init", "k", "--answers", "b.toml", "--defaults"])
         .code(5)
-        .stderr_has("2 answers do not fit")
+        .stderr_has("2 answers and fill-in values do not fit")
         .stderr_has("b.toml:2:1: answer for `stage`")
         .stderr_has("b.toml:4:1: fill-in `ispo_lead` (3) must be a string");
     assert!(!env.exists("k"));

@@ -20,12 +20,48 @@ const HOSTILE: &[&str] = &[
     "#hash, *star, &anchor, !tag, %percent, @at, `tick`",
 ];
 
+/// E-mail addresses and web addresses that are valid for their kind and
+/// still carry a file's syntax (typed fill-ins refuse the values above).
+const HOSTILE_EMAILS: &[&str] = &[
+    "${{secrets.GITHUB_TOKEN}}@acme.example",
+    "{{company_name}}@acme.example",
+    "o'neil&co@acme.example",
+    "#hash*star!bang%pct@acme.example",
+    "yes@acme.example",
+    "a|b~c^d`e=f?g@acme.example",
+];
+const HOSTILE_URLS: &[&str] = &[
+    "https://acme.example/a'b?c=d&e=f#g",
+    "https://acme.example/$x/!y/*z/(p)",
+    "https://acme.example/p?q=a:b,c;d=@e",
+    "https://user@acme.example:8443/%22quoted%22",
+    "https://acme.example/yes",
+];
+
+/// The value a fill-in of `kind` gets in round `n` (0: plain, to learn
+/// which files each kind of value lands in; then hostile ones).
+fn value_of(kind: &str, n: usize) -> String {
+    let pick = |list: &[&str]| list[(n - 1) % list.len()].to_string();
+    match (kind, n) {
+        ("email", 0) => "zq7x.mail@acme.example".into(),
+        ("email", _) => pick(HOSTILE_EMAILS),
+        ("url", 0) => "https://zq7x.example/url".into(),
+        ("url", _) => pick(HOSTILE_URLS),
+        // Digits and dashes carry no syntax.
+        ("date", _) => "2031-07-19".into(),
+        ("integer", _) => "2,031".into(),
+        (_, 0) => "Zq7xValue".into(),
+        (_, _) => HOSTILE[n - 1].into(),
+    }
+}
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every fill-in id of the built-in catalog (catalog-wide and per module).
-fn fill_ids() -> Vec<String> {
+/// Every fill-in of the built-in catalog (catalog-wide and per module),
+/// with its kind.
+fn fill_ids() -> Vec<(String, String)> {
     let root = repo_root().join("catalog");
     let mut files = vec![root.join("fills.toml")];
     for m in std::fs::read_dir(root.join("modules")).unwrap().flatten() {
@@ -41,7 +77,8 @@ fn fill_ids() -> Vec<String> {
             .into_iter()
             .flatten()
         {
-            ids.push(fill["id"].as_str().unwrap().to_string());
+            let kind = fill.get("kind").and_then(|k| k.as_str()).unwrap_or("text");
+            ids.push((fill["id"].as_str().unwrap().to_string(), kind.to_string()));
         }
     }
     ids.sort();
@@ -73,9 +110,10 @@ fn examples() -> Vec<PathBuf> {
 }
 
 /// Checks every JSON and YAML file of a kit parses, and that each one that
-/// values go into (`holders`) holds it verbatim in one of its strings.
-/// Returns how many structured files held the value.
-fn check_kit(kit: &Path, value: &str, label: &str, holders: &[String]) -> usize {
+/// values go into (`holders`: a path and the kinds of value it got) holds
+/// this round's value of each of those kinds verbatim in one of its
+/// strings. Returns how many structured files held a value.
+fn check_kit(kit: &Path, n: usize, label: &str, holders: &[(String, Vec<String>)]) -> usize {
     let mut holding = 0;
     for (path, text) in tree(kit) {
         if path.starts_with(".ispo/") {
@@ -86,11 +124,14 @@ fn check_kit(kit: &Path, value: &str, label: &str, holders: &[String]) -> usize 
             Some(Ok(strings)) => strings,
             Some(Err(e)) => panic!("{label}: {path} is {e}:\n{text}"),
         };
-        if holders.contains(&path) {
-            assert!(
-                strings.iter().any(|s| s.contains(value)),
-                "{label}: {path} does not hold {value:?} verbatim:\n{text}"
-            );
+        if let Some((_, kinds)) = holders.iter().find(|(p, _)| *p == path) {
+            for kind in kinds {
+                let value = value_of(kind, n);
+                assert!(
+                    strings.iter().any(|s| s.contains(&value)),
+                    "{label}: {path} does not hold the {kind} value {value:?} verbatim:\n{text}"
+                );
+            }
             holding += 1;
         }
     }
@@ -109,9 +150,10 @@ fn hostile_values_render_every_example_to_files_that_parse_and_hold_them() {
         let name = example.file_stem().unwrap().to_string_lossy().into_owned();
         // A plain value first, to learn which files the values land in.
         let mut holders = Vec::new();
-        for (n, value) in std::iter::once(&"Zq7xValue").chain(HOSTILE).enumerate() {
+        for n in 0..=HOSTILE.len() {
             let kit = format!("{name}-{n}");
-            let value: &str = value;
+            let value = value_of("text", n);
+            let value = value.as_str();
             let mut args: Vec<String> = vec![
                 "init".into(),
                 kit.clone(),
@@ -122,9 +164,9 @@ fn hostile_values_render_every_example_to_files_that_parse_and_hold_them() {
             if let Some(copy) = company_catalog(&env, &example) {
                 args.extend(["--catalog".into(), copy]);
             }
-            for f in &fills {
+            for (f, kind) in &fills {
                 args.push("--set".into());
-                args.push(format!("fill.{f}={value}"));
+                args.push(format!("fill.{f}={}", value_of(kind, n)));
             }
             for q in &texts {
                 args.push("--set".into());
@@ -136,11 +178,18 @@ fn hostile_values_render_every_example_to_files_that_parse_and_hold_them() {
             if n == 0 {
                 holders = tree(&env.path(&kit))
                     .into_iter()
-                    .filter(|(p, t)| !p.starts_with(".ispo/") && t.contains(value))
-                    .map(|(p, _)| p)
+                    .filter(|(p, _)| !p.starts_with(".ispo/"))
+                    .filter_map(|(p, t)| {
+                        let kinds: Vec<String> = ["text", "email", "url"]
+                            .into_iter()
+                            .filter(|k| t.contains(&value_of(k, 0)))
+                            .map(str::to_string)
+                            .collect();
+                        (!kinds.is_empty()).then_some((p, kinds))
+                    })
                     .collect();
             }
-            structured += check_kit(&env.path(&kit), value, &label, &holders);
+            structured += check_kit(&env.path(&kit), n, &label, &holders);
             // Markdown keeps values as written.
             let charter = env.read(&format!("{kit}/program/CHARTER.md"));
             assert!(

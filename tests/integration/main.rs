@@ -13,6 +13,7 @@ mod conveniences;
 mod escaping;
 mod exit_codes;
 mod explain;
+mod fill_kinds;
 mod give_back;
 mod hostile;
 mod incremental;

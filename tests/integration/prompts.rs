@@ -62,18 +62,21 @@ fn a_whole_interactive_init() {
     p.send("\r").unwrap();
     p.expect("[7/7] Who audits code access?").unwrap();
     p.send("\r").unwrap();
-    p.expect("Modules picked for your answers:").unwrap();
-    // Why, in the words of the questions and the labels chosen.
-    p.expect("[x] gitlab-ci                    In because you answered “Where is your code?” with GitLab.")
+    p.expect("Modules picked for your answers: 3 of 4.")
         .unwrap();
-    p.expect("Adjust this pick? [y/N]").unwrap();
+    p.expect("> [x] Charter — The program charter.").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(DOWN).unwrap();
+    // Why, in the words of the questions and the labels chosen, under the list.
+    p.expect("GitLab CI (gitlab-ci). In because you answered “Where is your code?” with GitLab.")
+        .unwrap();
+    p.send("\r").unwrap();
+    p.expect("Enter them now?").unwrap();
     // A word that is neither yes nor no is asked again, not taken as no.
     p.send("nope\r").unwrap();
     p.expect("`nope`: please answer yes or no (y or n)")
         .unwrap();
-    p.send("\x15no\r").unwrap();
-    p.expect("Enter them now?").unwrap();
-    p.send("YES\r").unwrap();
+    p.send("\x15YES\r").unwrap();
     p.expect("[1/2] Email of the ISPO (e.g. ispo@example.com)")
         .unwrap();
     p.send("ispo@acme.test\r").unwrap();
@@ -112,8 +115,101 @@ fn a_whole_interactive_init() {
         .stdout_is("program/CHARTER.md:3: sponsor — Name of the sponsor\n");
 }
 
+/// `init` with the fixture's defaults (company Acme), stopped at the pick:
+/// Begin: Charter, Principles (in for Charter); Adopt: GitLab CI (out),
+/// Workflows (in).
+fn at_the_pick(
+    env: &Env,
+    repo: &CatalogRepo,
+    extra_env: &[(&str, &str)],
+) -> expectrl::session::OsSession {
+    let mut p = spawn(
+        env,
+        &[
+            "init",
+            "kit",
+            "--catalog",
+            repo.path(),
+            "--answers",
+            "/dev/null",
+            "--set",
+            "company=Acme",
+            "--defaults",
+        ],
+        extra_env,
+    );
+    p.expect("Modules in the kit").unwrap();
+    p.expect("esc: undo").unwrap();
+    p
+}
+
+/// Writes the kit from the fill-in offer on, and returns the recorded pick.
+fn write_from_the_fill_ins(env: &Env, p: &mut expectrl::session::OsSession) -> String {
+    p.expect("Enter them now?").unwrap();
+    p.send("n\r").unwrap();
+    write_from_the_summary(env, p)
+}
+
+/// Writes the kit from the summary, and returns the recorded pick.
+fn write_from_the_summary(env: &Env, p: &mut expectrl::session::OsSession) -> String {
+    p.expect("What now?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Created kit in kit").unwrap();
+    assert_eq!(exit_code(p), 0);
+    let state: toml::Value = toml::from_str(&env.read("kit/.ispo/state.toml")).unwrap();
+    let list = |key: &str| {
+        let ids: Vec<String> = state["selection"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("{v}"))
+            .collect();
+        format!("{key} = [{}]", ids.join(", "))
+    };
+    format!("{}\n{}", list("with"), list("without"))
+}
+
 #[test]
 fn the_lead_can_adjust_the_pick() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_pick(&env, &repo, &[]);
+    p.expect("Begin: starting out").unwrap();
+    p.expect("Adopt: more teams join").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // GitLab CI in
+    p.expect("You ticked it: it goes into the kit.").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // Workflows out
+    p.expect("You unticked it: it stays out of the kit.")
+        .unwrap();
+    p.send("\r").unwrap();
+    p.expect("Modules in the kit: 3 of 4 modules ticked")
+        .unwrap();
+    assert_eq!(
+        write_from_the_fill_ins(&env, &mut p),
+        "with = [\"gitlab-ci\"]\nwithout = [\"workflows\"]"
+    );
+    assert!(env.exists("kit/.gitlab-ci.yml"));
+    // Said in words later, without flags the lead never typed.
+    env.ispo(&["explain", "--kit", "kit"])
+        .ok()
+        .stdout_has("In because you added it to the pick.");
+}
+
+/// Every line the pick list drew, escape sequences taken out.
+fn drawn_lines(raw: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(raw);
+    let csi = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").unwrap();
+    csi.replace_all(&text, "")
+        .split(['\r', '\n'])
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_pick_list_fits_60_columns_and_reads_without_colour() {
     let env = Env::new();
     let repo = fixture_repo(&env);
     let mut p = spawn(
@@ -129,37 +225,113 @@ fn the_lead_can_adjust_the_pick() {
             "company=Acme",
             "--defaults",
         ],
-        &[],
+        &[("NO_COLOR", "1")],
     );
-    p.expect("Modules picked for your answers:").unwrap();
-    p.expect("Adjust this pick?").unwrap();
-    p.send("y\r").unwrap();
-    // Items are grouped by challenge: C1 charter, C1 principles, C2 gitlab-ci, C2 workflows.
-    p.expect("C2 Finding reviewers › Workflows (workflows)")
-        .unwrap();
+    p.get_process_mut().set_window_size(60, 24).unwrap();
+    p.expect("esc: undo").unwrap();
+    // Judge a redraw, made after the window is surely 60 columns wide.
     p.send(DOWN).unwrap();
-    p.send(DOWN).unwrap();
-    p.send(" ").unwrap(); // gitlab-ci in
-    p.send(DOWN).unwrap();
-    p.send(" ").unwrap(); // workflows out
+    p.expect("esc: undo").unwrap();
+    let drawn = p.expect("Principles (principles). In because").unwrap();
+    let lines = drawn_lines(drawn.before());
+    for want in [
+        "Begin: starting out",
+        "  [x] Charter — The program charter.",
+        "> [x] Principles — How we work.",
+        "Adopt: more teams join",
+        "  [ ] GitLab CI — CI for GitLab.",
+        "  [x] Workflows — CI for GitHub.",
+        "3 of 4 modules ticked",
+    ] {
+        assert!(lines.iter().any(|l| l == want), "no {want:?} in {lines:#?}");
+    }
+    for l in &lines {
+        assert!(console_width(l) < 60, "{} columns: {l:?}", console_width(l));
+    }
+    let raw = String::from_utf8_lossy(drawn.before()).into_owned();
+    assert!(
+        !regex::Regex::new(r"\x1b\[[0-9;]*m").unwrap().is_match(&raw),
+        "colour under NO_COLOR: {raw:?}"
+    );
     p.send("\r").unwrap();
-    p.expect("In because you added it to the pick.").unwrap();
-    p.expect("Left out because you took it out of the pick.")
-        .unwrap();
-    p.expect("Adjust this pick?").unwrap();
-    p.send("n\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("n\r").unwrap();
     p.expect("What now?").unwrap();
     p.send("\r").unwrap();
-    p.expect("Created kit in kit").unwrap();
     assert_eq!(exit_code(&p), 0);
-    let state = env.read("kit/.ispo/state.toml");
-    assert!(
-        state.contains("with = [\"gitlab-ci\"]\nwithout = [\"workflows\"]"),
-        "{state}"
+}
+
+/// Columns a line takes, counting each character as one (the fixture's
+/// text is narrow) except the two-column ones.
+fn console_width(line: &str) -> usize {
+    line.chars().count()
+}
+
+#[test]
+fn unticking_a_needed_module_offers_to_keep_it_and_keeps_the_other_changes() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_pick(&env, &repo, &[]);
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // Principles out, which Charter needs
+    p.send(DOWN).unwrap();
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // Workflows out: a change of its own
+    p.send("\r").unwrap();
+    p.expect(
+        "Charter needs Principles, which you unticked. Your other changes stay as you made them.",
+    )
+    .unwrap();
+    p.expect("What should the kit have?").unwrap();
+    p.expect("Keep Principles (for Charter)").unwrap();
+    p.expect("Take out Charter too").unwrap();
+    p.send("\r").unwrap(); // keep it
+                           // The list again, Principles back, Workflows still out.
+    p.expect("Here is the pick with that settled and your other changes kept")
+        .unwrap();
+    p.expect("  [x] Principles").unwrap();
+    p.expect("  [ ] Workflows").unwrap();
+    p.send("\r").unwrap();
+    assert_eq!(
+        write_from_the_fill_ins(&env, &mut p),
+        "with = []\nwithout = [\"workflows\"]"
+    );
+    assert!(env.exists("kit/program/PRINCIPLES.md"));
+    assert!(!env.exists("kit/.github"));
+}
+
+#[test]
+fn unticking_a_needed_module_can_take_out_what_needs_it_and_conflicts_are_asked() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let mut p = at_the_pick(&env, &repo, &[]);
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // Principles out, which Charter needs
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap(); // GitLab CI in, which does not go with Workflows
+    p.send("\r").unwrap();
+    p.expect("Charter needs Principles, which you unticked.")
+        .unwrap();
+    p.send(DOWN).unwrap();
+    p.send("\r").unwrap(); // take out Charter too
+    p.expect("Workflows and GitLab CI do not go together (the catalog says they conflict). Your other changes stay as you made them.")
+        .unwrap();
+    p.expect("Which one should the kit have?").unwrap();
+    p.send(DOWN).unwrap();
+    p.send("\r").unwrap(); // keep GitLab CI
+    p.expect("Here is the pick with that settled").unwrap();
+    p.expect("> [ ] Charter").unwrap();
+    p.expect("  [ ] Principles").unwrap();
+    p.expect("  [x] GitLab CI").unwrap();
+    p.expect("  [ ] Workflows").unwrap();
+    p.send("\r").unwrap();
+    // Without Charter and Workflows no fill-in is left to offer.
+    assert_eq!(
+        write_from_the_summary(&env, &mut p),
+        "with = [\"gitlab-ci\"]\nwithout = [\"principles\", \"charter\", \"workflows\"]"
     );
     assert!(env.exists("kit/.gitlab-ci.yml"));
+    assert!(!env.exists("kit/program/CHARTER.md"));
 }
 
 #[test]
@@ -269,8 +441,8 @@ fn in_a_terminal_git_asks_for_the_credentials_of_a_protected_catalog() {
     p.send("alice\r").unwrap();
     p.expect("Password for").unwrap();
     p.send("s3cret-pass\r").unwrap();
-    p.expect("Adjust this pick?").unwrap();
-    p.send("n\r").unwrap();
+    p.expect("esc: undo").unwrap();
+    p.send("\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("n\r").unwrap();
     p.expect("What now?").unwrap();
@@ -331,7 +503,7 @@ fn at_the_summary(env: &Env, repo: &CatalogRepo) -> expectrl::session::OsSession
         p.expect(prompt).unwrap();
         p.send("\r").unwrap();
     }
-    p.expect("Adjust this pick?").unwrap();
+    p.expect("esc: undo").unwrap();
     p.send("\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("\r").unwrap();
@@ -360,6 +532,12 @@ fn the_summary_goes_back_to_an_answer_and_asks_what_it_opens() {
     let before = p.expect("[7/7] Who audits code access?").unwrap();
     let before = String::from_utf8_lossy(before.before()).into_owned();
     assert!(!before.contains("Company name?"), "{before}");
+    p.send("\r").unwrap();
+    // Regulated brings GitLab CI in, which does not go with Workflows:
+    // asked in words, not refused.
+    p.expect("Workflows and GitLab CI do not go together")
+        .unwrap();
+    p.expect("Keep Workflows, take out GitLab CI").unwrap();
     p.send("\r").unwrap();
     p.expect("Before the kit is written:").unwrap();
     p.expect("Who audits code access?").unwrap();

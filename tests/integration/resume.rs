@@ -26,8 +26,8 @@ fn interrupted_at_a_fill_in(env: &Env, repo: &CatalogRepo) -> PathBuf {
     p.send("\r").unwrap();
     p.expect("[6/7] Issue tracker?").unwrap();
     p.send("\r").unwrap();
-    p.expect("Adjust this pick?").unwrap();
-    p.send("n\r").unwrap();
+    p.expect("esc: undo").unwrap();
+    p.send("\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("y\r").unwrap();
     p.expect("[1/2] Email of the ISPO").unwrap();
@@ -87,10 +87,10 @@ fn ctrl_c_at_a_fill_in_keeps_the_answers_and_the_next_init_resumes() {
     .unwrap();
     p.send("\r").unwrap();
     // No question is asked again: the pick comes next.
-    let before = p.expect("Adjust this pick?").unwrap();
+    let before = p.expect("esc: undo").unwrap();
     let before = String::from_utf8_lossy(before.before()).into_owned();
     assert!(!before.contains("Company name?"), "{before}");
-    p.send("n\r").unwrap();
+    p.send("\r").unwrap();
     p.expect("Enter them now?").unwrap();
     p.send("y\r").unwrap();
     // Only the fill-in left open is asked.

@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "condition",
             "question",
+            "fill_kind",
             "catalog",
             "catalog::model",
             "catalog::raw",
@@ -49,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "input, output and configuration",
         &[
             "output",
+            "pick_list",
             "prompt",
             "fetch",
             "source",
@@ -63,9 +65,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "stages",
         &[
+            "fills_given",
             "answers",
+            "fill_entry",
             "selection",
             "plain",
+            "pick",
             "render_context",
             "render_diag",
             "render_cache",
