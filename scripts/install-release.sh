@@ -44,8 +44,8 @@ fi
 mkdir -p "$bin_dir"
 bin_dir="$(cd "$bin_dir" && pwd)"
 
-# The shell installer carries no Windows archive: Windows (Git Bash on
-# GitHub's runners) takes the PowerShell installer of the same release.
+# Windows (Git Bash on GitHub's runners) takes the PowerShell installer of
+# the same release: the shell installer would need `unzip` there.
 case "$(uname -s)" in
   MINGW* | MSYS* | CYGWIN*) name=ispo-installer.ps1 ;;
   *) name=ispo-installer.sh ;;

@@ -34,6 +34,17 @@ for artifact in ispo-installer.sh ispo-installer.ps1 \
 done
 ok "dist plan lists the five targets' archives and both installers"
 
+# Both installers as a release's global step writes them: each knows every
+# target's archive, and names its version where install-release.sh looks.
+dist build --artifacts=global >/dev/null
+for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin; do
+  grep -q "\"ispo-$target.tar.xz\")" target/distrib/ispo-installer.sh || fail "the shell installer does not know ispo-$target.tar.xz"
+done
+grep -q '"artifact_name" = "ispo-x86_64-pc-windows-msvc.zip"' target/distrib/ispo-installer.ps1 || fail "the PowerShell installer does not know the Windows archive"
+grep -qF "APP_VERSION=\"$version\"" target/distrib/ispo-installer.sh || fail "the shell installer does not name version $version"
+grep -qF "\$app_version = '$version'" target/distrib/ispo-installer.ps1 || fail "the PowerShell installer does not name version $version"
+ok "dist build --artifacts=global writes both installers, knowing every target's archive"
+
 # The host's archive and the shell installer (which carries the archive's SHA-256).
 dist build --artifacts=all --target "$host" >/dev/null
 archive="ispo-$host.tar.xz"
