@@ -22,6 +22,15 @@ have=$(dist --version 2>/dev/null | awk '{print $2}') || true
 [ "$have" = "$want" ] || fail "dist $want is needed (found '${have:-none}'): cargo install --locked cargo-dist --version $want"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 host=$(rustc -vV | sed -n 's/^host: //p')
+tmp=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+# dist prints what it builds (and cargo its progress): shown only on failure.
+log="$tmp/dist.log"
 
 dist generate --check >/dev/null || fail "release.yml does not match dist-workspace.toml: run dist generate"
 ok "release.yml is what dist generate writes"
@@ -36,7 +45,7 @@ ok "dist plan lists the five targets' archives and both installers"
 
 # Both installers as a release's global step writes them: each knows every
 # target's archive, and names its version where install-release.sh looks.
-dist build --artifacts=global >/dev/null
+dist build --artifacts=global >"$log" 2>&1 || { cat "$log"; fail "dist build --artifacts=global failed"; }
 for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin; do
   grep -q "\"ispo-$target.tar.xz\")" target/distrib/ispo-installer.sh || fail "the shell installer does not know ispo-$target.tar.xz"
 done
@@ -46,18 +55,11 @@ grep -qF "\$app_version = '$version'" target/distrib/ispo-installer.ps1 || fail 
 ok "dist build --artifacts=global writes both installers, knowing every target's archive"
 
 # The host's archive and the shell installer (which carries the archive's SHA-256).
-dist build --artifacts=all --target "$host" >/dev/null
+dist build --artifacts=all --target "$host" >"$log" 2>&1 || { cat "$log"; fail "dist build --target $host failed"; }
 archive="ispo-$host.tar.xz"
 [ -f "target/distrib/$archive" ] || fail "dist build wrote no target/distrib/$archive"
 ok "dist build made $archive and ispo-installer.sh"
 
-tmp=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # Two copies of the release: as built, and with the archive altered after
 # its checksum went into the installer.
