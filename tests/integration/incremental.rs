@@ -232,3 +232,22 @@ fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time(
     );
     run.code(3);
 }
+
+#[test]
+fn a_no_op_update_of_a_kit_from_an_older_ispo_leaves_no_untracked_cache() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    let kit = env.path("kit");
+    std::fs::remove_dir_all(kit.join(".ispo/cache")).unwrap();
+    // The .gitignore an earlier ispo wrote: no line for the cache.
+    let old = env.read("kit/.ispo/.gitignore").replace("/cache/\n", "");
+    env.write("kit/.ispo/.gitignore", &old);
+    commit_all(&kit, "as an older ispo left it");
+    env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
+    assert!(!env.exists("kit/.ispo/cache/stat.json"));
+    assert_eq!(
+        git(&kit, &["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
+}
