@@ -195,29 +195,29 @@ pub fn registry(catalog: &Catalog) -> Result<Registry, Vec<Diagnostic>> {
     let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut compiled: BTreeMap<String, Template> = BTreeMap::new();
     for p in &catalog.partials {
-        if let Some(d) = catalog
-            .text(&p.path)
-            .ok()
-            .and_then(|t| crate::render_diag::too_deep(&p.path, t))
-        {
+        let text = match catalog.text(&p.path) {
+            Ok(text) => text,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        if let Some(d) = crate::render_diag::too_deep(&p.path, text) {
             diags.push(d);
             continue;
         }
-        match catalog.text(&p.path) {
-            Ok(text) => match Template::compile_with_name(text, p.path.clone()) {
-                Ok(t) => {
-                    match crate::template_refs::partial_includes(&t) {
-                        Ok(includes) => {
-                            graph.insert(p.name.clone(), includes);
-                        }
-                        Err(e) => diags.push(Diagnostic::new(&p.path, 0, 0, e)),
+        match Template::compile_with_name(text, p.path.clone()) {
+            Ok(t) => {
+                match crate::template_refs::partial_includes(&t) {
+                    Ok(includes) => {
+                        graph.insert(p.name.clone(), includes);
                     }
-                    hb.register_partial(&p.name, text).ok();
-                    compiled.insert(p.name.clone(), t);
+                    Err(e) => diags.push(Diagnostic::new(&p.path, 0, 0, e)),
                 }
-                Err(e) => diags.push(template_diag(&p.path, text, &e)),
-            },
-            Err(d) => diags.push(d),
+                hb.register_partial(&p.name, text).ok();
+                compiled.insert(p.name.clone(), t);
+            }
+            Err(e) => diags.push(template_diag(&p.path, text, &e)),
         }
     }
     if let Some(cycle) = crate::template_refs::find_cycle(&graph) {
@@ -616,16 +616,11 @@ pub fn render(
                 }
                 let bytes = if m.is_raw(rel) {
                     catalog.files[&path].clone()
-                } else if let Some((key, bytes)) = reused.remove(&(path.clone(), out_path.clone()))
+                } else if let Some((output, bytes)) =
+                    reused.remove(&(path.clone(), out_path.clone()))
                 {
                     stats.files_reused += 1;
-                    cache.outputs.insert(
-                        out_path.clone(),
-                        render_cache::Output {
-                            key,
-                            sha256: crate::store::sha256(&bytes),
-                        },
-                    );
+                    cache.outputs.insert(out_path.clone(), output);
                     bytes
                 } else if unchanged.contains(&path) {
                     // The pre-pass saw every output of this template hit; the
@@ -763,8 +758,8 @@ pub fn render(
     })
 }
 
-/// Kit path of a template's output → (its key, the stored render).
-type Hits = BTreeMap<(String, String), (String, Vec<u8>)>;
+/// (template, kit path of its output) → its key and hash, and the stored render.
+type Hits = BTreeMap<(String, String), (render_cache::Output, Vec<u8>)>;
 
 /// The pre-pass of an update: for every template whose bytes are unchanged
 /// and whose reads are recorded, the key of each of its outputs; where
@@ -799,17 +794,18 @@ fn reusable(
                 let Some(key) = keyer.key(&path, deps, &out, contexts.data()) else {
                     return false;
                 };
-                let stored = reuse
-                    .cache
-                    .hit(&out, &key)
-                    .and_then(|sha| reuse.store.get(sha));
-                match stored {
-                    Some(bytes) => {
-                        mine.push(((path.clone(), out), (key, bytes.to_vec())));
-                        true
-                    }
-                    None => false,
-                }
+                let Some(sha256) = reuse.cache.hit(&out, &key) else {
+                    return false;
+                };
+                let Some(bytes) = reuse.store.get(sha256) else {
+                    return false;
+                };
+                let output = render_cache::Output {
+                    key,
+                    sha256: sha256.to_string(),
+                };
+                mine.push(((path.clone(), out), (output, bytes.to_vec())));
+                true
             });
             if all_hit {
                 hits.extend(mine);

@@ -93,30 +93,18 @@ impl RenderCache {
     /// The kit's cache, if there is one this ispo wrote; anything else
     /// (missing, damaged, another version) is no cache at all.
     pub fn read(kit: &Path) -> Option<RenderCache> {
-        let meta = fs::symlink_metadata(kit.join(RENDERS_FILE)).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
-        let bytes = fs::read(kit.join(RENDERS_FILE)).ok()?;
+        let bytes = read_cache_file(kit, RENDERS_FILE)?;
         let cache: RenderCache = serde_json::from_slice(&bytes).ok()?;
         (cache.format == FORMAT && cache.ispo == env!("CARGO_PKG_VERSION")).then_some(cache)
     }
 
-    /// Writes the cache under `kit` through a temp file and a rename. A
-    /// cache is optional: failing to write it only costs the next update a
-    /// full render, so errors are returned for a warning, not a failure.
+    /// Writes the cache under `kit`. A cache is optional: failing to write
+    /// it only costs the next update a full render, so errors are returned
+    /// for a warning, not a failure.
     pub fn write(&self, kit: &Path) -> std::io::Result<()> {
-        crate::paths::check_no_symlinks(kit, RENDERS_FILE)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let dir = kit.join(CACHE_DIR);
-        fs::create_dir_all(&dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ispo-tmp-")
-            .tempfile_in(&dir)?;
-        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        std::io::Write::write_all(&mut tmp, &bytes)?;
-        tmp.persist(kit.join(RENDERS_FILE)).map_err(|e| e.error)?;
-        Ok(())
+        write_cache_file(kit, RENDERS_FILE, |_| {
+            serde_json::to_vec(self).map_err(std::io::Error::other)
+        })
     }
 
     /// The stored render of `out_path` if its recorded key is `key`: the
@@ -132,6 +120,34 @@ impl RenderCache {
     pub fn deps(&self, path: &str, sha256: &str) -> Option<&Deps> {
         self.templates.get(path).filter(|d| d.sha256 == sha256)
     }
+}
+
+/// A file of ispo's local cache (kit-relative), if it is a regular file:
+/// never read through a symlink.
+pub fn read_cache_file(kit: &Path, rel: &str) -> Option<Vec<u8>> {
+    let path = kit.join(rel);
+    fs::symlink_metadata(&path).ok().filter(|m| m.is_file())?;
+    fs::read(path).ok()
+}
+
+/// Writes a file of ispo's local cache (kit-relative) through a temp file in
+/// the cache folder and a rename, never through a symlink. `contents` gets
+/// the temp file's path (a cache may date itself by it) and returns the bytes.
+pub fn write_cache_file(
+    kit: &Path,
+    rel: &str,
+    contents: impl FnOnce(&Path) -> std::io::Result<Vec<u8>>,
+) -> std::io::Result<()> {
+    crate::paths::check_no_symlinks(kit, rel).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let dir = kit.join(CACHE_DIR);
+    fs::create_dir_all(&dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ispo-tmp-")
+        .tempfile_in(&dir)?;
+    let bytes = contents(tmp.path())?;
+    std::io::Write::write_all(&mut tmp, &bytes)?;
+    tmp.persist(kit.join(rel)).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// What the partials contribute to keys: their hashes, what they read and

@@ -21,6 +21,31 @@ pub fn template_diag(path: &str, source: &str, e: &TemplateError) -> Diagnostic 
     )
 }
 
+/// Every tag of a template but comments, in order, as (byte offset, what
+/// is inside the braces with whitespace control and extra braces trimmed);
+/// `None` at a tag that never closes, after which nothing is read.
+fn tags(src: &str) -> impl Iterator<Item = Option<(usize, &str)>> {
+    let mut at = 0;
+    let mut done = false;
+    std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
+        let start = at + src[at..].find("{{")?;
+        let Some(len) = crate::skeleton::tag_end(&src[start..]) else {
+            done = true;
+            return Some(None);
+        };
+        at = start + len;
+        let inner = src[start + 2..start + len - 2]
+            .trim_matches(['~', '{', '}'])
+            .trim_start();
+        if !inner.starts_with('!') {
+            return Some(Some((start, inner)));
+        }
+    })
+}
+
 /// The first block that is closed by the wrong tag, closed without being
 /// opened, or never closed, as (line, column, message). Templates with raw
 /// blocks or escaped tags are left to Handlebars.
@@ -30,17 +55,8 @@ fn unbalanced_block(src: &str) -> Option<(usize, usize, String)> {
     }
     let position = |offset: usize| crate::error::line_col(src, offset);
     let mut open: Vec<(String, usize)> = Vec::new();
-    let mut at = 0;
-    while let Some(found) = src[at..].find("{{") {
-        let start = at + found;
-        let len = crate::skeleton::tag_end(&src[start..])?;
-        let inner = src[start + 2..start + len - 2]
-            .trim_matches(['~', '{', '}'])
-            .trim_start();
-        at = start + len;
-        if inner.starts_with('!') {
-            continue;
-        }
+    for tag in tags(src) {
+        let (start, inner) = tag?;
         let name_of = |s: &str| {
             s.trim_start_matches(['>', '*'])
                 .trim_start()
@@ -92,20 +108,7 @@ pub const MAX_NESTING: usize = 100;
 /// Handlebars sees it.
 pub fn too_deep(path: &str, src: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
-    let mut at = 0;
-    while let Some(found) = src[at..].find("{{") {
-        let start = at + found;
-        let Some(len) = crate::skeleton::tag_end(&src[start..]) else {
-            break;
-        };
-        let tag = &src[start..start + len];
-        at = start + len;
-        let inner = tag[2..tag.len() - 2]
-            .trim_matches(['~', '{', '}'])
-            .trim_start();
-        if inner.starts_with('!') {
-            continue;
-        }
+    for (start, inner) in tags(src).map_while(|t| t) {
         let mut parens = 0usize;
         let mut deepest = 0usize;
         for c in inner.chars() {

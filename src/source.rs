@@ -475,16 +475,32 @@ fn git_status_count(workdir: &Path, inside: &str) -> Option<usize> {
     if !out.status.success() {
         return None;
     }
-    // Renames carry a second field (their source) without a status.
-    let mut n = 0;
-    let mut fields = out.stdout.split(|b| *b == 0).filter(|f| !f.is_empty());
+    Some(
+        porcelain_paths(&out.stdout)
+            .into_iter()
+            .filter(|(_, renamed_from)| !renamed_from)
+            .count(),
+    )
+}
+
+/// The paths of `git status --porcelain=v1 -z`, as git prints them, each
+/// with whether it is the source of a rename or copy (the second path of
+/// such an entry) rather than an entry of its own.
+pub fn porcelain_paths(stdout: &[u8]) -> Vec<(String, bool)> {
+    let mut paths = Vec::new();
+    let mut fields = stdout.split(|b| *b == 0).filter(|f| !f.is_empty());
     while let Some(entry) = fields.next() {
-        n += 1;
-        if matches!(entry.first(), Some(b'R' | b'C')) {
-            fields.next();
+        if entry.len() < 4 {
+            continue;
+        }
+        paths.push((String::from_utf8_lossy(&entry[3..]).into_owned(), false));
+        if matches!(entry[0], b'R' | b'C') {
+            if let Some(from) = fields.next() {
+                paths.push((String::from_utf8_lossy(from).into_owned(), true));
+            }
         }
     }
-    Some(n)
+    paths
 }
 
 fn libgit2_status_count(repo: &Repository, inside: &str) -> Option<usize> {

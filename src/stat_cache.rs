@@ -20,6 +20,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::render_cache::{read_cache_file, write_cache_file};
+
 /// The stat cache file, kit-relative.
 pub const STAT_FILE: &str = ".ispo/cache/stat.json";
 const FORMAT: u32 = 1;
@@ -85,10 +87,7 @@ pub struct StatCache {
 
 impl StatCache {
     pub fn read(kit: &Path) -> StatCache {
-        let path = kit.join(STAT_FILE);
-        let ok = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-        ok.then(|| fs::read(&path).ok())
-            .flatten()
+        read_cache_file(kit, STAT_FILE)
             .and_then(|b| serde_json::from_slice::<StatCache>(&b).ok())
             .filter(|c| c.format == FORMAT)
             .unwrap_or_default()
@@ -118,21 +117,13 @@ impl StatCache {
     /// modification time dates it). Like the render cache it is optional:
     /// an error only means the next no-op reads every file.
     pub fn write(&mut self, kit: &Path) -> std::io::Result<()> {
-        crate::paths::check_no_symlinks(kit, STAT_FILE)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let dir = kit.join(crate::render_cache::CACHE_DIR);
-        fs::create_dir_all(&dir)?;
         self.format = FORMAT;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".ispo-tmp-")
-            .tempfile_in(&dir)?;
-        // The clock of the file system the kit is on: a file modified at or
-        // after this instant is "racy" and always read.
-        self.written_ns = Stamp::of(tmp.path()).map_or(i128::MAX, |s| s.mtime_ns);
-        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        std::io::Write::write_all(&mut tmp, &bytes)?;
-        tmp.persist(kit.join(STAT_FILE)).map_err(|e| e.error)?;
-        Ok(())
+        write_cache_file(kit, STAT_FILE, |tmp| {
+            // The clock of the file system the kit is on: a file modified at
+            // or after this instant is "racy" and always read.
+            self.written_ns = Stamp::of(tmp).map_or(i128::MAX, |s| s.mtime_ns);
+            serde_json::to_vec(self).map_err(std::io::Error::other)
+        })
     }
 }
 

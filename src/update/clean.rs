@@ -105,22 +105,10 @@ fn git_status(kit: &Path) -> Option<Result<Vec<String>>> {
         Ok(out) => out,
     };
     // Entries are `XY path` (renames carry a second path, the source).
-    let mut paths = Vec::new();
-    let mut fields = out.stdout.split(|b| *b == 0).filter(|f| !f.is_empty());
-    while let Some(entry) = fields.next() {
-        if entry.len() < 4 {
-            continue;
-        }
-        let rename = matches!(entry[0], b'R' | b'C');
-        let path = String::from_utf8_lossy(&entry[3..]).into_owned();
-        paths.push(path.strip_prefix(&prefix).unwrap_or(&path).to_string());
-        if rename {
-            if let Some(from) = fields.next() {
-                let from = String::from_utf8_lossy(from).into_owned();
-                paths.push(from.strip_prefix(&prefix).unwrap_or(&from).to_string());
-            }
-        }
-    }
+    let paths = crate::source::porcelain_paths(&out.stdout)
+        .into_iter()
+        .map(|(path, _)| path.strip_prefix(&prefix).unwrap_or(&path).to_string())
+        .collect();
     Some(Ok(paths))
 }
 

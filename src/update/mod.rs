@@ -487,9 +487,11 @@ fn is_noop(
     }
     // A kit from an older ispo has a `.ispo/.gitignore` that does not keep
     // the cache out of git yet (its next update rewrites it): no cache then.
-    let ignored = fs::read(cfg.kit.join(crate::paths::STATE_DIR).join(".gitignore"))
-        .is_ok_and(|b| b == crate::store::GITIGNORE.as_bytes());
-    if read_any && ignored {
+    let ignored = || {
+        fs::read(cfg.kit.join(crate::paths::STATE_DIR).join(".gitignore"))
+            .is_ok_and(|b| b == crate::store::GITIGNORE.as_bytes())
+    };
+    if read_any && ignored() {
         let tracked: BTreeSet<&str> = state.files.iter().map(|f| f.path.as_str()).collect();
         seen.retain(&|p| tracked.contains(p));
         // Only a speed-up: without it the next no-op reads every file again.
