@@ -108,6 +108,7 @@ pub fn build(
     files.push(RenderedFile {
         path: "README.md".into(),
         module: "ispo".into(),
+        sha256: kit::sha256(readme.as_bytes()),
         bytes: readme.into_bytes(),
         executable: false,
         template: String::new(),
@@ -117,6 +118,7 @@ pub fn build(
     files.push(RenderedFile {
         path: "SOURCES.md".into(),
         module: "ispo".into(),
+        sha256: kit::sha256(sources.as_bytes()),
         bytes: sources.into_bytes(),
         executable: false,
         template: String::new(),
@@ -155,7 +157,7 @@ pub fn build(
             .map(|f| FileRecord {
                 path: f.path.clone(),
                 module: f.module.clone(),
-                sha256: kit::sha256(&f.bytes),
+                sha256: f.sha256.clone(),
                 stale: false,
                 executable: f.executable,
                 layer: f.layer.clone(),

@@ -59,8 +59,13 @@ pub fn readme(
     files: &[RenderedFile],
     answers: &Answers,
 ) -> String {
+    // Grouped once: filtering every file for every module was quadratic.
+    let mut grouped: BTreeMap<&str, Vec<&RenderedFile>> = BTreeMap::new();
+    for f in files {
+        grouped.entry(f.module.as_str()).or_default().push(f);
+    }
     let by_module =
-        |id: &str| -> Vec<&RenderedFile> { files.iter().filter(|f| f.module == id).collect() };
+        |id: &str| -> Vec<&RenderedFile> { grouped.get(id).cloned().unwrap_or_default() };
     let mut out = String::new();
     out.push_str("# InnerSource kit\n\n");
     let commit = record

@@ -21,6 +21,7 @@ pub mod completions;
 pub mod condition;
 pub mod config;
 pub mod diff;
+pub mod dirty_check;
 pub mod error;
 pub mod escape;
 pub mod expansion;

@@ -34,6 +34,9 @@ pub struct RenderedFile {
     /// The module that produced it (`ispo` for generated index files).
     pub module: String,
     pub bytes: Vec<u8>,
+    /// The SHA-256 of `bytes` (hex), computed once: the state, the plan and
+    /// the store all name the render by it.
+    pub sha256: String,
     /// Committed as executable in the catalog: the kit file is too.
     pub executable: bool,
     /// The catalog path of the template (empty for generated files).
@@ -279,42 +282,20 @@ fn choice_labels(catalog: &Catalog) -> BTreeMap<String, BTreeMap<String, String>
         .collect()
 }
 
-/// Compiles templates (their skeletons where there is one) on every core.
+/// Compiles templates (their skeletons where there is one) on every core,
+/// in the order given.
 fn compile_all(
     sources: &[(String, &str)],
     skeletons: &[Option<String>],
 ) -> Vec<Result<Template, TemplateError>> {
-    let jobs: Vec<(&String, &str)> = sources
-        .iter()
+    use rayon::prelude::*;
+    sources
+        .par_iter()
         .zip(skeletons)
-        .map(|((path, text), sk)| (path, sk.as_deref().unwrap_or(text)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    if threads == 1 || jobs.len() < 16 {
-        return jobs
-            .iter()
-            .map(|(path, src)| Template::compile_with_name(*src, (*path).clone()))
-            .collect();
-    }
-    let per = jobs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(per)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(path, src)| Template::compile_with_name(*src, (*path).clone()))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("template compilation does not panic"))
-            .collect()
-    })
+        .map(|((path, text), sk)| {
+            Template::compile_with_name(sk.as_deref().unwrap_or(text), path.clone())
+        })
+        .collect()
 }
 
 /// Where one source file of a module goes, given the answers.
@@ -465,10 +446,7 @@ pub fn render(
                         MAX_TEMPLATE_BYTES / 1024 / 1024
                     ),
                 )),
-                Ok(text) => match crate::render_diag::too_deep(&path, text) {
-                    Some(d) => diags.push(d),
-                    None => sources.push((path, text)),
-                },
+                Ok(text) => sources.push((path, text)),
                 Err(d) => diags.push(d),
             }
         }
@@ -496,10 +474,13 @@ pub fn render(
         let labels = serde_json::to_value(choice_labels(catalog)).unwrap_or_default();
         Keyer::new(&named, &labels, partials_clean)
     };
-    let shas: BTreeMap<String, String> = sources
-        .iter()
-        .map(|(path, text)| (path.clone(), crate::store::sha256(text.as_bytes())))
-        .collect();
+    let shas: BTreeMap<String, String> = {
+        use rayon::prelude::*;
+        sources
+            .par_iter()
+            .map(|(path, text)| (path.clone(), crate::store::sha256(text.as_bytes())))
+            .collect()
+    };
     let lookup = answers.lookup();
     let mut contexts = ModuleContexts::new(base_context(catalog, answers.to_json(), selected));
     let mut cache = RenderCache::new();
@@ -523,6 +504,17 @@ pub fn render(
         }
     }
     sources.retain(|(path, _)| !unchanged.contains(path));
+    // Only what is compiled needs the nesting check: a reused template
+    // passed it when it was compiled for the cache.
+    sources.retain(
+        |(path, text)| match crate::render_diag::too_deep(path, text) {
+            Some(d) => {
+                diags.push(d);
+                false
+            }
+            None => true,
+        },
+    );
     stats.templates_compiled = sources.len();
     let skeletons: Vec<Option<String>> = sources
         .iter()
@@ -614,12 +606,15 @@ pub fn render(
                     ));
                     continue;
                 }
+                // A reused render's hash is the one the cache names.
+                let mut known_sha = None;
                 let bytes = if m.is_raw(rel) {
                     catalog.files[&path].clone()
                 } else if let Some((output, bytes)) =
                     reused.remove(&(path.clone(), out_path.clone()))
                 {
                     stats.files_reused += 1;
+                    known_sha = Some(output.sha256.clone());
                     cache.outputs.insert(out_path.clone(), output);
                     bytes
                 } else if unchanged.contains(&path) {
@@ -682,6 +677,7 @@ pub fn render(
                         }
                     }
                 };
+                let sha256 = known_sha.unwrap_or_else(|| crate::store::sha256(&bytes));
                 if !m.is_raw(rel) && !unchanged.contains(&path) {
                     stats.files_rendered += 1;
                     let key = cache
@@ -693,7 +689,7 @@ pub fn render(
                             out_path.clone(),
                             render_cache::Output {
                                 key,
-                                sha256: crate::store::sha256(&bytes),
+                                sha256: sha256.clone(),
                             },
                         );
                     }
@@ -707,6 +703,7 @@ pub fn render(
                     path: out_path,
                     module: m.id.clone(),
                     bytes,
+                    sha256,
                     executable: catalog.executable.contains(&path),
                     layer: catalog
                         .is_layered()

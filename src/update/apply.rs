@@ -157,6 +157,11 @@ pub fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
 /// (3) the answers file, then the state, the switch to the new renders,
 /// (4) the store drops what no state names any more. Killed at any point,
 /// the kit's state names renders the store holds, and a re-run converges.
+/// A plan's new base with the hash its record names (see `plan`).
+fn hashed(p: &FilePlan) -> Option<(&str, &[u8])> {
+    Some((p.record.as_ref()?.sha256.as_str(), p.base.as_deref()?))
+}
+
 pub fn apply(
     kit_dir: &Path,
     plans: &[FilePlan],
@@ -166,7 +171,8 @@ pub fn apply(
     let ispo_dir = kit_dir.join(STATE_DIR);
     remove_leftovers(kit_dir, 0);
     // 1. Old and new renders together, only changed buckets rewritten.
-    let new_store = Store::of(plans.iter().filter_map(|p| p.base.as_deref()));
+    // A plan's record names its base by hash (see `plan`): no hashing here.
+    let new_store = Store::of_hashed(plans.iter().filter_map(hashed));
     let both = on_disk.union(&new_store);
     both.write(kit_dir, Some(on_disk))?;
     // 2. The journal of what is about to be written, then the kit files:
@@ -188,7 +194,7 @@ pub fn apply(
         done,
         bases: plans
             .iter()
-            .filter_map(|p| p.base.as_ref().map(|b| (p.path.clone(), kit::sha256(b))))
+            .filter_map(|p| hashed(p).map(|(sha, _)| (p.path.clone(), sha.to_string())))
             .collect(),
         deleted: plans
             .iter()

@@ -105,7 +105,7 @@ fn git_status(kit: &Path) -> Option<Result<Vec<String>>> {
         Ok(out) => out,
     };
     // Entries are `XY path` (renames carry a second path, the source).
-    let paths = crate::source::porcelain_paths(&out.stdout)
+    let paths = crate::dirty_check::porcelain_paths(&out.stdout)
         .into_iter()
         .map(|(path, _)| path.strip_prefix(&prefix).unwrap_or(&path).to_string())
         .collect();

@@ -59,9 +59,6 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         None
     };
     let state = State::read(&cfg.kit)?;
-    if cfg.mode == Mode::Apply && !cfg.allow_dirty {
-        check_clean(&cfg.kit)?;
-    }
     let stack = layers::load(&request(cfg, &state), reporter)?;
     let loaded = &stack.top().loaded;
     let bases = stack.bases();
@@ -89,6 +86,9 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         }
     }
     if is_noop(cfg, &state, &loaded.record, &bases) {
+        // Nothing is written, so uncommitted work in the kit is no reason to
+        // stop (and its `git status` is not run).
+        loaded.report_dirty();
         reporter.note(format!(
             "up to date: the catalog is still at {} and ispo-answers.toml is unchanged",
             stack.label()
@@ -117,6 +117,9 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             write_report(file, &pr_report::markdown(&report))?;
         }
         return Ok(Code::Ok);
+    }
+    if cfg.mode == Mode::Apply && !cfg.allow_dirty {
+        check_clean(&cfg.kit)?;
     }
     let catalog = stack.catalog()?;
     let notes = versions::notes_in(

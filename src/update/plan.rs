@@ -300,7 +300,7 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
                 record: new.map(|t| FileRecord {
                     path: path.to_string(),
                     module: t.module.clone(),
-                    sha256: kit::sha256(&t.bytes),
+                    sha256: t.sha256.clone(),
                     stale: false,
                     executable: t.executable,
                     layer: t.layer.clone(),
@@ -374,17 +374,17 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
         // catalog's change is then still a change next time, never lost. A
         // sidecar delivers the new version itself, so its base moves on.
         let keep_old = matches!(action, Action::Unresolved);
-        let (record_bytes, base_bytes) = match (keep_old, base) {
-            (true, Some(b)) => (b.clone(), Some(b.clone())),
-            (true, None) => (Vec::new(), None),
-            _ => (t.clone(), Some(t.clone())),
+        let (record_sha, base_bytes) = match (keep_old, base) {
+            (true, Some(b)) => (kit::sha256(b), Some(b.clone())),
+            (true, None) => (String::new(), None),
+            _ => (new.sha256.clone(), Some(t.clone())),
         };
         out.push(FilePlan {
             path: path.to_string(),
             record: base_bytes.as_ref().map(|_| FileRecord {
                 path: path.to_string(),
                 module: new.module.clone(),
-                sha256: kit::sha256(&record_bytes),
+                sha256: record_sha,
                 stale: keep_old,
                 executable: new.executable,
                 layer: new.layer.clone(),

@@ -428,3 +428,38 @@ fn a_connection_cut_mid_fetch_leaves_the_cache_usable() {
         env.read("kit2/program/CHARTER.md")
     );
 }
+
+#[test]
+fn uncommitted_catalog_changes_are_warned_about_once_by_every_command() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    env.write(
+        "catalog/modules/charter/files/program/NEW.md",
+        "not committed\n",
+    );
+    let warning =
+        "the catalog repository has 1 uncommitted change(s); ispo reads committed content only";
+    let once = |run: &Run| {
+        assert_eq!(run.stderr.matches(warning).count(), 1, "{}", run.stderr);
+    };
+    once(env.init_kit(repo.path(), &[]).ok());
+    assert!(!env.exists("kit/program/NEW.md"));
+    // A no-op update reads no catalog file and still warns; an uncommitted
+    // edit in the kit is no reason to stop when nothing is written.
+    git(&env.path("kit"), &["init", "-q"]);
+    git(&env.path("kit"), &["add", "-A"]);
+    git(&env.path("kit"), &["commit", "-qm", "kit"]);
+    env.write("kit/program/CHARTER.md", "edited, not committed\n");
+    once(env.ispo(&["update", "kit"]).ok().stderr_has("up to date"));
+    once(env.ispo(&["check", "kit"]).ok());
+    // Once committed, the file arrives and nothing is said.
+    git(&env.path("catalog"), &["add", "-A"]);
+    git(&env.path("catalog"), &["commit", "-qm", "new file"]);
+    let run = env.ispo(&["update", "kit", "--allow-dirty"]);
+    run.ok();
+    assert!(!run.stderr.contains("uncommitted change"), "{}", run.stderr);
+    assert_eq!(
+        env.read("kit/program/CHARTER.md"),
+        "edited, not committed\n"
+    );
+}

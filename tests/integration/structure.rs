@@ -53,6 +53,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "pick_list",
             "prompt",
             "fetch",
+            "dirty_check",
             "source",
             "layers",
             "user_config",

@@ -245,6 +245,12 @@ fn a_kit_in_git_can_be_updated_again_after_a_kill() {
     git(&env.path("kit"), &["add", "-A"]);
     git(&env.path("kit"), &["commit", "-qm", "updated"]);
     env.write("kit/program/CHARTER.md", "my uncommitted edit\n");
+    // (A no-op update writes nothing, so it does not check; a new catalog
+    // commit makes this one write.)
+    repo.commit(
+        &[("modules/charter/files/program/CHARTER.md", "# Charter v3\n")],
+        "v3",
+    );
     env.ispo(&["update", "kit"])
         .code(4)
         .stderr_has("uncommitted changes in git (program/CHARTER.md)");
