@@ -24,16 +24,23 @@ pub struct Found {
     pub id: String,
 }
 
-/// Every marker in a text, with its 1-based line.
+/// Every marker in a text, with its 1-based line. One search of the whole
+/// text (the regex skips to each `ISPO-FILL(` by its literal prefix), not
+/// one per line: the kit README scans every file of the kit.
 pub fn scan(text: &str) -> Vec<Found> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        for cap in pattern().captures_iter(line) {
-            out.push(Found {
-                line: i + 1,
-                id: cap[1].to_string(),
-            });
-        }
+    let (mut line, mut counted) = (1, 0);
+    for cap in pattern().captures_iter(text) {
+        let at = cap.get(0).map_or(counted, |m| m.start());
+        line += text.as_bytes()[counted..at]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted = at;
+        out.push(Found {
+            line,
+            id: cap[1].to_string(),
+        });
     }
     out
 }
@@ -70,5 +77,32 @@ mod tests {
                 id: "x_y".into()
             }]
         );
+    }
+
+    proptest::proptest! {
+        /// One search of the whole text finds what a search of each line finds.
+        #[test]
+        fn whole_text_scan_equals_line_by_line(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("ISPO-FILL(a_1)".to_string()),
+                    proptest::strategy::Just("ISPO-FILL(".to_string()),
+                    proptest::strategy::Just(")".to_string()),
+                    proptest::strategy::Just("\n".to_string()),
+                    proptest::strategy::Just("\r\n".to_string()),
+                    "[a-zA-Z_ ]{0,4}",
+                ],
+                0..40,
+            )
+        ) {
+            let text = parts.concat();
+            let mut by_line = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                for cap in pattern().captures_iter(line) {
+                    by_line.push(Found { line: i + 1, id: cap[1].to_string() });
+                }
+            }
+            proptest::prop_assert_eq!(scan(&text), by_line);
+        }
     }
 }
