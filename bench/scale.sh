@@ -94,6 +94,10 @@ for n in $SIZES; do
   echo "== $n modules"
   python3 "$BENCH/gen-synthetic.py" "$D/in" --modules "$n" >/dev/null
   CAT=$D/in/ispo-catalog
+  # A checkout as people have it: git's index refreshed after the commit, not
+  # still "racily clean" from it (files written within the second the index
+  # was, which every `git status` with GIT_OPTIONAL_LOCKS=0 then re-hashes).
+  sleep 1 && git -C "$CAT" status >/dev/null
   mapfile -t SET < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["flags"]["ispo"]))' "$D/in/answers.json")
   init_cmd="$ISPO_BIN init $D/out --catalog $CAT ${SET[*]} --defaults --non-interactive -q"
 
@@ -130,6 +134,7 @@ s = open(p).read()
 open(p, "w").write(s + "\nA paragraph added upstream, in one file only.\n")
 EOF
   git -C "$CAT" commit -qam "one file changes"
+  sleep 1 && git -C "$CAT" status >/dev/null
   cp -a "$D/kit" "$D/kit.pristine"
   cat > "$D/prep-update.sh" <<EOF
 [ ! -e "$D/kit" ] || mv "$D/kit" "$WORK/trash/\$(date +%s%N)"
