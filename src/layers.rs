@@ -64,6 +64,18 @@ impl Stack {
     }
 
     /// The effective catalog: every layer applied in order.
+    /// The catalog as `catalog` loads it, but with a single git catalog's
+    /// module files read only when used (an update's render reads only the
+    /// templates whose blob changed). A stack of layers is read whole: its
+    /// amendments compare files across layers.
+    pub fn catalog_lazy(&self) -> Result<Catalog> {
+        if let [only] = self.layers.as_slice() {
+            let (files, lazy) = only.loaded.files_lazy()?;
+            return Ok(Catalog::load_with(files, lazy)?);
+        }
+        self.catalog()
+    }
+
     pub fn catalog(&self) -> Result<Catalog> {
         let mut layers = Vec::new();
         for l in &self.layers {

@@ -428,29 +428,24 @@ pub fn render(
         partials,
     } = registry(catalog).map_err(Failure::Invalid)?;
     let mut diags = Vec::new();
-    // Collect every template first, so one bad template does not hide the others.
-    let mut sources: Vec<(String, &str)> = Vec::new();
-    for m in selected {
-        for rel in &m.files {
-            if m.is_raw(rel) {
-                continue;
-            }
-            let path = m.file_path(rel);
-            match catalog.text(&path) {
-                Ok(text) if text.len() > MAX_TEMPLATE_BYTES => diags.push(Diagnostic::new(
-                    &path,
-                    0,
-                    0,
-                    format!(
-                        "template is larger than the {} MiB limit",
-                        MAX_TEMPLATE_BYTES / 1024 / 1024
-                    ),
-                )),
-                Ok(text) => sources.push((path, text)),
-                Err(d) => diags.push(d),
-            }
-        }
-    }
+    // Every selected template by path, and its identity (its git blob id),
+    // known without reading a template the catalog has not read yet.
+    let templates: Vec<String> = selected
+        .iter()
+        .flat_map(|m| {
+            m.files
+                .iter()
+                .filter(|rel| !m.is_raw(rel))
+                .map(|rel| m.file_path(rel))
+        })
+        .collect();
+    let ids: BTreeMap<String, String> = {
+        use rayon::prelude::*;
+        templates
+            .par_iter()
+            .filter_map(|path| Some((path.clone(), catalog.blob_id(path)?)))
+            .collect()
+    };
     let mut chunks = Chunks::default();
     // Partial output lands inside skeleton output; a partial carrying the
     // placeholder characters itself would be misread, so then nothing is skeletal.
@@ -474,13 +469,6 @@ pub fn render(
         let labels = serde_json::to_value(choice_labels(catalog)).unwrap_or_default();
         Keyer::new(&named, &labels, partials_clean)
     };
-    let shas: BTreeMap<String, String> = {
-        use rayon::prelude::*;
-        sources
-            .par_iter()
-            .map(|(path, text)| (path.clone(), crate::store::sha256(text.as_bytes())))
-            .collect()
-    };
     let lookup = answers.lookup();
     let mut contexts = ModuleContexts::new(base_context(catalog, answers.to_json(), selected));
     let mut cache = RenderCache::new();
@@ -493,7 +481,7 @@ pub fn render(
             &lookup,
             &mut contexts,
             &keyer,
-            &shas,
+            &ids,
             r,
         ),
         None => Default::default(),
@@ -503,7 +491,40 @@ pub fn render(
             cache.templates.insert(path.clone(), d.clone());
         }
     }
-    sources.retain(|(path, _)| !unchanged.contains(path));
+    // Only templates to compile are read: all of them, one bad template not
+    // hiding the others, with the raw files that will be copied.
+    let raw: Vec<String> = selected
+        .iter()
+        .flat_map(|m| {
+            m.files
+                .iter()
+                .filter(|rel| m.is_raw(rel))
+                .map(|rel| m.file_path(rel))
+        })
+        .collect();
+    let wanted: Vec<&str> = templates
+        .iter()
+        .chain(&raw)
+        .filter(|p| !unchanged.contains(*p))
+        .map(String::as_str)
+        .collect();
+    catalog.prefetch(&wanted);
+    let mut sources: Vec<(String, &str)> = Vec::new();
+    for path in templates.iter().filter(|p| !unchanged.contains(*p)) {
+        match catalog.text(path) {
+            Ok(text) if text.len() > MAX_TEMPLATE_BYTES => diags.push(Diagnostic::new(
+                path,
+                0,
+                0,
+                format!(
+                    "template is larger than the {} MiB limit",
+                    MAX_TEMPLATE_BYTES / 1024 / 1024
+                ),
+            )),
+            Ok(text) => sources.push((path.clone(), text)),
+            Err(d) => diags.push(d),
+        }
+    }
     // Only what is compiled needs the nesting check: a reused template
     // passed it when it was compiled for the cache.
     sources.retain(
@@ -557,7 +578,7 @@ pub fn render(
                 }
                 cache
                     .templates
-                    .insert(path.clone(), keyer.deps(&shas[path], &t));
+                    .insert(path.clone(), keyer.deps(&ids[path], &t));
                 hb.register_template(path, t);
                 if skeleton.is_some() {
                     skeletal.insert(path.clone(), text);
@@ -609,7 +630,13 @@ pub fn render(
                 // A reused render's hash is the one the cache names.
                 let mut known_sha = None;
                 let bytes = if m.is_raw(rel) {
-                    catalog.files[&path].clone()
+                    match catalog.bytes(&path) {
+                        Ok(b) => b.to_vec(),
+                        Err(d) => {
+                            diags.push(d);
+                            continue;
+                        }
+                    }
                 } else if let Some((output, bytes)) =
                     reused.remove(&(path.clone(), out_path.clone()))
                 {
@@ -770,7 +797,7 @@ fn reusable(
     lookup: &dyn Fn(&str) -> Option<crate::value::Answer>,
     contexts: &mut ModuleContexts,
     keyer: &Keyer,
-    shas: &BTreeMap<String, String>,
+    ids: &BTreeMap<String, String>,
     reuse: &Reuse<'_>,
 ) -> (Hits, BTreeSet<String>) {
     let mut hits = Hits::new();
@@ -779,7 +806,7 @@ fn reusable(
         contexts.enter(m, fills);
         for rel in m.files.iter().filter(|rel| !m.is_raw(rel)) {
             let path = m.file_path(rel);
-            let Some(deps) = shas.get(&path).and_then(|sha| reuse.cache.deps(&path, sha)) else {
+            let Some(deps) = ids.get(&path).and_then(|id| reuse.cache.deps(&path, id)) else {
                 continue;
             };
             let mut mine = Vec::new();

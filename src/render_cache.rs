@@ -6,8 +6,9 @@
 //! includes, the context keys it reads (answers, fill-ins, `module`,
 //! `modules`, `catalog`), the choice labels when it calls `label`, its
 //! output path (which picks how values are escaped) and the ispo version.
-//! Each output gets a key, a SHA-256 over exactly those inputs; when a
-//! template's bytes are unchanged, the keys it reads are the ones recorded
+//! Each output gets a key, a SHA-256 over exactly those inputs (a template's
+//! bytes by their git blob id, so an unchanged template is known without
+//! reading it); when a template's bytes are unchanged, the keys it reads are the ones recorded
 //! the last time it was compiled, so the key is computed without parsing
 //! it. A matching key reuses the render from the kit's base store, where it
 //! is kept under its own hash: a wrong or stale cache can only cost a
@@ -34,7 +35,7 @@ pub const CACHE_DIR: &str = ".ispo/cache";
 /// The render cache file, kit-relative.
 pub const RENDERS_FILE: &str = ".ispo/cache/renders.json";
 /// Bumped whenever what goes into a key changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Stands for "reads the whole context" in `Deps::names`.
 const WHOLE: &str = "*";
 
@@ -49,10 +50,12 @@ pub struct RenderCache {
     pub outputs: BTreeMap<String, Output>,
 }
 
-/// What one template reads, valid while its bytes hash to `sha256`.
+/// What one template reads, valid while its bytes have the git blob id
+/// `blob_id` (known from the catalog's tree without reading the template,
+/// see `catalog::lazy`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deps {
-    pub sha256: String,
+    pub blob_id: String,
     /// Top-level context keys, sorted; `["*"]` for the whole context.
     pub names: Vec<String>,
     /// Partials it includes, directly or through other partials, sorted.
@@ -117,8 +120,8 @@ impl RenderCache {
     }
 
     /// What the template at `path` reads, if recorded for these bytes.
-    pub fn deps(&self, path: &str, sha256: &str) -> Option<&Deps> {
-        self.templates.get(path).filter(|d| d.sha256 == sha256)
+    pub fn deps(&self, path: &str, blob_id: &str) -> Option<&Deps> {
+        self.templates.get(path).filter(|d| d.blob_id == blob_id)
     }
 }
 
@@ -198,7 +201,7 @@ impl Keyer {
     }
 
     /// What a freshly compiled template reads, through its partials too.
-    pub fn deps(&self, sha256: &str, template: &Template) -> Deps {
+    pub fn deps(&self, blob_id: &str, template: &Template) -> Deps {
         let (mut roots, includes) = roots_of(template);
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut todo = includes;
@@ -216,7 +219,7 @@ impl Keyer {
             }
         }
         Deps {
-            sha256: sha256.to_string(),
+            blob_id: blob_id.to_string(),
             names: if roots.all {
                 vec![WHOLE.to_string()]
             } else {
@@ -243,7 +246,12 @@ impl Keyer {
             &FORMAT.to_string(),
             env!("CARGO_PKG_VERSION"),
         ]);
-        line(&[template, &deps.sha256, out_path, &self.skeletal.to_string()]);
+        line(&[
+            template,
+            &deps.blob_id,
+            out_path,
+            &self.skeletal.to_string(),
+        ]);
         for name in &deps.partials {
             line(&[name, &self.partials.get(name)?.sha]);
         }
@@ -282,7 +290,10 @@ mod tests {
     }
 
     fn deps(k: &Keyer, src: &str) -> Deps {
-        k.deps(&sha256(src.as_bytes()), &Template::compile(src).unwrap())
+        k.deps(
+            &crate::catalog::lazy::blob_id(src.as_bytes()),
+            &Template::compile(src).unwrap(),
+        )
     }
 
     #[test]

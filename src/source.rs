@@ -14,6 +14,7 @@ use git2::{ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::catalog::lazy::LazyFiles;
 use crate::catalog::Files;
 use crate::dirty_check::DirtyCheck;
 use crate::error::Failure;
@@ -144,6 +145,26 @@ impl Loaded {
         match &self.files {
             Pending::Git { inside, .. } => Some(inside),
             Pending::Ready(_) => None,
+        }
+    }
+
+    /// The catalog's files with its modules' files left unread, for a git
+    /// catalog (see `catalog::lazy`); all read for the others.
+    pub fn files_lazy(&self) -> Result<(Files, LazyFiles)> {
+        self.report_dirty();
+        match &self.files {
+            Pending::Ready(files) => Ok((files.clone(), LazyFiles::default())),
+            Pending::Git {
+                git_dir,
+                commit,
+                inside,
+            } => {
+                let repo = Repository::open(git_dir).with_context(|| {
+                    format!("cannot open the catalog repository {}", git_dir.display())
+                })?;
+                let (files, unread) = read_commit_with(&repo, *commit, inside, true)?;
+                Ok((files, lazy_reader(git_dir, unread)))
+            }
         }
     }
 
@@ -566,6 +587,25 @@ fn resolve(repo: &Repository, reference: Option<&str>, source: &str) -> Result<O
 
 /// Reads every blob under `inside` at `commit`; symlinks and submodules are refused.
 fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
+    Ok(read_commit_with(repo, commit, inside, false)?.0)
+}
+
+/// Whether a catalog path is a module's file (a template or a raw file):
+/// what an update may leave unread.
+fn is_module_file(path: &str) -> bool {
+    path.strip_prefix("modules/")
+        .and_then(|p| p.split_once('/'))
+        .is_some_and(|(_, rest)| rest.starts_with("files/"))
+}
+
+/// As `read_commit`; with `lazy`, the modules' files are only listed, each
+/// with its blob id once git has said it has the object.
+fn read_commit_with(
+    repo: &Repository,
+    commit: Oid,
+    inside: &str,
+    lazy: bool,
+) -> Result<(Files, Vec<(String, String)>)> {
     // As git itself reads objects: their hashes were checked when they
     // arrived (git's index-pack on every fetch), not again on every read,
     // which cost a tenth of an update at 640 modules (SHA-1 of every blob).
@@ -612,6 +652,22 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
         return Err(Failure::Refused(msg).into());
     }
     walked?;
+    let mut unread = Vec::new();
+    if lazy {
+        let odb = repo.odb()?;
+        let (later, now): (Vec<_>, Vec<_>) =
+            blobs.into_iter().partition(|(p, _)| is_module_file(p));
+        for (path, id) in later {
+            if !odb.exists(id) {
+                return Err(Failure::Refused(format!(
+                    "cannot read `{path}`: object {id} is missing from the catalog repository"
+                ))
+                .into());
+            }
+            unread.push((path, id.to_string()));
+        }
+        blobs = now;
+    }
     let mut files = read_blobs(repo.path(), &blobs)?;
     if !executable.is_empty() {
         files.insert(
@@ -619,7 +675,32 @@ fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
             executable.into_bytes(),
         );
     }
-    Ok(files)
+    Ok((files, unread))
+}
+
+/// The reader of a git catalog's unread files: each thread keeps its own
+/// handle on the repository (a libgit2 handle is not shared between threads).
+fn lazy_reader(git_dir: &Path, unread: Vec<(String, String)>) -> LazyFiles {
+    thread_local! {
+        static REPO: std::cell::RefCell<Option<(PathBuf, Repository)>> = const { std::cell::RefCell::new(None) };
+    }
+    let git_dir = git_dir.to_path_buf();
+    LazyFiles::new(
+        unread,
+        Box::new(move |id: &str| {
+            let oid = Oid::from_str(id).map_err(|e| e.to_string())?;
+            REPO.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                if cell.as_ref().is_none_or(|(dir, _)| dir != &git_dir) {
+                    let repo = Repository::open(&git_dir).map_err(|e| e.to_string())?;
+                    *cell = Some((git_dir.clone(), repo));
+                }
+                let (_, repo) = cell.as_ref().expect("just opened");
+                let blob = repo.find_blob(oid).map_err(|e| e.to_string())?;
+                Ok(blob.content().to_vec())
+            })
+        }),
+    )
 }
 
 /// Reads blobs on every core, each worker with its own handle on the

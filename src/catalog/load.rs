@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use toml::Spanned;
 
+use super::lazy::LazyFiles;
 use super::model::*;
 use super::raw::*;
 use super::refuse::{hex_char, refuse_code};
@@ -19,6 +20,12 @@ use crate::value::QuestionKind;
 impl Catalog {
     /// Parses and checks a catalog; every problem is reported at once.
     pub fn load(files: Files) -> Result<Catalog, Failure> {
+        Catalog::load_with(files, LazyFiles::default())
+    }
+
+    /// The same, with module files not read yet (see `lazy`): loading needs
+    /// only their paths.
+    pub fn load_with(files: Files, lazy: LazyFiles) -> Result<Catalog, Failure> {
         let mut files = files;
         let executable: BTreeSet<String> = files
             .remove(EXECUTABLE_KEY)
@@ -32,7 +39,7 @@ impl Catalog {
             .unwrap_or_default();
         refuse_code(&files)?;
         let mut diags = Vec::new();
-        let catalog = load_inner(files, &mut diags);
+        let catalog = load_inner(files, lazy, &mut diags);
         match catalog {
             Some(mut c) if diags.is_empty() => {
                 c.executable = executable;
@@ -179,7 +186,7 @@ pub(super) fn read_text<'a>(
     }
 }
 
-fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
+fn load_inner(files: Files, lazy: LazyFiles, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
     if files.is_empty() {
         diags.push(Diagnostic::new(
             "catalog.toml",
@@ -238,6 +245,7 @@ fn load_inner(files: Files, diags: &mut Vec<Diagnostic>) -> Option<Catalog> {
         partials,
         modules: Vec::new(),
         files,
+        lazy,
         executable: BTreeSet::new(),
         layers: Vec::new(),
         fill_values: BTreeMap::new(),
@@ -871,9 +879,11 @@ pub(super) fn load_modules(
             }
         }
         let prefix = format!("modules/{dir}/files/");
+        // A range of the sorted paths (the whole map per module was
+        // quadratic), read or not yet read.
         let module_files: Vec<String> = catalog
-            .files
-            .keys()
+            .paths_under(&prefix)
+            .into_iter()
             .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
             .collect();
         let mut outputs = Vec::new();

@@ -9,6 +9,7 @@
 //! Loading collects every problem it finds, each with file, line and column,
 //! so a catalog author fixes them in one pass.
 
+pub mod lazy;
 pub mod load;
 pub mod model;
 pub mod overlay;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use globset::GlobSet;
 
+use super::lazy::LazyFiles;
 use crate::condition::{Condition, QuestionShape};
 use crate::error::Diagnostic;
 use crate::fill_kind::FillKind;
@@ -219,6 +220,9 @@ pub struct Catalog {
     pub partials: Vec<Partial>,
     pub modules: Vec<Module>,
     pub files: Files,
+    /// Module files of a git catalog not read yet (an update's; empty when
+    /// every file is in `files`). Read them through `text` and `bytes`.
+    pub lazy: LazyFiles,
     /// Catalog paths committed as executable (a script): the kit file is
     /// executable too.
     pub executable: std::collections::BTreeSet<String>,
@@ -291,12 +295,26 @@ impl Catalog {
         out
     }
 
+    /// A file's bytes, from `files` or read now from `lazy`.
+    pub fn bytes(&self, path: &str) -> Result<&[u8], Diagnostic> {
+        if let Some(b) = self.files.get(path) {
+            return Ok(b);
+        }
+        match self.lazy.get(path) {
+            Some(Ok(b)) => Ok(b),
+            Some(Err(why)) => Err(Diagnostic::new(
+                path,
+                0,
+                0,
+                format!("cannot be read from the catalog's git repository: {why}"),
+            )),
+            None => Err(Diagnostic::new(path, 0, 0, "file is missing")),
+        }
+    }
+
     /// A file's text; the catalog is validated as UTF-8 where it is read as text.
     pub fn text(&self, path: &str) -> Result<&str, Diagnostic> {
-        let bytes = self
-            .files
-            .get(path)
-            .ok_or_else(|| Diagnostic::new(path, 0, 0, "file is missing"))?;
+        let bytes = self.bytes(path)?;
         std::str::from_utf8(bytes).map_err(|e| {
             Diagnostic::new(
                 path,
@@ -305,6 +323,34 @@ impl Catalog {
                 format!("not UTF-8 text (byte {}); list binary files under `raw` so they are copied as they are", e.valid_up_to()),
             )
         })
+    }
+
+    /// A file's git blob id, without reading a file not read yet (see
+    /// `lazy`); `None` if there is no such file.
+    pub fn blob_id(&self, path: &str) -> Option<String> {
+        match self.files.get(path) {
+            Some(b) => Some(super::lazy::blob_id(b)),
+            None => self.lazy.id(path).map(str::to_string),
+        }
+    }
+
+    /// Reads these files now, on every core, if they are not read yet.
+    pub fn prefetch(&self, paths: &[&str]) {
+        self.lazy.prefetch(paths);
+    }
+
+    /// The paths under a folder prefix (`modules/x/files/`), read or not.
+    pub fn paths_under(&self, prefix: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .files
+            .range(prefix.to_string()..)
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(prefix))
+            .chain(self.lazy.under(prefix))
+            .cloned()
+            .collect();
+        out.sort();
+        out
     }
 
     /// Whether the catalog is built from more than one layer.

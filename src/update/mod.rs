@@ -121,7 +121,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     if cfg.mode == Mode::Apply && !cfg.allow_dirty {
         check_clean(&cfg.kit)?;
     }
-    let catalog = stack.catalog()?;
+    let catalog = stack.catalog_lazy()?;
     let notes = versions::notes_in(
         &catalog.files,
         &state.catalog.version,

@@ -251,3 +251,71 @@ fn a_no_op_update_of_a_kit_from_an_older_ispo_leaves_no_untracked_cache() {
         ""
     );
 }
+
+/// The git object file of a blob of `repo` at HEAD, made writable.
+fn object_file(repo: &CatalogRepo, path: &str) -> std::path::PathBuf {
+    let id = git(
+        Path::new(repo.path()),
+        &["rev-parse", &format!("HEAD:{path}")],
+    );
+    let id = id.trim();
+    let file = Path::new(repo.path())
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..]);
+    assert!(file.is_file(), "{} is not a loose object", file.display());
+    let mut perms = std::fs::metadata(&file).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&file, perms).unwrap();
+    file
+}
+
+#[test]
+fn an_update_reads_only_the_templates_whose_blob_changed() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    repo.commit(
+        &[(CHARTER, "# {{company}} charter, revised\n\n{{> footer}}")],
+        "revise the charter",
+    );
+    // An unchanged template's object is damaged: reading it would fail, and
+    // the update never reads it.
+    const PRINCIPLES: &str = "modules/principles/files/program/PRINCIPLES.md";
+    let principles = object_file(&repo, PRINCIPLES);
+    std::fs::write(&principles, b"not a zlib stream").unwrap();
+    let run = env.ispo(&["update", "kit", "--json"]);
+    run.ok();
+    assert_eq!(stats(&run).0, 1, "only the charter is compiled");
+    assert!(env
+        .read("kit/program/CHARTER.md")
+        .contains("charter, revised"));
+    assert_eq!(
+        env.read("kit/program/PRINCIPLES.md"),
+        "# Principles\n\nOpenness first at Acme.\n"
+    );
+    // Whatever does read it says which file it is.
+    env.ispo(&[
+        "init",
+        "other",
+        "--catalog",
+        repo.path(),
+        "--defaults",
+        "--set",
+        "company=Acme",
+    ])
+    .code(4)
+    .stderr_has(&format!("cannot read `{PRINCIPLES}`"));
+    assert!(!env.exists("other"));
+    // A template object missing altogether is refused by the update up
+    // front, with its path, and nothing is written.
+    repo.commit(&[(CHARTER, "# {{company}} charter, v3\n")], "v3");
+    std::fs::remove_file(object_file(&repo, PRINCIPLES)).unwrap();
+    let before = kit_files(&env.path("kit"));
+    env.ispo(&["update", "kit", "--allow-dirty"])
+        .code(4)
+        .stderr_has(&format!("cannot read `{PRINCIPLES}`: object"))
+        .stderr_has("is missing from the catalog repository");
+    assert_eq!(kit_files(&env.path("kit")), before);
+}

@@ -39,6 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "question",
             "fill_kind",
             "catalog",
+            "catalog::lazy",
             "catalog::model",
             "catalog::raw",
             "catalog::refuse",
