@@ -18,8 +18,14 @@ use crate::output::Reporter;
 
 /// A running (or finished) check of one catalog repository.
 pub struct DirtyCheck {
-    running: Mutex<Option<JoinHandle<Option<usize>>>>,
+    state: Mutex<Check>,
     reporter: Reporter,
+}
+
+enum Check {
+    Running(JoinHandle<Option<usize>>),
+    /// Counted already (no thread could be started), or reported.
+    Done(Option<usize>),
 }
 
 impl DirtyCheck {
@@ -29,12 +35,17 @@ impl DirtyCheck {
         let workdir = repo.workdir().map(Path::to_path_buf);
         let git_dir = repo.path().to_path_buf();
         let inside = inside.to_string();
-        let running = std::thread::Builder::new()
+        let (w, g, i) = (workdir.clone(), git_dir.clone(), inside.clone());
+        let state = match std::thread::Builder::new()
             .name("ispo-catalog-status".into())
-            .spawn(move || count(workdir, &git_dir, &inside))
-            .ok();
+            .spawn(move || count(w, &g, &i))
+        {
+            Ok(handle) => Check::Running(handle),
+            // Without a thread, the count is taken now rather than lost.
+            Err(_) => Check::Done(count(workdir, &git_dir, &inside)),
+        };
         DirtyCheck {
-            running: Mutex::new(running),
+            state: Mutex::new(state),
             reporter: reporter.clone(),
         }
     }
@@ -42,11 +53,15 @@ impl DirtyCheck {
     /// Waits for the count and warns if there is anything uncommitted; only
     /// the first call says anything.
     pub fn report(&self) {
-        let running = self.running.lock().map(|mut r| r.take()).unwrap_or(None);
-        let Some(n) = running.and_then(|h| h.join().ok().flatten()) else {
-            return;
+        let taken = match self.state.lock() {
+            Ok(mut state) => std::mem::replace(&mut *state, Check::Done(None)),
+            Err(_) => return,
         };
-        if n > 0 {
+        let n = match taken {
+            Check::Running(handle) => handle.join().ok().flatten(),
+            Check::Done(n) => n,
+        };
+        if let Some(n) = n.filter(|n| *n > 0) {
             self.reporter.warn(format!(
                 "the catalog repository has {n} uncommitted change(s); ispo reads committed content only"
             ));

@@ -63,7 +63,6 @@ impl Stack {
             .collect()
     }
 
-    /// The effective catalog: every layer applied in order.
     /// The catalog as `catalog` loads it, but with a single git catalog's
     /// module files read only when used (an update's render reads only the
     /// templates whose blob changed). A stack of layers is read whole: its
@@ -76,6 +75,7 @@ impl Stack {
         self.catalog()
     }
 
+    /// The effective catalog: every layer applied in order.
     pub fn catalog(&self) -> Result<Catalog> {
         let mut layers = Vec::new();
         for l in &self.layers {

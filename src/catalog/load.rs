@@ -258,7 +258,7 @@ fn load_inner(files: Files, lazy: LazyFiles, diags: &mut Vec<Diagnostic>) -> Opt
         name: catalog.manifest.name.clone(),
         version: catalog.manifest.version.clone(),
     });
-    let dirs = module_dirs(&catalog.files);
+    let dirs = module_dirs(&catalog.files, &catalog.lazy);
     if dirs.is_empty() {
         diags.push(Diagnostic::new(
             "modules/",
@@ -760,10 +760,12 @@ pub(super) fn default_of(
     }
 }
 
-/// The module folders under `modules/`.
-pub(super) fn module_dirs(files: &Files) -> BTreeSet<String> {
+/// The module folders under `modules/`, from the files read and those not
+/// read yet (a folder holding only `files/` is a module without a manifest).
+pub(super) fn module_dirs(files: &Files, lazy: &LazyFiles) -> BTreeSet<String> {
     files
         .keys()
+        .chain(lazy.paths())
         .filter_map(|p| p.strip_prefix("modules/")?.split_once('/'))
         .map(|(dir, _)| dir.to_string())
         .collect()

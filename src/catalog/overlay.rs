@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
+use super::lazy::LazyFiles;
 use super::load::*;
 use super::model::*;
 use super::raw::*;
@@ -403,7 +404,7 @@ fn partials(
 }
 
 fn add_modules(cat: &mut Catalog, files: &Files, diags: &mut Vec<Diagnostic>) {
-    let mut dirs = module_dirs(files);
+    let mut dirs = module_dirs(files, &LazyFiles::default());
     for dir in dirs.clone() {
         if let Some(m) = cat.module(&dir) {
             diags.push(Diagnostic::new(

@@ -152,16 +152,16 @@ pub fn write_atomic(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Applies a plan: (1) the store gains the new base renders beside the old
-/// ones, (2) the journal, then deletions and kit file writes, each atomic,
-/// (3) the answers file, then the state, the switch to the new renders,
-/// (4) the store drops what no state names any more. Killed at any point,
-/// the kit's state names renders the store holds, and a re-run converges.
 /// A plan's new base with the hash its record names (see `plan`).
 fn hashed(p: &FilePlan) -> Option<(&str, &[u8])> {
     Some((p.record.as_ref()?.sha256.as_str(), p.base.as_deref()?))
 }
 
+/// Applies a plan: (1) the store gains the new base renders beside the old
+/// ones, (2) the journal, then deletions and kit file writes, each atomic,
+/// (3) the answers file, then the state, the switch to the new renders,
+/// (4) the store drops what no state names any more. Killed at any point,
+/// the kit's state names renders the store holds, and a re-run converges.
 pub fn apply(
     kit_dir: &Path,
     plans: &[FilePlan],

@@ -319,3 +319,27 @@ fn an_update_reads_only_the_templates_whose_blob_changed() {
         .stderr_has("is missing from the catalog repository");
     assert_eq!(kit_files(&env.path("kit")), before);
 }
+
+#[test]
+fn an_update_judges_the_catalog_as_init_does_though_it_reads_less() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    let before = kit_files(&env.path("kit"));
+    // A module folder that lost its module.toml but kept its files is a
+    // broken catalog, not a module to drop from the kit.
+    repo.commit(&[("modules/principles/module.toml", "")], "lose a manifest");
+    env.ispo(&["update", "kit"])
+        .code(1)
+        .stderr_has("module folder `modules/principles` has no module.toml");
+    assert_eq!(kit_files(&env.path("kit")), before);
+    git(Path::new(repo.path()), &["reset", "-q", "--hard", "HEAD~1"]);
+    // A changed template whose object cannot be read: refused (exit code 4)
+    // with its path, as when the whole catalog is read.
+    repo.commit(&[(CHARTER, "# {{company}} charter, v2\n")], "v2");
+    std::fs::write(object_file(&repo, CHARTER), b"not a zlib stream").unwrap();
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has(&format!("cannot read `{CHARTER}`"));
+    assert_eq!(kit_files(&env.path("kit")), before);
+}
