@@ -338,7 +338,12 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
         }
     }
     // The base store: every bucket, and ispo's git attributes and ignores.
-    Store::of(kit.files.iter().map(|f| f.bytes.as_slice())).write(staging.path(), None)?;
+    Store::write_renders(
+        staging.path(),
+        kit.files
+            .iter()
+            .map(|f| (f.sha256.as_str(), f.bytes.as_slice())),
+    )?;
     for name in crate::store::files() {
         entries.push((name, &[]));
     }

@@ -160,29 +160,34 @@ impl Store {
     /// (all 256 when `on_disk` is `None`), each through a temp file and a
     /// rename, plus ispo's `.gitattributes` and `.gitignore`.
     pub fn write(&self, kit: &Path, on_disk: Option<&Store>) -> Result<()> {
-        let dir = kit.join(STORE_DIR);
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-        for (name, text) in [(".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)] {
-            let rel = format!("{STATE_DIR}/{name}");
-            if fs::read(kit.join(&rel)).ok().as_deref() != Some(text.as_bytes()) {
-                write_file(kit, &rel, text.as_bytes())?;
-            }
-        }
+        write_meta(kit)?;
         let mine = self.by_bucket();
         let theirs = on_disk.map(Store::by_bucket);
-        let changed: Vec<(String, &[Entry<'_>])> = bucket_names()
-            .filter_map(|name| {
-                let wanted = mine.get(&name);
-                let same = theirs.as_ref().is_some_and(|t| {
-                    t.get(&name) == wanted && kit.join(STORE_DIR).join(&name).is_file()
-                });
-                (!same).then(|| (name, wanted.map(Vec::as_slice).unwrap_or(&[])))
+        write_buckets(kit, &mine, theirs.as_ref())
+    }
+
+    /// Writes all 256 buckets for exactly these renders, each named by its
+    /// SHA-256, without copying them into a store first (init's kit is
+    /// already in memory once).
+    pub fn write_renders<'a>(
+        kit: &Path,
+        renders: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<()> {
+        write_meta(kit)?;
+        let sorted: BTreeMap<&str, &[u8]> = renders
+            .into_iter()
+            .map(|(sha, b)| {
+                debug_assert_eq!(sha256(b), sha);
+                (sha, b)
             })
             .collect();
-        for (name, bytes) in encode_all(&changed) {
-            write_file(kit, &format!("{STORE_DIR}/{name}"), &bytes)?;
+        let mut mine: BTreeMap<String, Vec<Entry<'_>>> = BTreeMap::new();
+        for (sha, blob) in sorted {
+            mine.entry(bucket_of(sha).to_string())
+                .or_default()
+                .push((sha, blob));
         }
-        Ok(())
+        write_buckets(kit, &mine, None)
     }
 
     fn by_bucket(&self) -> BTreeMap<String, Vec<(&str, &[u8])>> {
@@ -199,6 +204,41 @@ impl Store {
     pub fn hashes(&self) -> BTreeSet<&str> {
         self.blobs.keys().map(String::as_str).collect()
     }
+}
+
+/// The store folder, and ispo's `.gitattributes` and `.gitignore`.
+fn write_meta(kit: &Path) -> Result<()> {
+    let dir = kit.join(STORE_DIR);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    for (name, text) in [(".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)] {
+        let rel = format!("{STATE_DIR}/{name}");
+        if fs::read(kit.join(&rel)).ok().as_deref() != Some(text.as_bytes()) {
+            write_file(kit, &rel, text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes every bucket of `mine` that differs from `theirs` (all 256 when
+/// there is no `theirs`), each through a temp file and a rename.
+fn write_buckets(
+    kit: &Path,
+    mine: &BTreeMap<String, Vec<Entry<'_>>>,
+    theirs: Option<&BTreeMap<String, Vec<Entry<'_>>>>,
+) -> Result<()> {
+    let changed: Vec<(String, &[Entry<'_>])> = bucket_names()
+        .filter_map(|name| {
+            let wanted = mine.get(&name);
+            let same = theirs.is_some_and(|t| {
+                t.get(&name) == wanted && kit.join(STORE_DIR).join(&name).is_file()
+            });
+            (!same).then(|| (name, wanted.map(Vec::as_slice).unwrap_or(&[])))
+        })
+        .collect();
+    for (name, bytes) in encode_all(&changed) {
+        write_file(kit, &format!("{STORE_DIR}/{name}"), &bytes)?;
+    }
+    Ok(())
 }
 
 fn write_file(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
@@ -292,6 +332,28 @@ fn decode(bytes: &[u8]) -> Result<Vec<Blob>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writing_borrowed_renders_writes_what_a_store_of_them_writes() {
+        let renders: Vec<&[u8]> = vec![b"one\n", b"two\r\n", b"one\n", b"\x00\xff binary"];
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        Store::of(renders.iter().copied())
+            .write(a.path(), None)
+            .unwrap();
+        let hashed: Vec<(String, &[u8])> = renders.iter().map(|r| (sha256(r), *r)).collect();
+        Store::write_renders(b.path(), hashed.iter().map(|(s, r)| (s.as_str(), *r))).unwrap();
+        for name in files() {
+            assert_eq!(
+                fs::read(a.path().join(&name)).unwrap(),
+                fs::read(b.path().join(&name)).unwrap(),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            Store::read(b.path()).unwrap(),
+            Store::of(renders.iter().copied())
+        );
+    }
 
     #[test]
     fn buckets_round_trip_and_are_deterministic() {
