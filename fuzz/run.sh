@@ -5,12 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+# Logs in a folder of this run's own, so two runs at once cannot mix them;
+# kept on failure (its path is printed), removed otherwise.
+logs=$(mktemp -d "${TMPDIR:-/tmp}/ispo-fuzz.XXXXXX")
 for target in paths toml_loaders merge condition templates; do
   echo "--- fuzz $target for ${seconds}s"
   # A crash makes cargo fuzz fail and leaves its input under fuzz/artifacts/.
-  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" >"/tmp/ispo-fuzz-$target.log" 2>&1; then
-    grep -E "^(==|SUMMARY|artifact_prefix|Test unit written|thread)" "/tmp/ispo-fuzz-$target.log" || tail -20 "/tmp/ispo-fuzz-$target.log"
+  log=$logs/$target.log
+  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" >"$log" 2>&1; then
+    grep -E "^(==|SUMMARY|artifact_prefix|Test unit written|thread)" "$log" || tail -20 "$log"
+    echo "full log: $log"
     exit 1
   fi
-  grep -E "^Done" "/tmp/ispo-fuzz-$target.log" || true
+  grep -E "^Done" "$log" || true
 done
+rm -rf "$logs"
