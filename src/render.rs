@@ -508,13 +508,9 @@ pub fn render(
         .filter(|p| !unchanged.contains(*p))
         .map(String::as_str)
         .collect();
-    catalog.prefetch(&wanted);
     // An object git cannot read is a damaged repository, refused as when the
     // whole catalog is read (exit code 4), not a mistake in a template.
-    if let Some((path, why)) = wanted
-        .iter()
-        .find_map(|p| Some((*p, catalog.lazy.get(p)?.err()?)))
-    {
+    if let Some((path, why)) = catalog.prefetch(&wanted) {
         return Err(Failure::Refused(format!("cannot read `{path}`: {why}")).into());
     }
     let mut sources: Vec<(String, &str)> = Vec::new();

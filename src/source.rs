@@ -100,9 +100,7 @@ impl Loaded {
                 commit,
                 inside,
             } => {
-                let repo = Repository::open(git_dir).with_context(|| {
-                    format!("cannot open the catalog repository {}", git_dir.display())
-                })?;
+                let repo = open_repo(git_dir)?;
                 let tree = repo.find_commit(*commit)?.tree()?;
                 let full = if inside.is_empty() {
                     path.to_string()
@@ -151,6 +149,16 @@ impl Loaded {
     /// The catalog's files with its modules' files left unread, for a git
     /// catalog (see `catalog::lazy`); all read for the others.
     pub fn files_lazy(&self) -> Result<(Files, LazyFiles)> {
+        self.read(true)
+    }
+
+    /// The catalog's files: read from the git objects of the recorded commit
+    /// (refusing symlinks and submodules) or as already read.
+    pub fn files(&self) -> Result<Files> {
+        Ok(self.read(false)?.0)
+    }
+
+    fn read(&self, lazy: bool) -> Result<(Files, LazyFiles)> {
         self.report_dirty();
         match &self.files {
             Pending::Ready(files) => Ok((files.clone(), LazyFiles::default())),
@@ -159,33 +167,21 @@ impl Loaded {
                 commit,
                 inside,
             } => {
-                let repo = Repository::open(git_dir).with_context(|| {
-                    format!("cannot open the catalog repository {}", git_dir.display())
-                })?;
-                let (files, unread) = read_commit_with(&repo, *commit, inside, true)?;
-                Ok((files, lazy_reader(git_dir, unread)))
+                let (files, unread) = read_commit(&open_repo(git_dir)?, *commit, inside, lazy)?;
+                let unread = if unread.is_empty() {
+                    LazyFiles::default()
+                } else {
+                    lazy_reader(git_dir, unread)
+                };
+                Ok((files, unread))
             }
         }
     }
+}
 
-    /// The catalog's files: read from the git objects of the recorded commit
-    /// (refusing symlinks and submodules) or as already read.
-    pub fn files(&self) -> Result<Files> {
-        self.report_dirty();
-        match &self.files {
-            Pending::Ready(files) => Ok(files.clone()),
-            Pending::Git {
-                git_dir,
-                commit,
-                inside,
-            } => {
-                let repo = Repository::open(git_dir).with_context(|| {
-                    format!("cannot open the catalog repository {}", git_dir.display())
-                })?;
-                read_commit(&repo, *commit, inside)
-            }
-        }
-    }
+fn open_repo(git_dir: &Path) -> Result<Repository> {
+    Repository::open(git_dir)
+        .with_context(|| format!("cannot open the catalog repository {}", git_dir.display()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -585,11 +581,6 @@ fn resolve(repo: &Repository, reference: Option<&str>, source: &str) -> Result<O
     )
 }
 
-/// Reads every blob under `inside` at `commit`; symlinks and submodules are refused.
-fn read_commit(repo: &Repository, commit: Oid, inside: &str) -> Result<Files> {
-    Ok(read_commit_with(repo, commit, inside, false)?.0)
-}
-
 /// Whether a catalog path is a module's file (a template or a raw file):
 /// what an update may leave unread.
 fn is_module_file(path: &str) -> bool {
@@ -598,9 +589,10 @@ fn is_module_file(path: &str) -> bool {
         .is_some_and(|(_, rest)| rest.starts_with("files/"))
 }
 
-/// As `read_commit`; with `lazy`, the modules' files are only listed, each
-/// with its blob id once git has said it has the object.
-fn read_commit_with(
+/// Reads every blob under `inside` at `commit`; symlinks and submodules are
+/// refused. With `lazy`, the modules' files are only listed, each with its
+/// blob id once git has said it has the object.
+fn read_commit(
     repo: &Repository,
     commit: Oid,
     inside: &str,

@@ -181,29 +181,32 @@ impl Store {
                 (sha, b)
             })
             .collect();
-        let mut mine: BTreeMap<String, Vec<Entry<'_>>> = BTreeMap::new();
-        for (sha, blob) in sorted {
-            mine.entry(bucket_of(sha).to_string())
-                .or_default()
-                .push((sha, blob));
-        }
-        write_buckets(kit, &mine, None)
+        write_buckets(kit, &by_bucket(sorted), None)
     }
 
-    fn by_bucket(&self) -> BTreeMap<String, Vec<(&str, &[u8])>> {
-        let mut out: BTreeMap<String, Vec<(&str, &[u8])>> = BTreeMap::new();
-        for (sha, blob) in &self.blobs {
-            out.entry(bucket_of(sha).to_string())
-                .or_default()
-                .push((sha.as_str(), blob.as_slice()));
-        }
-        out
+    fn by_bucket(&self) -> BTreeMap<String, Vec<Entry<'_>>> {
+        by_bucket(
+            self.blobs
+                .iter()
+                .map(|(sha, b)| (sha.as_str(), b.as_slice())),
+        )
     }
 
     /// The hashes held, for tests and pruning.
     pub fn hashes(&self) -> BTreeSet<&str> {
         self.blobs.keys().map(String::as_str).collect()
     }
+}
+
+/// Blobs grouped into their buckets, in the order given (hash order).
+fn by_bucket<'a>(blobs: impl IntoIterator<Item = Entry<'a>>) -> BTreeMap<String, Vec<Entry<'a>>> {
+    let mut out: BTreeMap<String, Vec<Entry<'a>>> = BTreeMap::new();
+    for (sha, blob) in blobs {
+        out.entry(bucket_of(sha).to_string())
+            .or_default()
+            .push((sha, blob));
+    }
+    out
 }
 
 /// The store folder, and ispo's `.gitattributes` and `.gitignore`.

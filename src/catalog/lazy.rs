@@ -86,12 +86,14 @@ impl LazyFiles {
     }
 
     /// Reads these files on every core, so the reads that follow are from
-    /// memory; paths not held are ignored, and errors wait for `get`.
-    pub fn prefetch(&self, paths: &[&str]) {
+    /// memory; paths not held are ignored. The first file (in the order
+    /// given) that cannot be read, with why.
+    pub fn prefetch<'a>(&'a self, paths: &[&'a str]) -> Option<(&'a str, &'a str)> {
         use rayon::prelude::*;
         paths.par_iter().for_each(|p| {
             let _ = self.get(p);
         });
+        paths.iter().find_map(|p| Some((*p, self.get(p)?.err()?)))
     }
 }
 

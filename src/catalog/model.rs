@@ -334,9 +334,10 @@ impl Catalog {
         }
     }
 
-    /// Reads these files now, on every core, if they are not read yet.
-    pub fn prefetch(&self, paths: &[&str]) {
-        self.lazy.prefetch(paths);
+    /// Reads these files now, on every core, if they are not read yet; the
+    /// first that cannot be read, with why.
+    pub fn prefetch<'a>(&'a self, paths: &[&'a str]) -> Option<(&'a str, &'a str)> {
+        self.lazy.prefetch(paths)
     }
 
     /// The paths under a folder prefix (`modules/x/files/`), read or not.
