@@ -80,18 +80,8 @@ fn version_info(catalog: &Path) {
     println!("cargo:rustc-env=ISPO_BUILTIN_CATALOG_VERSION={version}");
     println!("cargo:rerun-if-env-changed=ISPO_BUILD_COMMIT");
     let dir = catalog.parent().expect("catalog/ has a parent");
-    let git = dir.join(".git");
-    if git.join("HEAD").is_file() {
-        println!("cargo:rerun-if-changed={}", git.join("HEAD").display());
-        println!(
-            "cargo:rerun-if-changed={}",
-            git.join("packed-refs").display()
-        );
-        if let Ok(head) = fs::read_to_string(git.join("HEAD")) {
-            if let Some(r) = head.trim().strip_prefix("ref: ") {
-                println!("cargo:rerun-if-changed={}", git.join(r).display());
-            }
-        }
+    for watched in git_files_naming_head(dir) {
+        println!("cargo:rerun-if-changed={}", watched.display());
     }
     let commit = std::env::var("ISPO_BUILD_COMMIT")
         .ok()
@@ -111,6 +101,36 @@ fn version_info(catalog: &Path) {
         "cargo:rustc-env=ISPO_COMMIT={}",
         commit.unwrap_or_else(|| "unknown".into())
     );
+}
+
+/// The files whose change moves `HEAD`: `HEAD` itself, the branch it names
+/// and `packed-refs`, asked of git so that a worktree or a separate git dir
+/// (where `.git` is a file, or absent) is watched as well as a plain clone;
+/// otherwise a binary built there keeps naming the commit of its first build.
+fn git_files_naming_head(dir: &Path) -> Vec<PathBuf> {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let mut names = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        names.push(branch);
+    }
+    names
+        .iter()
+        .filter_map(|name| git(&["rev-parse", "--path-format=absolute", "--git-path", name]))
+        .map(PathBuf::from)
+        // cargo re-runs a script on every build while a watched path is
+        // missing; packed-refs or a loose ref may legitimately not exist.
+        .filter(|p| p.exists())
+        .collect()
 }
 
 /// The catalog files marked executable: as git records them (so a build on
