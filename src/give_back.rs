@@ -586,13 +586,17 @@ fn commit_to_checkout(
     changed: &[&FileResult],
     reporter: &Reporter,
 ) -> Result<String> {
-    git(dir, &["rev-parse", "--show-toplevel"]).map_err(|_| {
+    // Absolute, so the paths given to git (which runs inside the checkout)
+    // do not depend on where ispo was started.
+    let dir = std::fs::canonicalize(dir)
+        .map_err(|e| Failure::Usage(format!("--catalog-checkout {}: {e}", dir.display())))?;
+    git(&dir, &["rev-parse", "--show-toplevel"]).map_err(|_| {
         Failure::Usage(format!(
             "--catalog-checkout {}: not a git work tree",
             dir.display()
         ))
     })?;
-    if !git(dir, &["status", "--porcelain"])?.is_empty() {
+    if !git(&dir, &["status", "--porcelain"])?.is_empty() {
         return Err(Failure::Refused(format!(
             "--catalog-checkout {}: it has uncommitted changes; commit or stash them first",
             dir.display()
@@ -616,7 +620,7 @@ fn commit_to_checkout(
     let mut branch = format!("ispo-give-back/{stem}");
     let mut n = 2;
     while git(
-        dir,
+        &dir,
         &[
             "rev-parse",
             "--verify",
@@ -629,7 +633,6 @@ fn commit_to_checkout(
         branch = format!("ispo-give-back/{stem}-{n}");
         n += 1;
     }
-    git(dir, &["switch", "-q", "-c", &branch])?;
     let layer_subdir = |layer: &str| {
         rec.stack
             .layers
@@ -637,10 +640,14 @@ fn commit_to_checkout(
             .find(|l| l.name == layer)
             .and_then(|l| l.loaded.record.subdir.clone())
     };
+    // Every change is merged and linted before the checkout is touched, so
+    // a refusal or an error leaves it as it was.
+    let mut trees: BTreeMap<PathBuf, crate::catalog::Files> = BTreeMap::new();
+    let mut accepted: Vec<(&FileResult, PathBuf, PathBuf, String)> = Vec::new();
     for r in changed {
         let root = match layer_subdir(&r.layer) {
             Some(s) => dir.join(s),
-            None => dir.to_path_buf(),
+            None => dir.clone(),
         };
         let file = root.join(&r.target);
         let after = r.after.as_deref().expect("changed");
@@ -663,8 +670,13 @@ fn commit_to_checkout(
             }
             _ => after.to_string(),
         };
-        // The catalog with the change must still load and lint.
-        let mut files = source::read_dir_tree(&root)?;
+        // The catalog with the change (and those accepted before it) must
+        // still load and lint.
+        if !trees.contains_key(&root) {
+            trees.insert(root.clone(), source::read_dir_tree(&root)?);
+        }
+        let tree = trees.get_mut(&root).expect("just inserted");
+        let mut files = tree.clone();
         files.insert(r.target.clone(), content.clone().into_bytes());
         if let Some(e) = lint_errors(&root, files, reporter)? {
             reporter.warn(format!(
@@ -673,13 +685,44 @@ fn commit_to_checkout(
             ));
             continue;
         }
+        tree.insert(r.target.clone(), content.clone().into_bytes());
+        accepted.push((r, root, file, content));
+    }
+    let start = git(&dir, &["rev-parse", "HEAD"])?;
+    let was_on = git(&dir, &["symbolic-ref", "-q", "--short", "HEAD"]).ok();
+    git(&dir, &["switch", "-q", "-c", &branch])?;
+    if let Err(e) = commit_each(&dir, &branch, &kit_name, &accepted, reporter) {
+        // The checkout was clean before: put it back as it was, branch gone.
+        let back = was_on.as_deref().unwrap_or(&start);
+        let _ = git(&dir, &["reset", "-q", "--hard", "HEAD"]);
+        let _ = git(&dir, &["switch", "-q", "--detach", &start]);
+        let _ = git(&dir, &["switch", "-q", back]);
+        let _ = git(&dir, &["branch", "-q", "-D", &branch]);
+        return Err(e.context(format!(
+            "--catalog-checkout {}: nothing was committed, the checkout is back on {back}",
+            dir.display()
+        )));
+    }
+    Ok(branch)
+}
+
+/// Writes and commits each accepted change on the new branch, one commit per file.
+fn commit_each(
+    dir: &Path,
+    branch: &str,
+    kit_name: &str,
+    accepted: &[(&FileResult, PathBuf, PathBuf, String)],
+    reporter: &Reporter,
+) -> Result<()> {
+    for (r, root, file, content) in accepted {
         if let Some(p) = file.parent() {
             std::fs::create_dir_all(p)?;
         }
-        std::fs::write(&file, &content)?;
+        std::fs::write(file, content)
+            .with_context(|| format!("cannot write {}", file.display()))?;
         let mut add = vec![file.display().to_string()];
         if let Some((module, rel, sha)) = &r.amendment {
-            crate::refresh::set_replaces(&root, module, rel, sha)?;
+            crate::refresh::set_replaces(root, module, rel, sha)?;
             add.push(
                 root.join(format!("amend/{module}/amend.toml"))
                     .display()
@@ -692,7 +735,7 @@ fn commit_to_checkout(
         git(dir, &["commit", "-q", "-m", &format!("{}: edits given back from the kit {kit_name}\n\nMade by `ispo give-back` from {} in the kit; every edit was checked to re-render exactly.", r.target, r.path)])?;
         reporter.status("Committed", format!("{} on {branch}", r.target));
     }
-    Ok(branch)
+    Ok(())
 }
 
 pub fn lint_errors(

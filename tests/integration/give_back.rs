@@ -139,6 +139,53 @@ fn literal_edits_go_to_a_branch_values_and_markers_do_not() {
 }
 
 #[test]
+fn a_relative_checkout_works_and_a_failed_commit_leaves_it_as_it_was() {
+    let env = Env::new();
+    let repo = kit_in_git(&env);
+    edit_and_commit(
+        &env,
+        "program/PRINCIPLES.md",
+        "Openness first",
+        "Openness always first",
+    );
+    let before = |what: &str| git(&repo.dir, &["rev-parse", what]);
+    let (head, branch) = (
+        before("HEAD"),
+        git(&repo.dir, &["branch", "--show-current"]),
+    );
+    // No git identity: the commit fails after the branch was made.
+    let run = env.ispo_with(
+        &["give-back", "--kit", "kit", "--catalog-checkout", "catalog"],
+        &[("GIT_AUTHOR_NAME", ""), ("GIT_COMMITTER_NAME", "")],
+    );
+    run.code(1)
+        .stderr_has("nothing was committed, the checkout is back on main");
+    assert_eq!(before("HEAD"), head);
+    assert_eq!(git(&repo.dir, &["branch", "--show-current"]), branch);
+    assert_eq!(git(&repo.dir, &["status", "--porcelain"]), "");
+    assert_eq!(
+        git(&repo.dir, &["branch", "--list", "ispo-give-back/*"]),
+        ""
+    );
+    // A path relative to where ispo runs, as people type it.
+    env.ispo_with(
+        &[
+            "give-back",
+            "--kit",
+            "./kit",
+            "--catalog-checkout",
+            "./catalog",
+        ],
+        &IDENTITY,
+    )
+    .ok();
+    assert_eq!(
+        git(&repo.dir, &["log", "--format=%s", "main..HEAD"]),
+        "modules/principles/files/program/PRINCIPLES.md: edits given back from the kit kit"
+    );
+}
+
+#[test]
 fn a_patch_applies_to_the_catalog_and_company_data_needs_allow() {
     let env = Env::new();
     let repo = kit_in_git(&env);
@@ -291,8 +338,10 @@ proptest! {
         let edited = if in_value {
             format!("{}{}{word}{}", &text[..value], &text[value..value + 2], &text[value + 2..])
         } else {
-            // Not next to the value: a word of literal text in between.
-            let literal: Vec<usize> = (0..=text.len()).filter(|i| *i + 1 < value || *i > value + 4).filter(|i| text.is_char_boundary(*i)).collect();
+            // Not next to the value: a word of literal text in between (the
+            // full stop after "Acme" is no word: an edit right after it is
+            // next to the value, and refused).
+            let literal: Vec<usize> = (0..=text.len()).filter(|i| *i + 1 < value || *i > value + 5).filter(|i| text.is_char_boundary(*i)).collect();
             let i = literal[at % literal.len()];
             format!("{}{word} {}", &text[..i], &text[i..])
         };
