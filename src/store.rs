@@ -96,31 +96,8 @@ impl Store {
         }
     }
 
-    /// A store of these renders, each with the SHA-256 its caller already
-    /// knows (hashing them again was a fifth of an update's work at scale).
-    pub fn of_hashed<'a>(renders: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Store {
-        Store {
-            blobs: renders
-                .into_iter()
-                .map(|(sha, b)| {
-                    debug_assert_eq!(sha256(b), sha);
-                    (sha.to_string(), b.to_vec())
-                })
-                .collect(),
-        }
-    }
-
     pub fn get(&self, sha: &str) -> Option<&[u8]> {
         self.blobs.get(sha).map(Vec::as_slice)
-    }
-
-    /// This store and `other` together.
-    pub fn union(&self, other: &Store) -> Store {
-        let mut blobs = self.blobs.clone();
-        for (k, v) in &other.blobs {
-            blobs.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-        Store { blobs }
     }
 
     /// Reads every bucket. A missing or unreadable bucket is an error only
@@ -164,6 +141,35 @@ impl Store {
         let mine = self.by_bucket();
         let theirs = on_disk.map(Store::by_bucket);
         write_buckets(kit, &mine, theirs.as_ref())
+    }
+
+    /// An update's first step: the buckets on disk (`self`) gain the blobs
+    /// of `new`, old and new side by side, only changed buckets rewritten.
+    /// Borrowed, never copied: at scale the kit's renders are tens of MiB.
+    pub fn write_with<'a>(&'a self, kit: &Path, new: &BTreeMap<&'a str, &'a [u8]>) -> Result<()> {
+        write_meta(kit)?;
+        write_buckets(kit, &by_bucket(self.with(new)), Some(&self.by_bucket()))
+    }
+
+    /// An update's last step, once the state names only `new`: the buckets
+    /// written by `write_with` drop every other blob.
+    pub fn prune_to<'a>(&'a self, kit: &Path, new: &BTreeMap<&'a str, &'a [u8]>) -> Result<()> {
+        let both = by_bucket(self.with(new));
+        let only_new = by_bucket(new.iter().map(|(sha, b)| (*sha, *b)));
+        write_buckets(kit, &only_new, Some(&both))
+    }
+
+    /// This store's blobs and `new`'s together, in hash order.
+    fn with<'a>(&'a self, new: &BTreeMap<&'a str, &'a [u8]>) -> BTreeMap<&'a str, &'a [u8]> {
+        let mut all: BTreeMap<&str, &[u8]> = self
+            .blobs
+            .iter()
+            .map(|(sha, b)| (sha.as_str(), b.as_slice()))
+            .collect();
+        for (sha, b) in new {
+            all.entry(sha).or_insert(b);
+        }
+        all
     }
 
     /// Writes all 256 buckets for exactly these renders, each named by its
@@ -232,8 +238,9 @@ fn write_buckets(
     let changed: Vec<(String, &[Entry<'_>])> = bucket_names()
         .filter_map(|name| {
             let wanted = mine.get(&name);
+            // Entries are named by their SHA-256: equal names, equal bytes.
             let same = theirs.is_some_and(|t| {
-                t.get(&name) == wanted && kit.join(STORE_DIR).join(&name).is_file()
+                same_names(t.get(&name), wanted) && kit.join(STORE_DIR).join(&name).is_file()
             });
             (!same).then(|| (name, wanted.map(Vec::as_slice).unwrap_or(&[])))
         })
@@ -242,6 +249,16 @@ fn write_buckets(
         write_file(kit, &format!("{STORE_DIR}/{name}"), &bytes)?;
     }
     Ok(())
+}
+
+/// Two buckets hold the same blobs: entries are named by their SHA-256, so
+/// equal names mean equal bytes, and the bytes need no comparing.
+fn same_names(a: Option<&Vec<Entry<'_>>>, b: Option<&Vec<Entry<'_>>>) -> bool {
+    let (a, b) = (
+        a.map_or(&[][..], Vec::as_slice),
+        b.map_or(&[][..], Vec::as_slice),
+    );
+    a.len() == b.len() && a.iter().zip(b).all(|((x, _), (y, _))| x == y)
 }
 
 fn write_file(kit: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
@@ -383,6 +400,37 @@ mod tests {
         z.write_all(raw.as_bytes()).unwrap();
         let err = decode(&z.finish().unwrap()).unwrap_err();
         assert!(err.contains("does not match"), "{err}");
+    }
+
+    #[test]
+    fn an_update_first_keeps_old_and_new_then_prunes_to_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Store::of([b"a".as_slice(), b"b", b"c"]);
+        old.write(dir.path(), None).unwrap();
+        let on_disk = Store::read(dir.path()).unwrap();
+        let kept: Vec<(String, &[u8])> = [b"a".as_slice(), b"b", b"d"]
+            .into_iter()
+            .map(|b| (sha256(b), b))
+            .collect();
+        let new: BTreeMap<&str, &[u8]> = kept.iter().map(|(s, b)| (s.as_str(), *b)).collect();
+        let stamp = |name: &str| fs::read(dir.path().join(STORE_DIR).join(name)).unwrap();
+        let before: Vec<Vec<u8>> = bucket_names().map(|n| stamp(&n)).collect();
+        on_disk.write_with(dir.path(), &new).unwrap();
+        assert_eq!(
+            Store::read(dir.path()).unwrap(),
+            Store::of([b"a".as_slice(), b"b", b"c", b"d"]),
+            "a run killed now still finds the old blobs"
+        );
+        on_disk.prune_to(dir.path(), &new).unwrap();
+        assert_eq!(
+            Store::read(dir.path()).unwrap(),
+            Store::of([b"a".as_slice(), b"b", b"d"])
+        );
+        let changed = bucket_names()
+            .zip(&before)
+            .filter(|(n, b)| &stamp(n) != *b)
+            .count();
+        assert!(changed <= 2, "{changed} buckets changed for one blob");
     }
 
     #[test]

@@ -172,9 +172,8 @@ pub fn apply(
     remove_leftovers(kit_dir, 0);
     // 1. Old and new renders together, only changed buckets rewritten.
     // A plan's record names its base by hash (see `plan`): no hashing here.
-    let new_store = Store::of_hashed(plans.iter().filter_map(hashed));
-    let both = on_disk.union(&new_store);
-    both.write(kit_dir, Some(on_disk))?;
+    let new_blobs: BTreeMap<&str, &[u8]> = plans.iter().filter_map(hashed).collect();
+    on_disk.write_with(kit_dir, &new_blobs)?;
     // 2. The journal of what is about to be written, then the kit files:
     //    deletions first (a folder may become a file), each write atomic.
     let mut done: BTreeMap<String, String> = plans
@@ -268,7 +267,7 @@ pub fn apply(
         .context("cannot write the kit state")?;
     // 4. The journal, renders no state names and format 1's folders are garbage now.
     let _ = fs::remove_file(ispo_dir.join(JOURNAL));
-    new_store.write(kit_dir, Some(&both))?;
+    on_disk.prune_to(kit_dir, &new_blobs)?;
     kit::remove_format1_bases(kit_dir);
     Ok(())
 }
