@@ -1,5 +1,6 @@
 //! Applying a plan crash-safely: the kit lock, the journal of what is being
-//! written, the new base folder, atomic writes, and the state written last.
+//! written, the new base renders added to the store, atomic writes, the
+//! state written last, then the store pruned to what the state names.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

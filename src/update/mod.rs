@@ -3,10 +3,10 @@
 //!
 //! Per file, base = the stored pristine render, ours = the file in the kit,
 //! theirs = the new render. Everything is computed in memory first (the plan);
-//! then the new base folder is written beside the old one, kit files are
+//! then the new base renders join the old ones in the store, kit files are
 //! replaced one by one through temp files and renames, and the state, which
-//! names the base folder, is written last. A run killed at any point leaves
-//! the old state with its complete old base, and running `ispo update` again
+//! names each file's base by hash, is written last. A run killed at any point
+//! leaves the old state with its complete old base, and running `ispo update` again
 //! converges on the same kit: files already updated match the new render,
 //! files already merged merge again to themselves, and files holding conflict
 //! markers are left for the user.
