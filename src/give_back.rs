@@ -67,7 +67,14 @@ impl Recorded {
             &self.mine,
             None,
         )?;
-        Ok(built.files.into_iter().map(|f| (f.path, f.bytes)).collect())
+        Ok(built
+            .files
+            .into_iter()
+            .map(|f| {
+                let bytes = f.made().to_vec();
+                (f.path, bytes)
+            })
+            .collect())
     }
 }
 

@@ -9,7 +9,6 @@ use std::fmt::Write;
 
 use crate::answers::Answers;
 use crate::catalog::{Catalog, Module};
-use crate::fill;
 use crate::render::RenderedFile;
 use crate::selection::{Decision, Reason};
 use crate::source::{CatalogRecord, SourceRecord};
@@ -213,13 +212,11 @@ pub fn readme(
     out.push_str("\n## Left to fill in\n\n");
     let mut places: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in files {
-        if let Ok(text) = std::str::from_utf8(&f.bytes) {
-            for found in fill::scan(text) {
-                places
-                    .entry(found.id)
-                    .or_default()
-                    .push(format!("{}:{}", f.path, found.line));
-            }
+        for (id, line) in f.markers() {
+            places
+                .entry(id)
+                .or_default()
+                .push(format!("{}:{line}", f.path));
         }
     }
     if places.is_empty() {

@@ -256,7 +256,7 @@ fn report(
     let open: Vec<(String, fill::Found)> = kit
         .files
         .iter()
-        .filter_map(|f| std::str::from_utf8(&f.bytes).ok().map(|t| (f, t)))
+        .filter_map(|f| std::str::from_utf8(f.made()).ok().map(|t| (f, t)))
         .flat_map(|(f, t)| fill::scan(t).into_iter().map(move |x| (f.path.clone(), x)))
         .collect();
     reporter.status(
@@ -321,7 +321,7 @@ fn adopted(dest: &Path, kit: &Built, yours: &globset::GlobSet) -> Result<BTreeMa
     let renders = kit
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .map(|f| (f.path.as_str(), f.made()))
         .chain(std::iter::once((
             crate::paths::ANSWERS_FILE,
             kit.answers_text.as_bytes(),

@@ -197,7 +197,7 @@ impl State {
         let Some(base) = &self.base else {
             let store = Store::read(kit)?;
             for f in &self.files {
-                let bytes = store.get(&f.sha256).ok_or_else(|| {
+                let bytes = store.get(&f.sha256)?.ok_or_else(|| {
                     Failure::Refused(format!(
                         "the base render of `{}` is missing from {STORE_DIR}; the kit's .ispo folder is damaged (restore it from version control)",
                         f.path
@@ -227,6 +227,29 @@ impl State {
             out.insert(record.path.clone(), bytes);
         }
         Ok((out, Store::default()))
+    }
+
+    /// Every tracked file's base render by its SHA-256, and the store that
+    /// holds them, read bucket by bucket as blobs are asked for: an update
+    /// reads only the renders it compares or rewrites. (A missing or damaged
+    /// render is refused when it is needed, before anything is written.) A
+    /// format-1 kit's base folder is read whole and checked, as ever.
+    pub fn base_shas(&self, kit: &Path) -> Result<(BTreeMap<String, String>, Store)> {
+        if self.base.is_some() {
+            let (bases, _) = self.read_bases(kit)?;
+            let store = Store::of(bases.values().map(Vec::as_slice));
+            let shas = bases
+                .into_iter()
+                .map(|(path, bytes)| (path, sha256(&bytes)))
+                .collect();
+            return Ok((shas, store));
+        }
+        let shas = self
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .collect();
+        Ok((shas, Store::open(kit)?))
     }
 
     /// The state as written: files by path and fill-ins by id, so an update
@@ -317,7 +340,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
             .unwrap_or_else(|| path.to_string())
     };
     for f in kit.files.iter().filter(|f| !kit.leave.contains(&f.path)) {
-        entries.push((at(&f.path), &f.bytes));
+        entries.push((at(&f.path), f.made()));
     }
     entries.push((at(ANSWERS_FILE), kit.answers_text.as_bytes()));
     let state_text = kit.state.to_toml();
@@ -340,9 +363,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     // The base store: every bucket, and ispo's git attributes and ignores.
     Store::write_renders(
         staging.path(),
-        kit.files
-            .iter()
-            .map(|f| (f.sha256.as_str(), f.bytes.as_slice())),
+        kit.files.iter().map(|f| (f.sha256.as_str(), f.made())),
     )?;
     for name in crate::store::files() {
         entries.push((name, &[]));

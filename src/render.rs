@@ -24,7 +24,6 @@ use crate::render_cache::{self, Keyer, RenderCache, RenderStats};
 use crate::render_context::{base_context, ModuleContexts, PATH_MODE, VALUE_SEPARATOR};
 use crate::render_diag::{render_diag, template_diag};
 use crate::skeleton::Chunks;
-use crate::store::Store;
 
 /// One file of the kit, rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +32,9 @@ pub struct RenderedFile {
     pub path: String,
     /// The module that produced it (`ispo` for generated index files).
     pub module: String,
-    pub bytes: Vec<u8>,
-    /// The SHA-256 of `bytes` (hex), computed once: the state, the plan and
-    /// the store all name the render by it.
+    pub body: Body,
+    /// The SHA-256 of the bytes (hex), computed once: the state, the plan
+    /// and the store all name the render by it.
     pub sha256: String,
     /// Committed as executable in the catalog: the kit file is too.
     pub executable: bool,
@@ -45,6 +44,64 @@ pub struct RenderedFile {
     pub layer: Option<String>,
     /// In a layered catalog: the layers that amended its module.
     pub amended_by: Vec<String>,
+}
+
+/// A render's bytes, or where they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// Reused from the kit's base store, where it is named by the file's
+    /// `sha256`, and not read from there yet (an update reads only the
+    /// renders it compares or writes). `markers` are the fill-in markers it
+    /// holds, `(id, line)`, as the render cache recorded them.
+    Stored {
+        markers: Vec<(String, usize)>,
+    },
+}
+
+impl Body {
+    /// The bytes, unless the render is reused and still in the store.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Body::Bytes(b) => Some(b),
+            Body::Stored { .. } => None,
+        }
+    }
+}
+
+impl RenderedFile {
+    /// The bytes, unless the render is reused and still in the store.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.body.bytes()
+    }
+
+    /// The bytes of a render made without reuse (`init`, `give-back`),
+    /// which are always at hand.
+    pub fn made(&self) -> &[u8] {
+        self.bytes()
+            .expect("a render made without the render cache holds its bytes")
+    }
+
+    /// The fill-in markers the render holds, `(id, line)`.
+    pub fn markers(&self) -> Vec<(String, usize)> {
+        match &self.body {
+            Body::Bytes(b) => markers_in(b),
+            Body::Stored { markers } => markers.clone(),
+        }
+    }
+}
+
+/// The fill-in markers of some rendered bytes, `(id, line)`.
+pub fn markers_in(bytes: &[u8]) -> Vec<(String, usize)> {
+    std::str::from_utf8(bytes).map_or_else(
+        |_| Vec::new(),
+        |text| {
+            crate::fill::scan(text)
+                .into_iter()
+                .map(|f| (f.id, f.line))
+                .collect()
+        },
+    )
 }
 
 /// Caps that keep a hostile or broken catalog from filling the disk or the
@@ -397,11 +454,12 @@ fn render_capped(hb: &Handlebars<'_>, path: &str, ctx: &Context, limit: usize) -
     }
 }
 
-/// What an earlier render left for this one to reuse: its cache and the
-/// kit's base store, which holds the renders the cache names.
+/// What an earlier render left for this one to reuse: its cache, and the
+/// renders the kit's base store holds (the SHA-256 of each, as the kit's
+/// state names them), of which a reused render must be one.
 pub struct Reuse<'a> {
     pub cache: &'a RenderCache,
-    pub store: &'a Store,
+    pub stored: &'a BTreeSet<String>,
 }
 
 /// A render: the files, the cache of what each was computed from, and how
@@ -633,21 +691,20 @@ pub fn render(
                 }
                 // A reused render's hash is the one the cache names.
                 let mut known_sha = None;
-                let bytes = if m.is_raw(rel) {
+                let body = if m.is_raw(rel) {
                     match catalog.bytes(&path) {
-                        Ok(b) => b.to_vec(),
+                        Ok(b) => Body::Bytes(b.to_vec()),
                         Err(d) => {
                             diags.push(d);
                             continue;
                         }
                     }
-                } else if let Some((output, bytes)) =
-                    reused.remove(&(path.clone(), out_path.clone()))
-                {
+                } else if let Some(output) = reused.remove(&(path.clone(), out_path.clone())) {
                     stats.files_reused += 1;
                     known_sha = Some(output.sha256.clone());
+                    let markers = output.markers.clone();
                     cache.outputs.insert(out_path.clone(), output);
-                    bytes
+                    Body::Stored { markers }
                 } else if unchanged.contains(&path) {
                     // The pre-pass saw every output of this template hit; the
                     // same inputs give the same paths, so this cannot happen.
@@ -672,7 +729,7 @@ pub fn render(
                                     diags.push(over_limit(&path, limit));
                                     return Err(Failure::Invalid(diags).into());
                                 }
-                                Ok(placed) => placed.into_bytes(),
+                                Ok(placed) => Body::Bytes(placed.into_bytes()),
                                 Err(u) => {
                                     diags.push(Diagnostic::new(
                                         &path,
@@ -708,8 +765,13 @@ pub fn render(
                         }
                     }
                 };
-                let sha256 = known_sha.unwrap_or_else(|| crate::store::sha256(&bytes));
-                if !m.is_raw(rel) && !unchanged.contains(&path) {
+                let bytes = body.bytes();
+                let sha256 = match (known_sha, bytes) {
+                    (Some(sha), _) => sha,
+                    (None, Some(b)) => crate::store::sha256(b),
+                    (None, None) => unreachable!("only a reused render has no bytes, and its hash"),
+                };
+                if let (false, Some(bytes)) = (m.is_raw(rel) || unchanged.contains(&path), bytes) {
                     stats.files_rendered += 1;
                     let key = cache
                         .templates
@@ -721,11 +783,13 @@ pub fn render(
                             render_cache::Output {
                                 key,
                                 sha256: sha256.clone(),
+                                markers: markers_in(bytes),
                             },
                         );
                     }
                 }
-                total += bytes.len();
+                // A reused render was measured when it was made.
+                total += bytes.map_or(0, <[u8]>::len);
                 owners.insert(out_path.clone(), m.id.clone());
                 let mut amended_by: Vec<String> =
                     m.amendments.iter().map(|a| a.layer.clone()).collect();
@@ -733,7 +797,7 @@ pub fn render(
                 files.push(RenderedFile {
                     path: out_path,
                     module: m.id.clone(),
-                    bytes,
+                    body,
                     sha256,
                     executable: catalog.executable.contains(&path),
                     layer: catalog
@@ -786,8 +850,8 @@ pub fn render(
     })
 }
 
-/// (template, kit path of its output) → its key and hash, and the stored render.
-type Hits = BTreeMap<(String, String), (render_cache::Output, Vec<u8>)>;
+/// (template, kit path of its output) → its key, hash and markers.
+type Hits = BTreeMap<(String, String), render_cache::Output>;
 
 /// The pre-pass of an update: for every template whose bytes are unchanged
 /// and whose reads are recorded, the key of each of its outputs; where
@@ -822,17 +886,13 @@ fn reusable(
                 let Some(key) = keyer.key(&path, deps, &out, contexts.data()) else {
                     return false;
                 };
-                let Some(sha256) = reuse.cache.hit(&out, &key) else {
+                let Some(output) = reuse.cache.hit(&out, &key) else {
                     return false;
                 };
-                let Some(bytes) = reuse.store.get(sha256) else {
+                if !reuse.stored.contains(&output.sha256) {
                     return false;
-                };
-                let output = render_cache::Output {
-                    key,
-                    sha256: sha256.to_string(),
-                };
-                mine.push(((path.clone(), out), (output, bytes.to_vec())));
+                }
+                mine.push(((path.clone(), out), output.clone()));
                 true
             });
             if all_hit {

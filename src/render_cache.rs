@@ -34,8 +34,8 @@ use crate::template_refs::{walk, Refs, Roots};
 pub const CACHE_DIR: &str = ".ispo/cache";
 /// The render cache file, kit-relative.
 pub const RENDERS_FILE: &str = ".ispo/cache/renders.json";
-/// Bumped whenever what goes into a key changes.
-const FORMAT: u32 = 2;
+/// Bumped whenever what goes into a key or an output's record changes.
+const FORMAT: u32 = 3;
 /// Stands for "reads the whole context" in `Deps::names`.
 const WHOLE: &str = "*";
 
@@ -70,6 +70,10 @@ pub struct Deps {
 pub struct Output {
     pub key: String,
     pub sha256: String,
+    /// The fill-in markers the render holds, `(id, line)`: the kit README
+    /// lists them without reading a reused render from the store.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markers: Vec<(String, usize)>,
 }
 
 /// How much of a render was done and how much reused: reported by
@@ -112,11 +116,8 @@ impl RenderCache {
 
     /// The stored render of `out_path` if its recorded key is `key`: the
     /// SHA-256 to look up in the base store.
-    pub fn hit(&self, out_path: &str, key: &str) -> Option<&str> {
-        self.outputs
-            .get(out_path)
-            .filter(|o| o.key == key)
-            .map(|o| o.sha256.as_str())
+    pub fn hit(&self, out_path: &str, key: &str) -> Option<&Output> {
+        self.outputs.get(out_path).filter(|o| o.key == key)
     }
 
     /// What the template at `path` reads, if recorded for these bytes.

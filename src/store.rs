@@ -19,7 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use flate2::read::ZlibDecoder;
@@ -48,24 +49,47 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// Blobs by SHA-256 (hex).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Blobs by SHA-256 (hex), in 256 buckets, each decoded the first time a
+/// blob of it is asked for: an update that changed one file reads the
+/// buckets it needs, not the whole store.
+#[derive(Debug)]
 pub struct Store {
-    blobs: BTreeMap<String, Vec<u8>>,
+    /// The kit whose `.ispo/store/` holds the buckets; `None` for a store
+    /// that lives in memory only (a format-1 kit's base folder, tests).
+    kit: Option<PathBuf>,
+    buckets: Vec<OnceLock<Result<Bucket, String>>>,
 }
+
+/// One bucket's blobs by SHA-256.
+type Bucket = BTreeMap<String, Vec<u8>>;
 
 /// One blob of a bucket: its SHA-256 and its bytes.
 type Entry<'a> = (&'a str, &'a [u8]);
 
-/// One blob read back: its SHA-256 and its bytes.
-type Blob = (String, Vec<u8>);
+/// What an update changes in the store: the new renders it holds the bytes
+/// of, and the blobs the old and the new state name (SHA-256 → a kit path,
+/// for messages).
+#[derive(Debug, Default)]
+pub struct Update<'a> {
+    pub blobs: BTreeMap<&'a str, &'a [u8]>,
+    pub before: BTreeMap<&'a str, &'a str>,
+    pub after: BTreeMap<&'a str, &'a str>,
+}
 
 fn bucket_of(sha: &str) -> &str {
     &sha[..2]
 }
 
+fn bucket_index(sha: &str) -> usize {
+    usize::from_str_radix(bucket_of(sha), 16).unwrap_or(0)
+}
+
 fn bucket_names() -> impl Iterator<Item = String> {
     (0..=255u8).map(|b| format!("{b:02x}"))
+}
+
+fn bucket_name(i: usize) -> String {
+    format!("{i:02x}")
 }
 
 /// Every file `write` makes, kit-relative: ispo's `.gitattributes` and
@@ -85,52 +109,114 @@ fn is_sha(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+impl Default for Store {
+    fn default() -> Store {
+        Store::of(std::iter::empty())
+    }
+}
+
+impl PartialEq for Store {
+    /// The same blobs (every bucket read).
+    fn eq(&self, other: &Store) -> bool {
+        matches!((self.all(), other.all()), (Ok(a), Ok(b)) if a == b)
+    }
+}
+
 impl Store {
-    /// A store of exactly these renders.
+    /// A store in memory of exactly these renders.
     pub fn of<'a>(renders: impl IntoIterator<Item = &'a [u8]>) -> Store {
+        let mut buckets: Vec<Bucket> = (0..256).map(|_| Bucket::new()).collect();
+        for b in renders {
+            let sha = sha256(b);
+            buckets[bucket_index(&sha)].insert(sha, b.to_vec());
+        }
         Store {
-            blobs: renders
-                .into_iter()
-                .map(|b| (sha256(b), b.to_vec()))
-                .collect(),
+            kit: None,
+            buckets: buckets.into_iter().map(|b| OnceLock::from(Ok(b))).collect(),
         }
     }
 
-    pub fn get(&self, sha: &str) -> Option<&[u8]> {
-        self.blobs.get(sha).map(Vec::as_slice)
-    }
-
-    /// Reads every bucket. A missing or unreadable bucket is an error only
-    /// when a blob the state needs is missing (see `kit::State::read_base`).
-    pub fn read(kit: &Path) -> Result<Store> {
-        use rayon::prelude::*;
-        let names: Vec<String> = bucket_names().collect();
-        for name in &names {
+    /// The kit's store, read bucket by bucket as blobs are asked for.
+    pub fn open(kit: &Path) -> Result<Store> {
+        for name in bucket_names() {
             crate::paths::check_no_symlinks(kit, &format!("{STORE_DIR}/{name}"))?;
         }
-        // Inflating and checking every blob's hash is most of reading the
-        // store: on every core.
-        let buckets: Vec<Result<Vec<Blob>>> = names
-            .par_iter()
-            .map(|name| {
-                let path = kit.join(STORE_DIR).join(name);
-                let Ok(bytes) = fs::read(&path) else {
-                    return Ok(Vec::new());
-                };
-                decode(&bytes).map_err(|why| {
-                    Failure::Refused(format!(
-                        "the base store file `{}` is damaged ({why}); restore `.ispo/` from version control",
-                        path.display()
-                    ))
-                    .into()
-                })
+        Ok(Store {
+            kit: Some(kit.to_path_buf()),
+            buckets: (0..256).map(|_| OnceLock::new()).collect(),
+        })
+    }
+
+    /// The kit's store with every bucket read and checked.
+    pub fn read(kit: &Path) -> Result<Store> {
+        let store = Store::open(kit)?;
+        store.load_buckets(&(0..256).collect::<Vec<_>>())?;
+        Ok(store)
+    }
+
+    /// One bucket, decoded on first use. A missing bucket file is an empty
+    /// bucket; a damaged one is refused, naming the file.
+    fn bucket(&self, i: usize) -> Result<&Bucket> {
+        let decoded = self.buckets[i].get_or_init(|| {
+            let Some(kit) = &self.kit else {
+                return Ok(Bucket::new());
+            };
+            let path = kit.join(STORE_DIR).join(bucket_name(i));
+            let Ok(bytes) = fs::read(&path) else {
+                return Ok(Bucket::new());
+            };
+            decode(&bytes).map(|blobs| blobs.into_iter().collect()).map_err(|why| {
+                format!(
+                    "the base store file `{}` is damaged ({why}); restore `.ispo/` from version control",
+                    path.display()
+                )
             })
+        });
+        decoded
+            .as_ref()
+            .map_err(|why| Failure::Refused(why.clone()).into())
+    }
+
+    /// Decodes these buckets on every core (inflating and checking each
+    /// blob's hash is most of reading the store).
+    fn load_buckets(&self, which: &[usize]) -> Result<()> {
+        use rayon::prelude::*;
+        which
+            .par_iter()
+            .try_for_each(|i| self.bucket(*i).map(|_| ()))
+    }
+
+    /// Reads the buckets holding these blobs, on every core, before they are
+    /// asked for one by one.
+    pub fn load<'a>(&self, shas: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let which: BTreeSet<usize> = shas
+            .into_iter()
+            .filter(|s| is_sha(s))
+            .map(bucket_index)
             .collect();
-        let mut blobs = BTreeMap::new();
-        for bucket in buckets {
-            blobs.extend(bucket?);
+        self.load_buckets(&which.into_iter().collect::<Vec<_>>())
+    }
+
+    /// A blob, if the store holds it.
+    pub fn get(&self, sha: &str) -> Result<Option<&[u8]>> {
+        if !is_sha(sha) {
+            return Ok(None);
         }
-        Ok(Store { blobs })
+        Ok(self.bucket(bucket_index(sha))?.get(sha).map(Vec::as_slice))
+    }
+
+    /// Every blob (every bucket read).
+    pub fn all(&self) -> Result<BTreeMap<&str, &[u8]>> {
+        self.load_buckets(&(0..256).collect::<Vec<_>>())?;
+        let mut out = BTreeMap::new();
+        for i in 0..256 {
+            out.extend(
+                self.bucket(i)?
+                    .iter()
+                    .map(|(sha, b)| (sha.as_str(), b.as_slice())),
+            );
+        }
+        Ok(out)
     }
 
     /// Writes every bucket whose content differs from what `on_disk` holds
@@ -138,38 +224,101 @@ impl Store {
     /// rename, plus ispo's `.gitattributes` and `.gitignore`.
     pub fn write(&self, kit: &Path, on_disk: Option<&Store>) -> Result<()> {
         write_meta(kit)?;
-        let mine = self.by_bucket();
-        let theirs = on_disk.map(Store::by_bucket);
-        write_buckets(kit, &mine, theirs.as_ref())
+        let mine = self.all()?;
+        let theirs = on_disk.map(Store::all).transpose()?;
+        write_buckets(
+            kit,
+            &by_bucket(mine.iter().map(|(s, b)| (*s, *b))),
+            theirs
+                .as_ref()
+                .map(|t| by_bucket(t.iter().map(|(s, b)| (*s, *b))))
+                .as_ref(),
+        )
     }
 
-    /// An update's first step: the buckets on disk (`self`) gain the blobs
-    /// of `new`, old and new side by side, only changed buckets rewritten.
-    /// Borrowed, never copied: at scale the kit's renders are tens of MiB.
-    pub fn write_with<'a>(&'a self, kit: &Path, new: &BTreeMap<&'a str, &'a [u8]>) -> Result<()> {
-        write_meta(kit)?;
-        write_buckets(kit, &by_bucket(self.with(new)), Some(&self.by_bucket()))
-    }
-
-    /// An update's last step, once the state names only `new`: the buckets
-    /// written by `write_with` drop every other blob.
-    pub fn prune_to<'a>(&'a self, kit: &Path, new: &BTreeMap<&'a str, &'a [u8]>) -> Result<()> {
-        let both = by_bucket(self.with(new));
-        let only_new = by_bucket(new.iter().map(|(sha, b)| (*sha, *b)));
-        write_buckets(kit, &only_new, Some(&both))
-    }
-
-    /// This store's blobs and `new`'s together, in hash order.
-    fn with<'a>(&'a self, new: &BTreeMap<&'a str, &'a [u8]>) -> BTreeMap<&'a str, &'a [u8]> {
-        let mut all: BTreeMap<&str, &[u8]> = self
-            .blobs
-            .iter()
-            .map(|(sha, b)| (sha.as_str(), b.as_slice()))
-            .collect();
-        for (sha, b) in new {
-            all.entry(sha).or_insert(b);
+    /// The buckets an update rewrites: those a blob comes to or goes from,
+    /// and any whose file is missing. All 256 for a store in memory, none of
+    /// which is on disk yet.
+    fn touched(&self, kit: &Path, upd: &Update<'_>) -> Vec<usize> {
+        if self.kit.is_none() {
+            return (0..256).collect();
         }
-        all
+        let mut out: BTreeSet<usize> = upd
+            .after
+            .keys()
+            .filter(|s| !upd.before.contains_key(*s))
+            .chain(upd.before.keys().filter(|s| !upd.after.contains_key(*s)))
+            .chain(upd.blobs.keys().filter(|s| !upd.before.contains_key(*s)))
+            .map(|s| bucket_index(s))
+            .collect();
+        out.extend((0..256).filter(|i| !kit.join(STORE_DIR).join(bucket_name(*i)).is_file()));
+        out.into_iter().collect()
+    }
+
+    /// What bucket `i` holds on disk: nothing for a store in memory.
+    fn on_disk(&self, i: usize) -> Result<BTreeMap<&str, &[u8]>> {
+        if self.kit.is_none() {
+            return Ok(BTreeMap::new());
+        }
+        Ok(self
+            .bucket(i)?
+            .iter()
+            .map(|(s, b)| (s.as_str(), b.as_slice()))
+            .collect())
+    }
+
+    /// The blobs of bucket `i` the new state names, with their bytes from
+    /// the update or from this store; one neither holds is a damaged kit,
+    /// refused before anything is written.
+    fn after_in<'a>(&'a self, i: usize, upd: &Update<'a>) -> Result<BTreeMap<&'a str, &'a [u8]>> {
+        let mut out = BTreeMap::new();
+        for (sha, path) in upd.after.iter().filter(|(s, _)| bucket_index(s) == i) {
+            let bytes = match upd.blobs.get(sha) {
+                Some(b) => *b,
+                None => self.get(sha)?.ok_or_else(|| {
+                    Failure::Refused(format!(
+                        "the base render of `{path}` is missing from {STORE_DIR}; the kit's .ispo folder is damaged (restore it from version control)"
+                    ))
+                })?,
+            };
+            out.insert(*sha, bytes);
+        }
+        Ok(out)
+    }
+
+    /// An update's first step: the buckets it touches hold the old blobs
+    /// and the new state's side by side, so a run killed after this finds
+    /// whatever either state names. Borrowed, never copied; the other
+    /// buckets are neither read nor written.
+    pub fn write_with(&self, kit: &Path, upd: &Update<'_>) -> Result<()> {
+        write_meta(kit)?;
+        let touched = self.touched(kit, upd);
+        self.load_buckets(&touched)?;
+        let mut mine = BTreeMap::new();
+        let mut theirs = BTreeMap::new();
+        for i in touched {
+            let old = self.on_disk(i)?;
+            let mut both = old.clone();
+            both.extend(self.after_in(i, upd)?);
+            mine.insert(bucket_name(i), both.into_iter().collect::<Vec<_>>());
+            theirs.insert(bucket_name(i), old.into_iter().collect::<Vec<_>>());
+        }
+        write_buckets(kit, &mine, Some(&theirs))
+    }
+
+    /// An update's last step, once the state names only the new blobs: the
+    /// buckets `write_with` wrote drop every other blob.
+    pub fn prune_to(&self, kit: &Path, upd: &Update<'_>) -> Result<()> {
+        let mut mine = BTreeMap::new();
+        let mut theirs = BTreeMap::new();
+        for i in self.touched(kit, upd) {
+            let new = self.after_in(i, upd)?;
+            let mut both = self.on_disk(i)?;
+            both.extend(new.iter().map(|(s, b)| (*s, *b)));
+            mine.insert(bucket_name(i), new.into_iter().collect::<Vec<_>>());
+            theirs.insert(bucket_name(i), both.into_iter().collect::<Vec<_>>());
+        }
+        write_buckets(kit, &mine, Some(&theirs))
     }
 
     /// Writes all 256 buckets for exactly these renders, each named by its
@@ -188,19 +337,6 @@ impl Store {
             })
             .collect();
         write_buckets(kit, &by_bucket(sorted), None)
-    }
-
-    fn by_bucket(&self) -> BTreeMap<String, Vec<Entry<'_>>> {
-        by_bucket(
-            self.blobs
-                .iter()
-                .map(|(sha, b)| (sha.as_str(), b.as_slice())),
-        )
-    }
-
-    /// The hashes held, for tests and pruning.
-    pub fn hashes(&self) -> BTreeSet<&str> {
-        self.blobs.keys().map(String::as_str).collect()
     }
 }
 
@@ -229,13 +365,22 @@ fn write_meta(kit: &Path) -> Result<()> {
 }
 
 /// Writes every bucket of `mine` that differs from `theirs` (all 256 when
-/// there is no `theirs`), each through a temp file and a rename.
+/// there is no `theirs`), each through a temp file and a rename. With
+/// `theirs`, only the buckets `theirs` names are considered: the others are
+/// not part of this write.
 fn write_buckets(
     kit: &Path,
     mine: &BTreeMap<String, Vec<Entry<'_>>>,
     theirs: Option<&BTreeMap<String, Vec<Entry<'_>>>>,
 ) -> Result<()> {
-    let changed: Vec<(String, &[Entry<'_>])> = bucket_names()
+    let names: Vec<String> = match theirs {
+        Some(t) if t.len() < 256 && mine.keys().all(|k| t.contains_key(k)) => {
+            t.keys().cloned().collect()
+        }
+        _ => bucket_names().collect(),
+    };
+    let changed: Vec<(String, &[Entry<'_>])> = names
+        .into_iter()
         .filter_map(|name| {
             let wanted = mine.get(&name);
             // Entries are named by their SHA-256: equal names, equal bytes.
@@ -314,6 +459,9 @@ fn encode_all<'a>(buckets: &'a [(String, &[Entry<'_>])]) -> Vec<(&'a str, Vec<u8
 /// that a hostile `.ispo/` cannot exhaust memory.
 const MAX_BUCKET_BYTES: u64 = 1 << 30;
 
+/// One blob read back: its SHA-256 and its bytes.
+type Blob = (String, Vec<u8>);
+
 fn decode(bytes: &[u8]) -> Result<Vec<Blob>, String> {
     if bytes.is_empty() {
         return Ok(Vec::new());
@@ -378,7 +526,8 @@ mod tests {
     #[test]
     fn buckets_round_trip_and_are_deterministic() {
         let store = Store::of([b"one\n".as_slice(), b"two\r\n", b"\x00\xff binary"]);
-        for (name, entries) in store.by_bucket() {
+        let all = store.all().unwrap();
+        for (name, entries) in by_bucket(all.iter().map(|(s, b)| (*s, *b))) {
             let bytes = encode(&entries);
             assert_eq!(bytes, encode(&entries), "bucket {name}");
             let back = decode(&bytes).unwrap();
@@ -407,21 +556,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let old = Store::of([b"a".as_slice(), b"b", b"c"]);
         old.write(dir.path(), None).unwrap();
-        let on_disk = Store::read(dir.path()).unwrap();
-        let kept: Vec<(String, &[u8])> = [b"a".as_slice(), b"b", b"d"]
-            .into_iter()
-            .map(|b| (sha256(b), b))
-            .collect();
-        let new: BTreeMap<&str, &[u8]> = kept.iter().map(|(s, b)| (s.as_str(), *b)).collect();
+        let on_disk = Store::open(dir.path()).unwrap();
+        let sha = |b: &[u8]| sha256(b);
+        let (a, b, c, d) = (sha(b"a"), sha(b"b"), sha(b"c"), sha(b"d"));
+        // "a" and "b" stay (their bytes come from the store), "c" goes,
+        // "d" is new (its bytes come with the update).
+        let upd = Update {
+            blobs: [(d.as_str(), b"d".as_slice())].into_iter().collect(),
+            before: [(a.as_str(), "A"), (b.as_str(), "B"), (c.as_str(), "C")]
+                .into_iter()
+                .collect(),
+            after: [(a.as_str(), "A"), (b.as_str(), "B"), (d.as_str(), "D")]
+                .into_iter()
+                .collect(),
+        };
         let stamp = |name: &str| fs::read(dir.path().join(STORE_DIR).join(name)).unwrap();
         let before: Vec<Vec<u8>> = bucket_names().map(|n| stamp(&n)).collect();
-        on_disk.write_with(dir.path(), &new).unwrap();
+        on_disk.write_with(dir.path(), &upd).unwrap();
         assert_eq!(
             Store::read(dir.path()).unwrap(),
             Store::of([b"a".as_slice(), b"b", b"c", b"d"]),
             "a run killed now still finds the old blobs"
         );
-        on_disk.prune_to(dir.path(), &new).unwrap();
+        on_disk.prune_to(dir.path(), &upd).unwrap();
         assert_eq!(
             Store::read(dir.path()).unwrap(),
             Store::of([b"a".as_slice(), b"b", b"d"])
@@ -431,6 +588,33 @@ mod tests {
             .filter(|(n, b)| &stamp(n) != *b)
             .count();
         assert!(changed <= 2, "{changed} buckets changed for one blob");
+        // Only the buckets of "c" and "d" were read.
+        let read = on_disk.buckets.iter().filter(|b| b.get().is_some()).count();
+        assert!(read <= 2, "{read} buckets read");
+    }
+
+    #[test]
+    fn a_blob_the_new_state_needs_and_nobody_has_is_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        Store::of([b"a".as_slice()])
+            .write(dir.path(), None)
+            .unwrap();
+        let on_disk = Store::open(dir.path()).unwrap();
+        let (a, x) = (sha256(b"a"), sha256(b"x"));
+        let upd = Update {
+            blobs: BTreeMap::new(),
+            before: [(a.as_str(), "A")].into_iter().collect(),
+            after: [(x.as_str(), "X.md")].into_iter().collect(),
+        };
+        let err = on_disk
+            .write_with(dir.path(), &upd)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`X.md` is missing"), "{err}");
+        assert_eq!(
+            Store::read(dir.path()).unwrap(),
+            Store::of([b"a".as_slice()])
+        );
     }
 
     #[test]

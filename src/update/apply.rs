@@ -78,10 +78,12 @@ impl Journal {
         toml::from_str(&fs::read_to_string(path).ok()?).ok()
     }
 
-    /// The base that run recorded for `path`, if the store still holds it.
-    pub fn base_of(&self, store: &Store, path: &str) -> Option<Vec<u8>> {
+    /// The base that run recorded for `path` (its SHA-256), if the store
+    /// still holds it.
+    pub fn base_of(&self, store: &Store, path: &str) -> Option<String> {
         crate::paths::check_tracked(path).ok()?;
-        store.get(self.bases.get(path)?).map(<[u8]>::to_vec)
+        let sha = self.bases.get(path)?;
+        store.get(sha).ok().flatten().map(|_| sha.clone())
     }
 }
 
@@ -168,13 +170,24 @@ pub fn apply(
     plans: &[FilePlan],
     built: &crate::assemble::Built,
     on_disk: &Store,
+    old_shas: &BTreeMap<String, String>,
 ) -> Result<()> {
     let ispo_dir = kit_dir.join(STATE_DIR);
     remove_leftovers(kit_dir, 0);
     // 1. Old and new renders together, only changed buckets rewritten.
     // A plan's record names its base by hash (see `plan`): no hashing here.
-    let new_blobs: BTreeMap<&str, &[u8]> = plans.iter().filter_map(hashed).collect();
-    on_disk.write_with(kit_dir, &new_blobs)?;
+    let store = crate::store::Update {
+        blobs: plans.iter().filter_map(hashed).collect(),
+        before: old_shas
+            .iter()
+            .map(|(path, sha)| (sha.as_str(), path.as_str()))
+            .collect(),
+        after: plans
+            .iter()
+            .filter_map(|p| Some((p.record.as_ref()?.sha256.as_str(), p.path.as_str())))
+            .collect(),
+    };
+    on_disk.write_with(kit_dir, &store)?;
     // 2. The journal of what is about to be written, then the kit files:
     //    deletions first (a folder may become a file), each write atomic.
     let mut done: BTreeMap<String, String> = plans
@@ -194,7 +207,7 @@ pub fn apply(
         done,
         bases: plans
             .iter()
-            .filter_map(|p| hashed(p).map(|(sha, _)| (p.path.clone(), sha.to_string())))
+            .filter_map(|p| Some((p.path.clone(), p.record.as_ref()?.sha256.clone())))
             .collect(),
         deleted: plans
             .iter()
@@ -268,7 +281,7 @@ pub fn apply(
         .context("cannot write the kit state")?;
     // 4. The journal, renders no state names and format 1's folders are garbage now.
     let _ = fs::remove_file(ispo_dir.join(JOURNAL));
-    on_disk.prune_to(kit_dir, &new_blobs)?;
+    on_disk.prune_to(kit_dir, &store)?;
     kit::remove_format1_bases(kit_dir);
     Ok(())
 }

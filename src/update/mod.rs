@@ -137,16 +137,18 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     }
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
     // The stored renders: the base of every merge, and what the render
-    // cache reuses for files whose inputs did not change.
-    let (old_bases, on_disk) = state.read_bases(&cfg.kit)?;
+    // cache reuses for files whose inputs did not change. Named by hash;
+    // only the ones the plan compares are read from the store.
+    let (old_shas, on_disk) = state.base_shas(&cfg.kit)?;
+    let stored: BTreeSet<String> = old_shas.values().cloned().collect();
     let cache = crate::render_cache::RenderCache::read(&cfg.kit);
     let reuse = cache.as_ref().map(|cache| crate::render::Reuse {
         cache,
-        store: &on_disk,
+        stored: &stored,
     });
-    let (built, fills, defaulted) =
+    let (mut built, fills, defaulted) =
         render_new(cfg, &catalog, &stack, &inputs, reuse.as_ref(), reporter)?;
-    let (old_bases, ours) = read_kit(cfg, old_bases, &on_disk, &built)?;
+    let (old_shas, ours, ours_shas) = read_kit(cfg, old_shas, &on_disk, &built)?;
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", old_label(&state));
     let theirs_label = format!("catalog {}", stack.label());
@@ -156,16 +158,29 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         .iter()
         .flat_map(|m| m.moved.iter().map(|(to, from)| (to.clone(), from.clone())))
         .collect();
-    let plans = plan(&PlanInput {
-        old_bases: &old_bases,
-        ours: &ours,
-        theirs: &built.files,
-        fills: &fills,
-        restore: &|p| restore.iter().any(|r| r == p),
-        labels: (&base_label, &theirs_label),
-        moves: &declared_moves,
-        mine: &|p| mine.is_match(p),
-    });
+    let restore_fn = |p: &str| restore.iter().any(|r| r == p);
+    let mine_fn = |p: &str| mine.is_match(p);
+    // The same input twice: first on hashes alone, to find what must be
+    // read; then with those bytes.
+    macro_rules! input {
+        ($old_bases:expr, $theirs:expr) => {
+            PlanInput {
+                old_shas: &old_shas,
+                old_bases: $old_bases,
+                ours: &ours,
+                ours_shas: &ours_shas,
+                theirs: $theirs,
+                fills: &fills,
+                restore: &restore_fn,
+                labels: (&base_label, &theirs_label),
+                moves: &declared_moves,
+                mine: &mine_fn,
+            }
+        };
+    }
+    let unsettled = unsettled(&input!(&Contents::new(), &built.files));
+    let old_bases = read_compared(&on_disk, &old_shas, &unsettled, &mut built.files)?;
+    let plans = plan(&input!(&old_bases, &built.files));
 
     let mut plans = plans;
     for p in &mut plans {
@@ -203,7 +218,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         }
         Mode::Apply => {
             let _writing = crate::interrupt::Writing::begin();
-            apply(&cfg.kit, &plans, &built, &on_disk)?;
+            apply(&cfg.kit, &plans, &built, &on_disk, &old_shas)?;
             if let Err(e) = built.render_cache.write(&cfg.kit) {
                 reporter.warn(format!(
                     "could not write the render cache ({e}); the next update renders every file"
@@ -380,19 +395,80 @@ fn render_new(
 /// Questions answered with their defaults: (id, prompt, value as TOML).
 type Defaulted = Vec<(String, String, String)>;
 
-/// The two sides the plan compares with the new render: the stored base of
-/// every tracked file and the kit's own files, checked readable, `--restore`
-/// checked against what the kit tracks, and an interrupted run's writes
-/// measured against what it merged them to.
+/// The paths the plan cannot decide from hashes alone (see
+/// `PlanInput::settled`): their bytes are read.
+fn unsettled(input: &PlanInput<'_>) -> BTreeSet<String> {
+    let theirs: BTreeMap<&str, &crate::render::RenderedFile> =
+        input.theirs.iter().map(|f| (f.path.as_str(), f)).collect();
+    input
+        .old_shas
+        .keys()
+        .map(String::as_str)
+        .chain(theirs.keys().copied())
+        .filter(|p| !input.settled(p, theirs.get(p).copied()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Reads from the store what the plan compares: the base of every tracked
+/// file in `paths`, and the bytes of each reused render there (its bucket
+/// read once, on every core). A render the state names but the store lacks
+/// is refused, naming the file, before anything is written.
+fn read_compared(
+    store: &Store,
+    old_shas: &Hashes,
+    paths: &BTreeSet<String>,
+    theirs: &mut [crate::render::RenderedFile],
+) -> Result<Contents> {
+    let wanted_theirs =
+        |f: &crate::render::RenderedFile| f.bytes().is_none() && paths.contains(&f.path);
+    store.load(
+        paths
+            .iter()
+            .filter_map(|p| old_shas.get(p).map(String::as_str))
+            .chain(
+                theirs
+                    .iter()
+                    .filter(|f| wanted_theirs(f))
+                    .map(|f| f.sha256.as_str()),
+            ),
+    )?;
+    let read = |path: &str, sha: &str| -> Result<Vec<u8>> {
+        Ok(store
+            .get(sha)?
+            .ok_or_else(|| {
+                Failure::Refused(format!(
+                    "the base render of `{path}` is missing from {}; the kit's .ispo folder is damaged (restore it from version control)",
+                    crate::store::STORE_DIR
+                ))
+            })?
+            .to_vec())
+    };
+    let mut bases = Contents::new();
+    for path in paths {
+        if let Some(sha) = old_shas.get(path) {
+            bases.insert(path.clone(), read(path, sha)?);
+        }
+    }
+    for f in theirs.iter_mut().filter(|f| wanted_theirs(f)) {
+        f.body = crate::render::Body::Bytes(read(&f.path, &f.sha256)?);
+    }
+    Ok(bases)
+}
+
+/// The kit's own files (with their hashes) for the plan to compare with
+/// the new render, checked readable; `--restore` checked against what the
+/// kit tracks; and an interrupted run's writes measured against what it
+/// merged them to (the base it recorded replaces the older state's).
 fn read_kit(
     cfg: &UpdateConfig,
-    mut old_bases: Contents,
+    mut old_shas: Hashes,
     on_disk: &Store,
     built: &Built,
-) -> Result<(Contents, Contents)> {
+) -> Result<(Hashes, Contents, Hashes)> {
     let (ours, blocked) = kit::read_files_at(
         &cfg.kit,
-        old_bases.keys().chain(built.files.iter().map(|f| &f.path)),
+        old_shas.keys().chain(built.files.iter().map(|f| &f.path)),
     );
     if !blocked.is_empty() {
         return Err(Failure::Refused(format!(
@@ -402,7 +478,7 @@ fn read_kit(
         .into());
     }
     for r in restores(cfg) {
-        if !old_bases.contains_key(&r) {
+        if !old_shas.contains_key(&r) {
             return Err(
                 Failure::Usage(format!("--restore {r}: the kit tracks no such file")).into(),
             );
@@ -415,16 +491,25 @@ fn read_kit(
         for (path, sha) in &journal.done {
             if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
                 if let Some(b) = journal.base_of(on_disk, path) {
-                    old_bases.insert(path.clone(), b);
+                    old_shas.insert(path.clone(), b);
                 }
             }
         }
     }
-    Ok((old_bases, ours))
+    let ours_shas = {
+        use rayon::prelude::*;
+        ours.par_iter()
+            .map(|(path, bytes)| (path.clone(), kit::sha256(bytes)))
+            .collect()
+    };
+    Ok((old_shas, ours, ours_shas))
 }
 
 /// Kit path → bytes.
 type Contents = BTreeMap<String, Vec<u8>>;
+
+/// Kit path → the SHA-256 of its bytes.
+type Hashes = BTreeMap<String, String>;
 
 /// `--restore` paths, as the kit records them.
 fn restores(cfg: &UpdateConfig) -> Vec<String> {

@@ -85,7 +85,8 @@ pub struct FilePlan {
     pub action: Action,
     /// The record the new state keeps (None: the file is no longer tracked).
     pub record: Option<FileRecord>,
-    /// The new base render (None: no longer tracked).
+    /// The new base render, when the store does not hold it yet (None: no
+    /// longer tracked, or tracked by a render the store already holds).
     pub base: Option<Vec<u8>>,
     /// Where a `Sidecar` action writes the new version (set after planning).
     pub sidecar: Option<String>,
@@ -95,10 +96,16 @@ pub struct FilePlan {
 
 /// Everything `plan` looks at.
 pub struct PlanInput<'a> {
-    /// The stored base render of every tracked file.
+    /// The SHA-256 of the stored base render of every tracked file.
+    pub old_shas: &'a BTreeMap<String, String>,
+    /// The stored base renders of the tracked files that are not `settled`:
+    /// the plan reads no other base.
     pub old_bases: &'a BTreeMap<String, Vec<u8>>,
     /// The kit's current files (regular files only).
     pub ours: &'a BTreeMap<String, Vec<u8>>,
+    /// The SHA-256 of each of `ours`.
+    pub ours_shas: &'a BTreeMap<String, String>,
+    /// The new render; every file that is not `settled` holds its bytes.
     pub theirs: &'a [crate::render::RenderedFile],
     /// Fill-in values now known: their remaining markers are filled in.
     pub fills: &'a BTreeMap<String, String>,
@@ -108,6 +115,25 @@ pub struct PlanInput<'a> {
     pub moves: &'a BTreeMap<String, String>,
     /// Paths under `[files] mine`: never written, merged or deleted.
     pub mine: &'a dyn Fn(&str) -> bool,
+}
+
+impl PlanInput<'_> {
+    /// Whether the update leaves `path` as it is, known from hashes alone:
+    /// the new render is the stored base, and the kit's file is that render
+    /// byte for byte, or deleted and not restored. The plan reads no bytes
+    /// of such a file (at scale nearly every file of a one-file update).
+    pub fn settled(&self, path: &str, theirs: Option<&crate::render::RenderedFile>) -> bool {
+        let (Some(t), Some(base)) = (theirs, self.old_shas.get(path)) else {
+            return false;
+        };
+        if (self.mine)(path) || &t.sha256 != base {
+            return false;
+        }
+        match self.ours_shas.get(path) {
+            Some(o) => o == base,
+            None => !(self.restore)(path) && !self.ours.contains_key(path),
+        }
+    }
 }
 
 /// How alike two versions must be (0..1, by lines) for a file that vanished
@@ -123,12 +149,12 @@ pub fn moves(input: &PlanInput<'_>) -> BTreeMap<String, String> {
     let theirs: BTreeMap<&str, &[u8]> = input
         .theirs
         .iter()
-        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .map(|f| (f.path.as_str(), f.bytes().unwrap_or_default()))
         .collect();
     let appeared = |p: &str| {
-        theirs.contains_key(p) && !input.old_bases.contains_key(p) && !input.ours.contains_key(p)
+        theirs.contains_key(p) && !input.old_shas.contains_key(p) && !input.ours.contains_key(p)
     };
-    let vanished = |p: &str| input.old_bases.contains_key(p) && !theirs.contains_key(p);
+    let vanished = |p: &str| input.old_shas.contains_key(p) && !theirs.contains_key(p);
     let mut out: BTreeMap<String, String> = input
         .moves
         .iter()
@@ -142,7 +168,7 @@ pub fn moves(input: &PlanInput<'_>) -> BTreeMap<String, String> {
         .filter(|p| appeared(p) && !out.contains_key(*p))
         .collect();
     let gone: Vec<&str> = input
-        .old_bases
+        .old_shas
         .keys()
         .map(String::as_str)
         .filter(|p| vanished(p) && !taken.contains(*p))
@@ -165,7 +191,7 @@ pub fn moves(input: &PlanInput<'_>) -> BTreeMap<String, String> {
             if ext(t) != ext(f) {
                 continue;
             }
-            let Ok(old) = std::str::from_utf8(&input.old_bases[*f]) else {
+            let Some(Ok(old)) = input.old_bases.get(*f).map(|b| std::str::from_utf8(b)) else {
                 continue;
             };
             let ratio = similar::TextDiff::from_lines(old, new).ratio();
@@ -212,18 +238,28 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
         return plan_paths(input);
     }
     let mut old_bases = input.old_bases.clone();
+    let mut old_shas = input.old_shas.clone();
     let mut ours = input.ours.clone();
+    let mut ours_shas = input.ours_shas.clone();
     for (to, from) in &moves {
         if let Some(b) = old_bases.remove(from) {
             old_bases.insert(to.clone(), b);
         }
+        if let Some(b) = old_shas.remove(from) {
+            old_shas.insert(to.clone(), b);
+        }
         if let Some(o) = ours.remove(from) {
             ours.insert(to.clone(), o);
         }
+        if let Some(o) = ours_shas.remove(from) {
+            ours_shas.insert(to.clone(), o);
+        }
     }
     let moved = PlanInput {
+        old_shas: &old_shas,
         old_bases: &old_bases,
         ours: &ours,
+        ours_shas: &ours_shas,
         ..*input
     };
     let mut out = plan_paths(&moved);
@@ -238,10 +274,7 @@ pub fn plan(input: &PlanInput<'_>) -> Vec<FilePlan> {
             (Action::Unchanged | Action::KeptLocal | Action::Unresolved, Some(m)) => {
                 Action::Added(m.clone())
             }
-            (Action::Sidecar(_), _) => {
-                let theirs = p.base.clone().unwrap_or_default();
-                Action::Added(theirs)
-            }
+            (Action::Sidecar(b), _) => Action::Added(b.clone()),
             (other, _) => other.clone(),
         };
     }
@@ -277,42 +310,55 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
     let theirs_map: BTreeMap<&str, &crate::render::RenderedFile> =
         input.theirs.iter().map(|f| (f.path.as_str(), f)).collect();
     let paths: BTreeSet<&str> = input
-        .old_bases
+        .old_shas
         .keys()
         .map(String::as_str)
         .chain(theirs_map.keys().copied())
         .collect();
     for path in paths {
+        let new = theirs_map.get(path).copied();
+        if input.settled(path, new) {
+            let t = new.expect("a settled file has a render");
+            out.push(FilePlan {
+                path: path.to_string(),
+                action: if input.ours.contains_key(path) {
+                    Action::Unchanged
+                } else {
+                    Action::StaysDeleted
+                },
+                record: Some(record_of(path, t, t.sha256.clone(), false)),
+                base: None,
+                sidecar: None,
+                moved_from: None,
+            });
+            continue;
+        }
         let base = input.old_bases.get(path);
+        debug_assert_eq!(
+            base.is_some(),
+            input.old_shas.contains_key(path),
+            "the base of `{path}` is read when it is not settled"
+        );
         let mine = input.ours.get(path);
         if (input.mine)(path) {
             // The user's alone: nothing is written, and the catalog's version
             // becomes the base, declined rather than pending.
-            let new = theirs_map.get(path);
-            let action = match (mine, new) {
-                (Some(o), Some(t)) if merge::same_text(o, &t.bytes) => Action::Unchanged,
+            let action = match (mine, new.and_then(|t| t.bytes())) {
+                (Some(o), Some(t)) if merge::same_text(o, t) => Action::Unchanged,
                 (None, None) => Action::Unchanged,
                 _ => Action::Owned,
             };
             out.push(FilePlan {
                 path: path.to_string(),
                 action,
-                record: new.map(|t| FileRecord {
-                    path: path.to_string(),
-                    module: t.module.clone(),
-                    sha256: t.sha256.clone(),
-                    stale: false,
-                    executable: t.executable,
-                    layer: t.layer.clone(),
-                    amended_by: t.amended_by.clone(),
-                }),
-                base: new.map(|t| t.bytes.clone()),
+                record: new.map(|t| record_of(path, t, t.sha256.clone(), false)),
+                base: new.and_then(|t| t.bytes()).map(<[u8]>::to_vec),
                 sidecar: None,
                 moved_from: None,
             });
             continue;
         }
-        let Some(new) = theirs_map.get(path) else {
+        let Some(new) = new else {
             // Gone upstream, or its module no longer applies.
             let action = match (base, mine) {
                 (_, None) => Action::Unchanged,
@@ -329,7 +375,10 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
             });
             continue;
         };
-        let t = &new.bytes;
+        let t = &new
+            .bytes()
+            .expect("a render the plan compares holds its bytes")
+            .to_vec();
         let action = match (base, mine) {
             (None, None) => Action::Added(t.clone()),
             (None, Some(o)) if o == t => Action::Unchanged,
@@ -381,15 +430,9 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
         };
         out.push(FilePlan {
             path: path.to_string(),
-            record: base_bytes.as_ref().map(|_| FileRecord {
-                path: path.to_string(),
-                module: new.module.clone(),
-                sha256: record_sha,
-                stale: keep_old,
-                executable: new.executable,
-                layer: new.layer.clone(),
-                amended_by: new.amended_by.clone(),
-            }),
+            record: base_bytes
+                .as_ref()
+                .map(|_| record_of(path, new, record_sha, keep_old)),
             base: base_bytes,
             action,
             sidecar: None,
@@ -397,4 +440,22 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
         });
     }
     out
+}
+
+/// The record the new state keeps for a file of the new render.
+fn record_of(
+    path: &str,
+    t: &crate::render::RenderedFile,
+    sha256: String,
+    stale: bool,
+) -> FileRecord {
+    FileRecord {
+        path: path.to_string(),
+        module: t.module.clone(),
+        sha256,
+        stale,
+        executable: t.executable,
+        layer: t.layer.clone(),
+        amended_by: t.amended_by.clone(),
+    }
 }

@@ -112,6 +112,75 @@ fn an_update_after_a_one_file_change_renders_only_that_file() {
 }
 
 #[test]
+fn a_one_file_update_reads_and_writes_only_the_store_buckets_it_needs() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    let kit = env.path("kit");
+    let state = ispo::kit::State::read(&kit).unwrap();
+    let bucket_of = |path: &str| {
+        let sha = &state.files.iter().find(|f| f.path == path).unwrap().sha256;
+        format!(".ispo/store/{}", &sha[..2])
+    };
+    let charter = bucket_of("program/CHARTER.md");
+    // A bucket that holds neither the charter's render nor the README's
+    // (the README lists the catalog's commit, so it changes too), damaged:
+    // an update that needs nothing from it never reads it.
+    let needed = [charter.clone(), bucket_of("README.md")];
+    let other = state
+        .files
+        .iter()
+        .map(|f| format!(".ispo/store/{}", &f.sha256[..2]))
+        .find(|b| !needed.contains(b))
+        .expect("the fixture's renders fill more than two buckets");
+    std::fs::write(kit.join(&other), b"not a zlib stream").unwrap();
+    commit_all(&kit, "a damaged bucket nobody needs");
+    repo.commit(
+        &[(
+            CHARTER,
+            "# {{company}} charter, revised\n\nSponsor: {{fill.sponsor}}\n{{> footer}}",
+        )],
+        "revise the charter",
+    );
+    env.ispo(&["update", "kit"]).ok();
+    assert!(env
+        .read("kit/program/CHARTER.md")
+        .contains("charter, revised"));
+    let changed = git(&kit, &["status", "--porcelain"]);
+    assert!(!changed.contains(&other), "{changed}");
+    assert!(changed.contains(&charter), "{changed}");
+    // The buckets of the charter's old and new render, the README's, and the
+    // state: nothing else of ispo's changed.
+    let ispo_paths: Vec<&str> = changed
+        .lines()
+        .map(|l| l[3..].trim())
+        .filter(|p| p.starts_with(".ispo/"))
+        .collect();
+    assert!(ispo_paths.len() <= 5, "{ispo_paths:?}");
+    // The damaged bucket is still refused the moment an update needs it.
+    let edited = state
+        .files
+        .iter()
+        .find(|f| format!(".ispo/store/{}", &f.sha256[..2]) == other)
+        .map(|f| f.path.clone())
+        .unwrap();
+    // An edit makes its base needed: the plan compares it.
+    env.write(&format!("kit/{edited}"), "edited by hand\n");
+    git(&kit, &["commit", "-qam", "an edit"]);
+    repo.commit(
+        &[(
+            CHARTER,
+            "# {{company}} charter, revised again\n\nSponsor: {{fill.sponsor}}\n{{> footer}}",
+        )],
+        "v3",
+    );
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("is damaged");
+    assert_eq!(env.read(&format!("kit/{edited}")), "edited by hand\n");
+}
+
+#[test]
 fn a_changed_answer_re_renders_the_files_that_read_it_and_no_others() {
     let env = Env::new();
     let repo = fixture_repo(&env);

@@ -60,6 +60,7 @@ fn unchanged_files_follow_the_catalog_and_local_edits_stay() {
         .get(&ispo::kit::sha256(
             b"# Principles\n\nOpenness first at Acme.\n"
         ))
+        .unwrap()
         .is_none());
     // A second update has nothing to do.
     env.ispo(&["update", "kit"])
