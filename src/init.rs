@@ -169,6 +169,14 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
             "could not write the render cache ({e}); the next update renders every file"
         ));
     }
+    // What ispo just wrote, so the first update need not read it back: only
+    // a speed-up, so a failure is ignored.
+    let written = kit
+        .files
+        .iter()
+        .filter(|f| !beside.contains_key(&f.path) && !leave.contains(&f.path))
+        .map(|f| (f.path.as_str(), f.sha256.as_str()));
+    let _ = crate::stat_cache::StatCache::of_written(&cfg.dest, written).write(&cfg.dest);
     crate::resume::finish(&cfg.dest);
     report(
         cfg,

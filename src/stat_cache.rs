@@ -1,10 +1,12 @@
-//! The stat cache: which kit files were last seen free of conflict
-//! markers, by their file-system metadata, so a no-op `ispo update` reads
-//! only the files that changed since (as git's index does for `git status`).
+//! The stat cache: what each kit file held when ispo last read it (its
+//! SHA-256, and whether it had conflict markers), by its file-system
+//! metadata, so an update reads only the files that changed since (as git's
+//! index does for `git status`): a no-op update checks no unchanged file for
+//! markers, and an update's plan settles an unchanged file from its hash.
 //!
 //! An entry holds a file's size, modification and change times and inode
-//! number, taken when ispo read (or wrote) it and found no conflict marker.
-//! A file whose metadata still matches is not read again. An edit that
+//! number, taken just before ispo read it (or just after init wrote it). A
+//! file whose metadata still matches is not read again. An edit that
 //! keeps the size and sets the modification time back still moves the
 //! change time, which no program can set. And as in git's racy-clean rule,
 //! a file modified in the same instant the cache was written (or later) is
@@ -24,7 +26,7 @@ use crate::render_cache::{read_cache_file, write_cache_file};
 
 /// The stat cache file, kit-relative.
 pub const STAT_FILE: &str = ".ispo/cache/stat.json";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A file's metadata, as the cache compares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +76,18 @@ fn stamp(m: &fs::Metadata) -> Stamp {
     }
 }
 
-/// Kit path → the stamp it had when last seen clean.
+/// What a file held when ispo last read it, and its stamp then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    // Not flattened: serde's flattening cannot read back 128-bit integers.
+    pub stamp: Stamp,
+    pub sha256: String,
+    /// It held conflict markers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conflict: bool,
+}
+
+/// Kit path → what it held when last read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatCache {
     format: u32,
@@ -82,7 +95,7 @@ pub struct StatCache {
     /// modification time of a file written just before): entries of files
     /// modified at or after it are not trusted.
     written_ns: i128,
-    entries: BTreeMap<String, Stamp>,
+    entries: BTreeMap<String, Seen>,
 }
 
 impl StatCache {
@@ -93,15 +106,56 @@ impl StatCache {
             .unwrap_or_default()
     }
 
-    /// Whether `rel` is known clean: its stamp is the recorded one, and was
-    /// recorded safely after the file's last modification.
-    pub fn is_clean(&self, rel: &str, now: &Stamp) -> bool {
-        self.entries.get(rel) == Some(now) && now.mtime_ns < self.written_ns
+    /// What `rel` holds, if its stamp is the recorded one and was recorded
+    /// safely after the file's last modification.
+    pub fn known(&self, rel: &str, now: &Stamp) -> Option<&Seen> {
+        self.entries
+            .get(rel)
+            .filter(|seen| &seen.stamp == now && now.mtime_ns < self.written_ns)
     }
 
-    /// Records `rel` as seen clean with this stamp.
-    pub fn insert(&mut self, rel: &str, stamp: Stamp) {
-        self.entries.insert(rel.to_string(), stamp);
+    /// Whether `rel` is known free of conflict markers.
+    pub fn is_clean(&self, rel: &str, now: &Stamp) -> bool {
+        self.known(rel, now).is_some_and(|seen| !seen.conflict)
+    }
+
+    /// Records what `rel` held when read with this stamp.
+    pub fn insert(&mut self, rel: &str, stamp: Stamp, bytes: &[u8]) {
+        self.insert_hashed(
+            rel,
+            Seen {
+                stamp,
+                sha256: crate::store::sha256(bytes),
+                conflict: crate::merge::has_conflict_markers(bytes),
+            },
+        );
+    }
+
+    /// The cache of files just written with these hashes (`init`), stamped
+    /// as they are now; a file that is not there is left out.
+    pub fn of_written<'a>(
+        kit: &Path,
+        files: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> StatCache {
+        let mut out = StatCache::default();
+        for (rel, sha) in files {
+            if let Some(stamp) = Stamp::of(&kit.join(rel)) {
+                out.insert_hashed(
+                    rel,
+                    Seen {
+                        stamp,
+                        sha256: sha.to_string(),
+                        conflict: false,
+                    },
+                );
+            }
+        }
+        out
+    }
+
+    /// Records what `rel` held, its hash already known.
+    pub fn insert_hashed(&mut self, rel: &str, seen: Seen) {
+        self.entries.insert(rel.to_string(), seen);
     }
 
     pub fn remove(&mut self, rel: &str) {
@@ -132,6 +186,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_written_cache_reads_back() {
+        let kit = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(kit.path().join(".ispo")).unwrap();
+        std::fs::write(kit.path().join("a.md"), "a").unwrap();
+        let mut c = StatCache::of_written(kit.path(), [("a.md", "sha-of-a")].into_iter());
+        c.write(kit.path()).unwrap();
+        let back = StatCache::read(kit.path());
+        assert_eq!(back, c);
+        let now = Stamp::of(&kit.path().join("a.md")).unwrap();
+        assert_eq!(
+            back.known("a.md", &now).map(|s| s.sha256.as_str()),
+            Some("sha-of-a")
+        );
+    }
+
+    #[test]
     fn a_stamp_taken_after_the_cache_was_written_is_never_trusted() {
         let s = |mtime_ns| Stamp {
             size: 3,
@@ -143,8 +213,19 @@ mod tests {
             written_ns: 100,
             ..StatCache::default()
         };
-        c.insert("a.md", s(50));
-        c.insert("b.md", s(100));
+        c.insert("a.md", s(50), b"a");
+        c.insert("b.md", s(100), b"b");
+        c.insert(
+            "c2.md",
+            s(50),
+            b"<<<<<<< your kit\nx\n=======\ny\n>>>>>>> catalog\n",
+        );
+        assert_eq!(
+            c.known("a.md", &s(50)).map(|seen| seen.sha256.as_str()),
+            Some(crate::store::sha256(b"a").as_str())
+        );
+        assert!(c.known("c2.md", &s(50)).is_some());
+        assert!(!c.is_clean("c2.md", &s(50)), "markers are not clean");
         assert!(c.is_clean("a.md", &s(50)));
         // Same instant as the write: racy, read again.
         assert!(!c.is_clean("b.md", &s(100)));

@@ -148,7 +148,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     });
     let (mut built, fills, defaulted) =
         render_new(cfg, &catalog, &stack, &inputs, reuse.as_ref(), reporter)?;
-    let (old_shas, ours, ours_shas) = read_kit(cfg, old_shas, &on_disk, &built)?;
+    let (old_shas, mut ours) = read_kit(cfg, old_shas, &on_disk, &built)?;
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", old_label(&state));
     let theirs_label = format!("catalog {}", stack.label());
@@ -167,8 +167,8 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             PlanInput {
                 old_shas: &old_shas,
                 old_bases: $old_bases,
-                ours: &ours,
-                ours_shas: &ours_shas,
+                ours: &ours.bytes,
+                ours_shas: &ours.shas,
                 theirs: $theirs,
                 fills: &fills,
                 restore: &restore_fn,
@@ -179,6 +179,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         };
     }
     let unsettled = unsettled(&input!(&Contents::new(), &built.files));
+    read_unsettled(cfg, &mut ours, &unsettled)?;
     let old_bases = read_compared(&on_disk, &old_shas, &unsettled, &mut built.files)?;
     let plans = plan(&input!(&old_bases, &built.files));
 
@@ -192,7 +193,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     let conflicts = plans.iter().filter(|p| p.action.is_conflict()).count();
     match cfg.mode {
         Mode::Diff => {
-            let changes = changes(&plans, &ours);
+            let changes = changes(&plans, &ours.bytes);
             if reporter.json {
                 let doc = json!({
                     "schema_version": 1,
@@ -219,6 +220,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         Mode::Apply => {
             let _writing = crate::interrupt::Writing::begin();
             apply(&cfg.kit, &plans, &built, &on_disk, &old_shas)?;
+            keep_seen(cfg, ours.seen, &plans);
             if let Err(e) = built.render_cache.write(&cfg.kit) {
                 reporter.warn(format!(
                     "could not write the render cache ({e}); the next update renders every file"
@@ -456,26 +458,71 @@ fn read_compared(
     Ok(bases)
 }
 
-/// The kit's own files (with their hashes) for the plan to compare with
-/// the new render, checked readable; `--restore` checked against what the
-/// kit tracks; and an interrupted run's writes measured against what it
-/// merged them to (the base it recorded replaces the older state's).
+/// The kit's own files as the plan sees them: the SHA-256 of every one,
+/// and the bytes of those it reads. A file whose metadata is unchanged since
+/// ispo last read it is known by the hash the stat cache recorded (see
+/// `stat_cache`), and read only if the plan must compare it.
+struct Ours {
+    bytes: Contents,
+    shas: Hashes,
+    seen: StatCache,
+}
+
+/// The kit's own files for the plan to compare with the new render, checked
+/// readable; `--restore` checked against what the kit tracks; and an
+/// interrupted run's writes measured against what it merged them to (the
+/// base it recorded replaces the older state's).
 fn read_kit(
     cfg: &UpdateConfig,
     mut old_shas: Hashes,
     on_disk: &Store,
     built: &Built,
-) -> Result<(Hashes, Contents, Hashes)> {
-    let (ours, blocked) = kit::read_files_at(
-        &cfg.kit,
-        old_shas.keys().chain(built.files.iter().map(|f| &f.path)),
-    );
-    if !blocked.is_empty() {
-        return Err(Failure::Refused(format!(
-            "ispo cannot read these kit paths, so it will not touch the kit: {}; make each a readable regular file (or move it away) and run `ispo update` again",
-            blocked.join("; ")
-        ))
-        .into());
+) -> Result<(Hashes, Ours)> {
+    let mut seen = StatCache::read(&cfg.kit);
+    let paths: BTreeSet<&String> = old_shas
+        .keys()
+        .chain(built.files.iter().map(|f| &f.path))
+        .collect();
+    let mut shas = Hashes::new();
+    let mut stamps: BTreeMap<&String, Stamp> = BTreeMap::new();
+    let mut to_read = Vec::new();
+    for p in paths {
+        // Taken before reading: a write after it changes the stamp, so the
+        // entry recorded below can only be too old, never too new.
+        let stamp = Stamp::of(&cfg.kit.join(p));
+        match stamp.as_ref().and_then(|s| seen.known(p, s)) {
+            Some(known) => {
+                shas.insert(p.clone(), known.sha256.clone());
+            }
+            None => {
+                if let Some(stamp) = stamp {
+                    stamps.insert(p, stamp);
+                }
+                to_read.push(p);
+            }
+        }
+    }
+    let bytes = read_readable(cfg, to_read.into_iter())?;
+    let hashed: Vec<(String, String)> = {
+        use rayon::prelude::*;
+        bytes
+            .par_iter()
+            .map(|(path, bytes)| (path.clone(), kit::sha256(bytes)))
+            .collect()
+    };
+    for (path, sha) in hashed {
+        if let Some(stamp) = stamps.get(&path) {
+            let conflict = merge::has_conflict_markers(&bytes[&path]);
+            seen.insert_hashed(
+                &path,
+                crate::stat_cache::Seen {
+                    stamp: *stamp,
+                    sha256: sha.clone(),
+                    conflict,
+                },
+            );
+        }
+        shas.insert(path, sha);
     }
     for r in restores(cfg) {
         if !old_shas.contains_key(&r) {
@@ -489,20 +536,75 @@ fn read_kit(
     // (that run's complete new base), not against the older state's base.
     if let Some(journal) = Journal::read(&cfg.kit) {
         for (path, sha) in &journal.done {
-            if ours.get(path).is_some_and(|o| &kit::sha256(o) == sha) {
+            if shas.get(path) == Some(sha) {
                 if let Some(b) = journal.base_of(on_disk, path) {
                     old_shas.insert(path.clone(), b);
                 }
             }
         }
     }
-    let ours_shas = {
-        use rayon::prelude::*;
-        ours.par_iter()
-            .map(|(path, bytes)| (path.clone(), kit::sha256(bytes)))
-            .collect()
-    };
-    Ok((old_shas, ours, ours_shas))
+    Ok((old_shas, Ours { bytes, shas, seen }))
+}
+
+/// The bytes of these kit files (a missing one is left out), or a refusal
+/// naming every path that is not a readable regular file.
+fn read_readable<'a>(
+    cfg: &UpdateConfig,
+    paths: impl Iterator<Item = &'a String>,
+) -> Result<Contents> {
+    let (bytes, blocked) = kit::read_files_at(&cfg.kit, paths);
+    if !blocked.is_empty() {
+        return Err(Failure::Refused(format!(
+            "ispo cannot read these kit paths, so it will not touch the kit: {}; make each a readable regular file (or move it away) and run `ispo update` again",
+            blocked.join("; ")
+        ))
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// Reads the files the plan compares that `read_kit` knew by their hash
+/// alone; one gone since is gone for the plan too.
+fn read_unsettled(cfg: &UpdateConfig, ours: &mut Ours, unsettled: &BTreeSet<String>) -> Result<()> {
+    let wanted: Vec<&String> = unsettled
+        .iter()
+        .filter(|p| ours.shas.contains_key(*p) && !ours.bytes.contains_key(*p))
+        .collect();
+    let read = read_readable(cfg, wanted.iter().copied())?;
+    for p in wanted {
+        match read.get(p) {
+            Some(b) => {
+                ours.shas.insert(p.clone(), kit::sha256(b));
+            }
+            None => {
+                ours.shas.remove(p);
+            }
+        }
+    }
+    ours.bytes.extend(read);
+    Ok(())
+}
+
+/// Keeps what this run learnt of the kit's files for the next one: the
+/// files it read and did not write since, of those the new state tracks.
+/// Only a speed-up, so a failure is ignored.
+fn keep_seen(cfg: &UpdateConfig, mut seen: StatCache, plans: &[plan::FilePlan]) {
+    let kept: BTreeSet<&str> = plans
+        .iter()
+        .filter(|p| p.record.is_some() && p.action.content().is_none() && p.sidecar.is_none())
+        .map(|p| p.path.as_str())
+        .collect();
+    seen.retain(&|p| kept.contains(p));
+    if cache_is_ignored(cfg) {
+        let _ = seen.write(&cfg.kit);
+    }
+}
+
+/// Whether the kit's `.ispo/.gitignore` keeps the caches out of git: a kit
+/// from an older ispo has one that does not yet (its next update rewrites it).
+fn cache_is_ignored(cfg: &UpdateConfig) -> bool {
+    fs::read(cfg.kit.join(crate::paths::STATE_DIR).join(".gitignore"))
+        .is_ok_and(|b| b == crate::store::GITIGNORE.as_bytes())
 }
 
 /// Kit path → bytes.
@@ -570,16 +672,10 @@ fn is_noop(
         if merge::has_conflict_markers(&bytes) {
             return false;
         }
-        seen.insert(&f.path, stamp);
+        seen.insert(&f.path, stamp, &bytes);
         read_any = true;
     }
-    // A kit from an older ispo has a `.ispo/.gitignore` that does not keep
-    // the cache out of git yet (its next update rewrites it): no cache then.
-    let ignored = || {
-        fs::read(cfg.kit.join(crate::paths::STATE_DIR).join(".gitignore"))
-            .is_ok_and(|b| b == crate::store::GITIGNORE.as_bytes())
-    };
-    if read_any && ignored() {
+    if read_any && cache_is_ignored(cfg) {
         let tracked: BTreeSet<&str> = state.files.iter().map(|f| f.path.as_str()).collect();
         seen.retain(&|p| tracked.contains(p));
         // Only a speed-up: without it the next no-op reads every file again.

@@ -131,7 +131,7 @@ impl PlanInput<'_> {
         }
         match self.ours_shas.get(path) {
             Some(o) => o == base,
-            None => !(self.restore)(path) && !self.ours.contains_key(path),
+            None => !(self.restore)(path),
         }
     }
 }
@@ -321,7 +321,8 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
             let t = new.expect("a settled file has a render");
             out.push(FilePlan {
                 path: path.to_string(),
-                action: if input.ours.contains_key(path) {
+                // Known present by its hash: its bytes may not have been read.
+                action: if input.ours_shas.contains_key(path) {
                     Action::Unchanged
                 } else {
                     Action::StaysDeleted
@@ -457,5 +458,107 @@ fn record_of(
         executable: t.executable,
         layer: t.layer.clone(),
         amended_by: t.amended_by.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{Body, RenderedFile};
+    use proptest::prelude::*;
+
+    fn render(path: &str, bytes: &[u8], stored: bool) -> RenderedFile {
+        RenderedFile {
+            path: path.to_string(),
+            module: "m".into(),
+            body: if stored {
+                Body::Stored {
+                    markers: Vec::new(),
+                }
+            } else {
+                Body::Bytes(bytes.to_vec())
+            },
+            sha256: kit::sha256(bytes),
+            executable: false,
+            template: String::new(),
+            layer: None,
+            amended_by: Vec::new(),
+        }
+    }
+
+    /// What a plan decides, without the bytes it carries for the store.
+    fn decided(plans: &[FilePlan]) -> Vec<(String, Action, Option<FileRecord>)> {
+        plans
+            .iter()
+            .map(|p| (p.path.clone(), p.action.clone(), p.record.clone()))
+            .collect()
+    }
+
+    proptest! {
+        /// The plan never needs the bytes of a file it settles by hash: with
+        /// every base, kit file and render in hand, or with only those of the
+        /// files `settled` does not cover, it decides the same for every file.
+        #[test]
+        fn settled_files_need_no_bytes(files in proptest::collection::vec((0..3u8, 0..4u8, 0..3u8, any::<bool>()), 1..8)) {
+            let text = |v: u8| -> Option<Vec<u8>> {
+                match v { 0 => None, 1 => Some(b"one\n".to_vec()), 2 => Some(b"two\n".to_vec()), _ => Some(b"three\n".to_vec()) }
+            };
+            let (mut bases, mut shas, mut ours, mut ours_shas, mut theirs_full) =
+                (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), Vec::new());
+            for (i, (b, o, t, _)) in files.iter().enumerate() {
+                let path = format!("f{i}.md");
+                if let Some(b) = text(*b) {
+                    shas.insert(path.clone(), kit::sha256(&b));
+                    bases.insert(path.clone(), b);
+                }
+                if let Some(o) = text(*o) {
+                    ours_shas.insert(path.clone(), kit::sha256(&o));
+                    ours.insert(path.clone(), o);
+                }
+                if let Some(t) = text(*t) {
+                    theirs_full.push(render(&path, &t, false));
+                }
+            }
+            let fills = BTreeMap::new();
+            let moves = BTreeMap::new();
+            let input = |old_bases, ours, theirs| PlanInput {
+                old_shas: &shas,
+                old_bases,
+                ours,
+                ours_shas: &ours_shas,
+                theirs,
+                fills: &fills,
+                restore: &|_| false,
+                labels: ("base", "catalog"),
+                moves: &moves,
+                mine: &|_| false,
+            };
+            let full = plan(&input(&bases, &ours, &theirs_full));
+            // Only what an update reads: settled files' bytes left out, and
+            // reused renders (every other one here) still in the store.
+            let probe = input(&bases, &ours, &theirs_full);
+            let settled: BTreeSet<String> = theirs_full
+                .iter()
+                .map(|t| t.path.clone())
+                .filter(|p| probe.settled(p, theirs_full.iter().find(|t| &t.path == p)))
+                .collect();
+            let few_bases: BTreeMap<String, Vec<u8>> =
+                bases.iter().filter(|(p, _)| !settled.contains(*p)).map(|(p, b)| (p.clone(), b.clone())).collect();
+            let few_ours: BTreeMap<String, Vec<u8>> =
+                ours.iter().filter(|(p, _)| !settled.contains(*p)).map(|(p, b)| (p.clone(), b.clone())).collect();
+            let theirs_few: Vec<RenderedFile> = theirs_full
+                .iter()
+                .zip(&files)
+                .map(|(t, (_, _, _, stored))| {
+                    if settled.contains(&t.path) && *stored {
+                        RenderedFile { body: Body::Stored { markers: Vec::new() }, ..t.clone() }
+                    } else {
+                        t.clone()
+                    }
+                })
+                .collect();
+            let few = plan(&input(&few_bases, &few_ours, &theirs_few));
+            prop_assert_eq!(decided(&full), decided(&few));
+        }
     }
 }

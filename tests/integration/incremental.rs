@@ -303,6 +303,65 @@ fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time(
 }
 
 #[test]
+fn an_update_settles_unchanged_files_by_hash_yet_notices_an_edit_that_keeps_size_and_mtime() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    // Init recorded what it wrote: the first update need not read it back.
+    assert!(env.exists("kit/.ispo/cache/stat.json"));
+    let path = env.path("kit/program/PRINCIPLES.md");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    // An edit of the same length, and the old modification time put back:
+    // only the change time (which no program sets) and the bytes differ.
+    let edited = before.replacen("# Principles", "# PRINCIPLES", 1);
+    assert_ne!(edited, before);
+    assert_eq!(edited.len(), before.len());
+    std::fs::write(&path, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    commit_all(&env.path("kit"), "an edit that keeps size and mtime");
+    // Upstream changes this very file: the edit must be merged, not lost.
+    let upstream = "modules/principles/files/program/PRINCIPLES.md";
+    let text = std::fs::read_to_string(Path::new(repo.path()).join(upstream)).unwrap();
+    repo.commit(
+        &[(upstream, &format!("{text}\nA line added upstream.\n"))],
+        "v2",
+    );
+    let run = env.ispo(&["update", "kit", "--json"]);
+    run.ok();
+    let files = json(&run)["files"].clone();
+    assert!(
+        files
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "program/PRINCIPLES.md" && f["action"] == "merged"),
+        "{files}"
+    );
+    let now = env.read("kit/program/PRINCIPLES.md");
+    assert!(
+        now.contains("# PRINCIPLES") && now.contains("A line added upstream."),
+        "{now}"
+    );
+    // The next update, from the cache this one kept, still sees both.
+    commit_all(&env.path("kit"), "updated");
+    repo.commit(
+        &[(
+            CHARTER,
+            "# {{company}} charter, v3\n\nSponsor: {{fill.sponsor}}\n{{> footer}}",
+        )],
+        "v3",
+    );
+    env.ispo(&["update", "kit"]).ok();
+    assert_eq!(env.read("kit/program/PRINCIPLES.md"), now);
+}
+
+#[test]
 fn a_no_op_update_of_a_kit_from_an_older_ispo_leaves_no_untracked_cache() {
     let env = Env::new();
     let repo = fixture_repo(&env);

@@ -630,6 +630,10 @@ pub fn bare_fixture(env: &Env) -> PathBuf {
     env.path("srv/catalog.git")
 }
 
+/// The stat cache: metadata of a kit's files (sizes, times, inodes), which
+/// differs between two folders with the same kit.
+pub const STAT_CACHE: &str = ".ispo/cache/stat.json";
+
 /// The fixture catalog as a git repository under the env's `catalog/`.
 pub fn fixture_repo(env: &Env) -> CatalogRepo {
     CatalogRepo::new(env.path("catalog"), &fixture())
