@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark how ispo's cost grows with the catalog: init, a no-op update and
 # an update after a one-file upstream change, on synthetic catalogs of 10,
-# 40, 160 and 640 modules (5 files of ~9 KB each), plus `cp -r` of each
+# 40, 160 and 640 modules (5 files of ~9 KB each; the one-file update both
+# on the kit left in place and "cold", on a copy of it whose new inodes no
+# stat cache knows), plus `cp -r` of each
 # kit as the copy floor and peak RSS against the rendered bytes. Prints the
 # scale ratios of the performance issue; bench/init.sh and bench/update.sh
 # compare the 40-module case with Copier and cargo-generate.
@@ -136,13 +138,23 @@ EOF
   git -C "$CAT" commit -qam "one file changes"
   sleep 1 && git -C "$CAT" status >/dev/null
   cp -a "$D/kit" "$D/kit.pristine"
-  cat > "$D/prep-update.sh" <<EOF
+  # Cold: a copy of the kit (new inodes, as in a fresh clone), so ispo's
+  # stat cache knows none of its files.
+  cat > "$D/prep-update-cold.sh" <<EOF
 [ ! -e "$D/kit" ] || mv "$D/kit" "$WORK/trash/\$(date +%s%N)"
 cp -a "$D/kit.pristine" "$D/kit"
 git -C "$D/kit" update-index -q --refresh >/dev/null 2>&1
 true
 EOF
+  # In place: the kit put back by git, which rewrites only the files the
+  # update changed (its ignored caches stay), as a kit people keep has it.
+  cat > "$D/prep-update.sh" <<EOF
+git -C "$D/kit" reset -q --hard && git -C "$D/kit" clean -qfd
+git -C "$D/kit" update-index -q --refresh >/dev/null 2>&1
+true
+EOF
   time_it "$n" update-one-file "sh $D/prep-update.sh" "$ISPO_BIN update $D/kit --non-interactive -q"
+  time_it "$n" update-one-file-cold "sh $D/prep-update-cold.sh" "$ISPO_BIN update $D/kit --non-interactive -q"
   sh "$D/prep-update.sh"
   rss "$n" update-one-file "$bytes" "$ISPO_BIN" update "$D/kit" --non-interactive -q
   changed=$(git -C "$D/kit" status --porcelain | wc -l)

@@ -18,7 +18,7 @@ def main():
     for row in csv.DictReader(open(f"{d}/rss.tsv"), delimiter="\t"):
         rss[(int(row["modules"]), row["command"])] = (int(row["peak_rss_kib"] or 0), int(row["rendered_bytes"]))
     sizes = sorted({n for n, _ in t})
-    measures = ["init", "cp-kit", "update-noop", "update-one-file"]
+    measures = ["init", "cp-kit", "update-noop", "update-one-file", "update-one-file-cold"]
 
     print("Mean ± σ in ms")
     print("| modules | " + " | ".join(measures) + " | init RSS (MiB) | rendered (MiB) |")
