@@ -14,7 +14,7 @@ use crate::layers;
 use crate::output::Reporter;
 
 use super::request::{request, short};
-use super::versions::{offer, shown_notes};
+use super::versions::{layer_json, layer_notes, offer, shown_notes};
 
 /// `ispo check`: has the catalog moved since the kit's commit?
 pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) -> Result<Code> {
@@ -36,6 +36,7 @@ pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) 
     let stack = layers::load(&req, reporter)?;
     let loaded = &stack.top().loaded;
     let offer = offer(&state, &req, loaded, reporter)?;
+    let layer_notes = layer_notes(&state, &stack)?;
     let old = &state.catalog.source.commit;
     let new = &offer.latest_commit;
     // A catalog below may move while the top stays (a branch it follows).
@@ -72,6 +73,9 @@ pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) 
         });
         if !moved.is_empty() {
             doc["layers_moved"] = json!(moved);
+        }
+        if !layer_notes.is_empty() {
+            doc["layer_release_notes"] = layer_json(&layer_notes);
         }
         if let (Some(doc), Json::Object(more)) = (doc.as_object_mut(), offer.json()) {
             doc.extend(more);
@@ -130,7 +134,15 @@ pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) 
                 crate::release_notes::FILE
             );
         }
-    } else {
+    }
+    if available && !reporter.json {
+        for l in layer_notes.iter().filter(|l| !l.notes.is_empty()) {
+            let (from, to) = l.ends();
+            crate::outln!();
+            crate::out!("{}", shown_notes(&l.notes, &from, &to));
+        }
+    }
+    if !available && !reporter.json {
         crate::outln!(
             "up to date: catalog {} at {} ({source})",
             offer.current_version,

@@ -111,6 +111,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
                 catalog: (&state.catalog.name, &state.catalog.version),
                 plans: &[],
                 notes: &[],
+                layer_notes: &[],
                 defaulted: Vec::new(),
                 sidecar_suffix: SIDECAR,
             };
@@ -127,13 +128,20 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         &state.catalog.version,
         Some(&catalog.manifest.version),
     );
-    // What changed, in the catalog's words, before anything is merged.
+    let layer_notes = versions::layer_notes(&state, &stack)?;
+    // What changed, in the catalogs' words, before anything is merged.
     if !notes.is_empty() && cfg.mode != Mode::Diff {
         reporter.note(versions::shown_notes(
             &notes,
             &state.catalog.version,
             &catalog.manifest.version,
         ));
+    }
+    for l in layer_notes.iter().filter(|l| !l.notes.is_empty()) {
+        if cfg.mode != Mode::Diff {
+            let (from, to) = l.ends();
+            reporter.note(versions::shown_notes(&l.notes, &from, &to));
+        }
     }
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
     // The stored renders: the base of every merge, and what the render
@@ -250,6 +258,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             catalog: (&catalog.manifest.name, &catalog.manifest.version),
             plans: &plans,
             notes: &notes,
+            layer_notes: &layer_notes,
             defaulted,
             sidecar_suffix: SIDECAR,
         };
@@ -265,6 +274,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             "catalog": catalog_json(&catalog, &loaded.record, &bases),
             "summary": counts,
             "release_notes": crate::release_notes::json(&notes),
+            "layer_release_notes": versions::layer_json(&layer_notes),
             "render": built.stats,
             "files": plans.iter().filter(|p| p.action != Action::Unchanged).map(|p| {
                 let mut f = json!({"path": p.path, "action": p.action.label()});

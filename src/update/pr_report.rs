@@ -22,9 +22,23 @@ pub struct Report<'a> {
     pub catalog: (&'a str, &'a str),
     pub plans: &'a [FilePlan],
     pub notes: &'a [Notes],
+    /// The release notes of each catalog below that moved.
+    pub layer_notes: &'a [super::versions::LayerNotes],
     /// (question id, its prompt, the value taken).
     pub defaulted: Vec<(String, String, String)>,
     pub sidecar_suffix: &'a str,
+}
+
+/// Release notes with their headings moved down by `deeper`, so they sit
+/// under the report's own headings.
+fn notes_under(out: &mut String, notes: &[Notes], deeper: &str) {
+    for line in release_notes::shown(notes).lines() {
+        if line.starts_with('#') {
+            let _ = writeln!(out, "{deeper}{line}");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
 }
 
 /// Which plans a table row counts.
@@ -121,17 +135,22 @@ pub fn markdown(r: &Report<'_>) -> String {
         }
     }
     out.push_str("\n## What changed in the catalog\n\n");
-    if r.notes.is_empty() {
+    if r.notes.is_empty() && r.layer_notes.is_empty() {
         out.push_str("The catalog's CHANGELOG.md has no release notes for these versions.\n");
     } else {
         // Headings one level down, so they sit under this section.
-        for line in release_notes::shown(r.notes).lines() {
-            if line.starts_with('#') {
-                let _ = writeln!(out, "#{line}");
-            } else {
-                let _ = writeln!(out, "{line}");
-            }
+        notes_under(&mut out, r.notes, "#");
+    }
+    for l in r.layer_notes {
+        let (from, to) = l.ends();
+        let _ = writeln!(out, "\n### Below it: {from} → {to}\n");
+        if l.notes.is_empty() {
+            let _ = writeln!(
+                out,
+                "Its CHANGELOG.md has no release notes for these versions."
+            );
         }
+        notes_under(&mut out, &l.notes, "##");
     }
     out
 }

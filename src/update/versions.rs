@@ -7,6 +7,7 @@ use serde_json::{json, Value as Json};
 
 use crate::catalog::Files;
 use crate::kit::State;
+use crate::layers::Stack;
 use crate::output::Reporter;
 use crate::release_notes::{self, Notes};
 use crate::source::{self, CatalogRequest, Loaded};
@@ -96,6 +97,68 @@ pub fn offer(
         latest_commit,
         notes,
     })
+}
+
+/// The release notes of a catalog below the kit's own (a layer it extends)
+/// that moved to another version since the kit was made.
+#[derive(Debug)]
+pub struct LayerNotes {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    /// Newest first; empty when its CHANGELOG.md has no section between.
+    pub notes: Vec<Notes>,
+}
+
+impl LayerNotes {
+    /// "ispo-default 0.5.0", "ispo-default 0.6.0": the two ends, as shown.
+    pub fn ends(&self) -> (String, String) {
+        (
+            format!("{} {}", self.name, self.from),
+            format!("{} {}", self.name, self.to),
+        )
+    }
+}
+
+/// The release notes of every catalog below the top whose version moved
+/// since the kit was made (their own CHANGELOG.md, read as just loaded):
+/// a company catalog's kit hears what changed in the shared one too.
+pub fn layer_notes(state: &State, stack: &Stack) -> Result<Vec<LayerNotes>> {
+    let below = &stack.layers[..stack.layers.len().saturating_sub(1)];
+    let mut out = Vec::new();
+    for layer in below {
+        let Some(was) = state.layers.iter().find(|l| l.name == layer.name) else {
+            continue;
+        };
+        if was.version == layer.version {
+            continue;
+        }
+        let files = layer.loaded.files()?;
+        out.push(LayerNotes {
+            name: layer.name.clone(),
+            from: was.version.clone(),
+            to: layer.version.clone(),
+            notes: notes_in(&files, &was.version, Some(&layer.version)),
+        });
+    }
+    Ok(out)
+}
+
+/// `layer_release_notes` in `--json`: each catalog below that moved.
+pub fn layer_json(layers: &[LayerNotes]) -> Json {
+    Json::Array(
+        layers
+            .iter()
+            .map(|l| {
+                json!({
+                    "catalog": l.name,
+                    "from_version": l.from,
+                    "to_version": l.to,
+                    "release_notes": release_notes::json(&l.notes),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The release notes a catalog's files hold for the versions after `from`,

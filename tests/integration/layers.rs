@@ -919,3 +919,55 @@ fn a_layer_may_build_on_several_catalogs_in_order() {
         .stdout_has("2. legal 0.1.0")
         .stdout_has("3. acme 1.0.0");
 }
+
+#[test]
+fn a_company_kit_hears_what_changed_in_the_catalog_below() {
+    let env = Env::new();
+    let base = fixture_repo(&env);
+    let top = company(&env, base.path(), "");
+    env.init_kit(top.path(), &[]).ok();
+    git(&env.path("kit"), &["init", "-q"]);
+    git(&env.path("kit"), &["add", "-A"]);
+    git(&env.path("kit"), &["commit", "-qm", "kit"]);
+    // The shared catalog moves to 1.1.0 with its notes; the company's does not.
+    let manifest = std::fs::read_to_string(base.dir.join("catalog.toml"))
+        .unwrap()
+        .replace("version = \"1.0.0\"", "version = \"1.1.0\"");
+    base.commit(
+        &[
+            ("catalog.toml", manifest.as_str()),
+            (
+                "CHANGELOG.md",
+                "# Changelog\n\n## [1.1.0]\n\n- The principles say openness comes first.\n\n## [1.0.0]\n\n- First release.\n",
+            ),
+            (
+                "modules/principles/files/program/PRINCIPLES.md",
+                "# Principles\n\nOpenness comes first at {{company}}.\n",
+            ),
+        ],
+        "1.1.0",
+    );
+    env.ispo(&["check", "kit"])
+        .ok()
+        .stdout_has("What changed in the catalog, fixture 1.0.0 -> fixture 1.1.0")
+        .stdout_has("The principles say openness comes first.");
+    let doc = validate("check.schema.json", &env.ispo(&["check", "kit", "--json"]));
+    assert_eq!(doc["layer_release_notes"][0]["catalog"], "fixture");
+    assert_eq!(
+        doc["layer_release_notes"][0]["release_notes"][0]["version"],
+        "1.1.0"
+    );
+
+    let run = env.ispo(&["update", "kit", "--report", "report.md", "--json"]);
+    run.ok()
+        .stderr_has("What changed in the catalog, fixture 1.0.0 -> fixture 1.1.0");
+    let doc = validate("update.schema.json", &run);
+    assert_eq!(doc["layer_release_notes"][0]["to_version"], "1.1.0");
+    let report = env.read("report.md");
+    assert!(
+        report.contains("### Below it: fixture 1.0.0 → fixture 1.1.0")
+            && report.contains("The principles say openness comes first.")
+            && !report.contains("has no release notes for these versions"),
+        "{report}"
+    );
+}
