@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde_json::json;
 
-use crate::answers::{self, Answers};
+use crate::answers::Answers;
 use crate::catalog::{Catalog, FillDecl, Module};
 use crate::index;
 use crate::kit::{
@@ -126,7 +126,7 @@ pub fn build(
         amended_by: Vec::new(),
     });
     let used = used_fills(&selected, answers);
-    let answers_text = answers::answers_file(
+    let answers_text = crate::answers_file::answers_file(
         catalog,
         answers,
         fills,

@@ -11,6 +11,7 @@
 
 pub mod answers;
 pub mod answers_edit;
+pub mod answers_file;
 pub mod arguments;
 pub mod assemble;
 pub mod backmap;

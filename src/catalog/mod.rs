@@ -11,8 +11,10 @@
 
 pub mod lazy;
 pub mod load;
+mod load_questions;
 pub mod model;
 pub mod overlay;
+mod parse;
 pub mod raw;
 pub mod refuse;
 

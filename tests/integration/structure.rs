@@ -43,6 +43,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "catalog::model",
             "catalog::raw",
             "catalog::refuse",
+            "catalog::parse",
+            "catalog::load_questions",
             "catalog::load",
             "catalog::overlay",
         ],
@@ -69,6 +71,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "fills_given",
             "answers",
+            "answers_file",
             "fill_entry",
             "selection",
             "plain",
