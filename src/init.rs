@@ -175,7 +175,10 @@ pub fn run(cfg: &InitConfig, reporter: &Reporter) -> Result<Code> {
         .files
         .iter()
         .filter(|f| !beside.contains_key(&f.path) && !leave.contains(&f.path))
-        .map(|f| (f.path.as_str(), f.sha256.as_str()));
+        .map(|f| {
+            let conflict = crate::merge::has_conflict_markers(f.made());
+            (f.path.as_str(), f.sha256.as_str(), conflict)
+        });
     let _ = crate::stat_cache::StatCache::of_written(&cfg.dest, written).write(&cfg.dest);
     crate::resume::finish(&cfg.dest);
     report(

@@ -87,6 +87,18 @@ pub struct Seen {
     pub conflict: bool,
 }
 
+/// The kit's file system's clock now (the modification time of a file
+/// written for the purpose in ispo's cache folder), if it can be read.
+pub fn clock(kit: &Path) -> Option<i128> {
+    let dir = kit.join(crate::render_cache::CACHE_DIR);
+    fs::create_dir_all(&dir).ok()?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".clock-")
+        .tempfile_in(&dir)
+        .ok()?;
+    Stamp::of(tmp.path()).map(|s| s.mtime_ns)
+}
+
 /// Kit path → what it held when last read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StatCache {
@@ -131,21 +143,22 @@ impl StatCache {
         );
     }
 
-    /// The cache of files just written with these hashes (`init`), stamped
-    /// as they are now; a file that is not there is left out.
+    /// The cache of files just written (`init`): path, SHA-256 and whether
+    /// it holds conflict markers, stamped as they are now; a file that is
+    /// not there is left out.
     pub fn of_written<'a>(
         kit: &Path,
-        files: impl Iterator<Item = (&'a str, &'a str)>,
+        files: impl Iterator<Item = (&'a str, &'a str, bool)>,
     ) -> StatCache {
         let mut out = StatCache::default();
-        for (rel, sha) in files {
+        for (rel, sha, conflict) in files {
             if let Some(stamp) = Stamp::of(&kit.join(rel)) {
                 out.insert_hashed(
                     rel,
                     Seen {
                         stamp,
                         sha256: sha.to_string(),
-                        conflict: false,
+                        conflict,
                     },
                 );
             }
@@ -171,11 +184,21 @@ impl StatCache {
     /// modification time dates it). Like the render cache it is optional:
     /// an error only means the next no-op reads every file.
     pub fn write(&mut self, kit: &Path) -> std::io::Result<()> {
+        self.write_as_of(kit, None)
+    }
+
+    /// Writes the cache, trusting its entries only for files last modified
+    /// before `since` (the file system's clock when this run began stamping
+    /// them, see `clock`): a file modified during the run, even within one
+    /// tick of a coarse clock, is read again next time.
+    pub fn write_as_of(&mut self, kit: &Path, since: Option<i128>) -> std::io::Result<()> {
         self.format = FORMAT;
         write_cache_file(kit, STAT_FILE, |tmp| {
             // The clock of the file system the kit is on: a file modified at
-            // or after this instant is "racy" and always read.
-            self.written_ns = Stamp::of(tmp).map_or(i128::MAX, |s| s.mtime_ns);
+            // or after this instant is "racy" and always read. Unknown: no
+            // entry is trusted.
+            let now = Stamp::of(tmp).map_or(i128::MIN, |s| s.mtime_ns);
+            self.written_ns = since.map_or(now, |s| s.min(now));
             serde_json::to_vec(self).map_err(std::io::Error::other)
         })
     }
@@ -190,7 +213,7 @@ mod tests {
         let kit = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(kit.path().join(".ispo")).unwrap();
         std::fs::write(kit.path().join("a.md"), "a").unwrap();
-        let mut c = StatCache::of_written(kit.path(), [("a.md", "sha-of-a")].into_iter());
+        let mut c = StatCache::of_written(kit.path(), [("a.md", "sha-of-a", false)].into_iter());
         c.write(kit.path()).unwrap();
         let back = StatCache::read(kit.path());
         assert_eq!(back, c);

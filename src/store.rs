@@ -155,15 +155,24 @@ impl Store {
     }
 
     /// One bucket, decoded on first use. A missing bucket file is an empty
-    /// bucket; a damaged one is refused, naming the file.
+    /// bucket; one that cannot be read, or is damaged, is refused, naming
+    /// the file (read as empty, an update would rewrite it without the
+    /// renders the kit's state still names).
     fn bucket(&self, i: usize) -> Result<&Bucket> {
         let decoded = self.buckets[i].get_or_init(|| {
             let Some(kit) = &self.kit else {
                 return Ok(Bucket::new());
             };
             let path = kit.join(STORE_DIR).join(bucket_name(i));
-            let Ok(bytes) = fs::read(&path) else {
-                return Ok(Bucket::new());
+            let bytes = match fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Bucket::new()),
+                Err(e) => {
+                    return Err(format!(
+                        "the base store file `{}` cannot be read ({e}); make it readable and run ispo again",
+                        path.display()
+                    ))
+                }
             };
             decode(&bytes).map(|blobs| blobs.into_iter().collect()).map_err(|why| {
                 format!(

@@ -51,6 +51,43 @@ pub fn lock(kit: &Path) -> Result<KitLock> {
     }
 }
 
+/// Held by `ispo diff` and `ispo update --dry-run` while they read the kit,
+/// so an update running beside them cannot prune the store under them.
+pub struct KitReadLock {
+    _guard: fd_lock::RwLockReadGuard<'static, fs::File>,
+}
+
+/// Waits (as `lock` does) for a running update to finish; `None` when the
+/// kit has no lock file yet (no update ever ran) or it cannot be opened (a
+/// read-only kit), since reading needs no lock of its own then.
+pub fn lock_shared(kit: &Path) -> Result<Option<KitReadLock>> {
+    let rel = format!("{STATE_DIR}/lock");
+    let path = kit.join(&rel);
+    if kit::check_no_symlinks(kit, &rel).is_err()
+        || !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+    {
+        return Ok(None);
+    }
+    let Ok(file) = fs::File::open(&path) else {
+        return Ok(None);
+    };
+    let lock: &'static mut fd_lock::RwLock<fs::File> =
+        Box::leak(Box::new(fd_lock::RwLock::new(file)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while lock.try_read().is_err() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    match lock.try_read() {
+        Ok(guard) => Ok(Some(KitReadLock { _guard: guard })),
+        Err(_) => Err(Failure::Refused(format!(
+            "an ispo update is running on `{}` (it holds {}); wait for it to finish",
+            kit.display(),
+            path.display()
+        ))
+        .into()),
+    }
+}
+
 /// What an update in progress has written, so a re-run after a kill can tell
 /// its own results from local edits: `.ispo/pending.toml`, written once the
 /// new base renders are in the store and removed once the state names them.
@@ -220,24 +257,10 @@ pub fn apply(
         &format!("{STATE_DIR}/{JOURNAL}"),
         toml::to_string(&journal)?.as_bytes(),
     )?;
-    for p in plans.iter().filter(|p| p.action.removes()) {
-        // A case-only rename upstream: on a case-insensitive file system the
-        // old and the new name are one file, which must not be deleted.
-        let renamed = plans.iter().any(|q| {
-            q.path != p.path
-                && q.record.is_some()
-                && crate::paths::fold(&q.path) == crate::paths::fold(&p.path)
-                && same_file(&kit_dir.join(&q.path), &kit_dir.join(&p.path))
-        });
-        if renamed {
-            continue;
-        }
-        match fs::remove_file(kit_dir.join(&p.path)) {
-            Ok(()) => prune_empty_dirs(kit_dir, &p.path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
-        }
-    }
+    // Files gone upstream go before the writes (a folder may become a file);
+    // a file moved away goes only after its content is at its new path, so
+    // a run stopped in between never leaves the user's edits nowhere.
+    remove_files(kit_dir, plans, &|a| a == &Action::Deleted)?;
     let crash_after = std::env::var("ISPO_TEST_CRASH_AFTER_WRITES")
         .ok()
         .and_then(|n| n.parse::<usize>().ok());
@@ -273,6 +296,7 @@ pub fn apply(
             }
         }
     }
+    remove_files(kit_dir, plans, &|a| a == &Action::MovedAway)?;
     // 3. The answers file, then the state: the switch to the new renders.
     write_atomic(kit_dir, ANSWERS_FILE, built.answers_text.as_bytes())?;
     let mut new_state = built.state.clone();
@@ -283,6 +307,30 @@ pub fn apply(
     let _ = fs::remove_file(ispo_dir.join(JOURNAL));
     on_disk.prune_to(kit_dir, &store)?;
     kit::remove_format1_bases(kit_dir);
+    Ok(())
+}
+
+/// Deletes the kit files of the plans whose action `which` picks, pruning
+/// the folders they leave empty.
+fn remove_files(kit_dir: &Path, plans: &[FilePlan], which: &dyn Fn(&Action) -> bool) -> Result<()> {
+    for p in plans.iter().filter(|p| which(&p.action)) {
+        // A case-only rename upstream: on a case-insensitive file system the
+        // old and the new name are one file, which must not be deleted.
+        let renamed = plans.iter().any(|q| {
+            q.path != p.path
+                && q.record.is_some()
+                && crate::paths::fold(&q.path) == crate::paths::fold(&p.path)
+                && same_file(&kit_dir.join(&q.path), &kit_dir.join(&p.path))
+        });
+        if renamed {
+            continue;
+        }
+        match fs::remove_file(kit_dir.join(&p.path)) {
+            Ok(()) => prune_empty_dirs(kit_dir, &p.path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot delete `{}`", p.path)),
+        }
+    }
     Ok(())
 }
 

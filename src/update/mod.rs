@@ -58,6 +58,12 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     } else {
         None
     };
+    // A diff or dry run reads the store as it goes: no update may prune it meanwhile.
+    let _reading = if cfg.mode == Mode::Apply {
+        None
+    } else {
+        apply::lock_shared(&cfg.kit)?
+    };
     let state = State::read(&cfg.kit)?;
     let stack = layers::load(&request(cfg, &state), reporter)?;
     let loaded = &stack.top().loaded;
@@ -228,7 +234,7 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
         Mode::Apply => {
             let _writing = crate::interrupt::Writing::begin();
             apply(&cfg.kit, &plans, &built, &on_disk, &old_shas)?;
-            keep_seen(cfg, ours.seen, &plans);
+            keep_seen(cfg, ours, &plans);
             if let Err(e) = built.render_cache.write(&cfg.kit) {
                 reporter.warn(format!(
                     "could not write the render cache ({e}); the next update renders every file"
@@ -476,6 +482,9 @@ struct Ours {
     bytes: Contents,
     shas: Hashes,
     seen: StatCache,
+    /// The file system's clock before the first stamp was taken (`None`
+    /// when this run keeps no stat cache).
+    since: Option<i128>,
 }
 
 /// The kit's own files for the plan to compare with the new render, checked
@@ -489,6 +498,9 @@ fn read_kit(
     built: &Built,
 ) -> Result<(Hashes, Ours)> {
     let mut seen = StatCache::read(&cfg.kit);
+    let since = (cfg.mode == Mode::Apply && cache_is_ignored(cfg))
+        .then(|| crate::stat_cache::clock(&cfg.kit))
+        .flatten();
     let paths: BTreeSet<&String> = old_shas
         .keys()
         .chain(built.files.iter().map(|f| &f.path))
@@ -553,7 +565,15 @@ fn read_kit(
             }
         }
     }
-    Ok((old_shas, Ours { bytes, shas, seen }))
+    Ok((
+        old_shas,
+        Ours {
+            bytes,
+            shas,
+            seen,
+            since,
+        },
+    ))
 }
 
 /// The bytes of these kit files (a missing one is left out), or a refusal
@@ -584,10 +604,17 @@ fn read_unsettled(cfg: &UpdateConfig, ours: &mut Ours, unsettled: &BTreeSet<Stri
     for p in wanted {
         match read.get(p) {
             Some(b) => {
-                ours.shas.insert(p.clone(), kit::sha256(b));
+                let sha = kit::sha256(b);
+                // The stat cache was wrong about it (an edit within one
+                // tick of a coarse clock): not trusted again.
+                if ours.shas.get(p) != Some(&sha) {
+                    ours.seen.remove(p);
+                }
+                ours.shas.insert(p.clone(), sha);
             }
             None => {
                 ours.shas.remove(p);
+                ours.seen.remove(p);
             }
         }
     }
@@ -598,16 +625,19 @@ fn read_unsettled(cfg: &UpdateConfig, ours: &mut Ours, unsettled: &BTreeSet<Stri
 /// Keeps what this run learnt of the kit's files for the next one: the
 /// files it read and did not write since, of those the new state tracks.
 /// Only a speed-up, so a failure is ignored.
-fn keep_seen(cfg: &UpdateConfig, mut seen: StatCache, plans: &[plan::FilePlan]) {
+fn keep_seen(cfg: &UpdateConfig, ours: Ours, plans: &[plan::FilePlan]) {
+    let Some(since) = ours.since else {
+        return;
+    };
     let kept: BTreeSet<&str> = plans
         .iter()
         .filter(|p| p.record.is_some() && p.action.content().is_none() && p.sidecar.is_none())
+        .filter(|p| ours.shas.contains_key(&p.path))
         .map(|p| p.path.as_str())
         .collect();
+    let mut seen = ours.seen;
     seen.retain(&|p| kept.contains(p));
-    if cache_is_ignored(cfg) {
-        let _ = seen.write(&cfg.kit);
-    }
+    let _ = seen.write_as_of(&cfg.kit, Some(since));
 }
 
 /// Whether the kit's `.ispo/.gitignore` keeps the caches out of git: a kit
@@ -664,6 +694,9 @@ fn is_noop(
     // No conflict waiting: each file read only if its metadata changed
     // since it was last seen clean (see `stat_cache`).
     let mut seen = StatCache::read(&cfg.kit);
+    let since = cache_is_ignored(cfg)
+        .then(|| crate::stat_cache::clock(&cfg.kit))
+        .flatten();
     let mut read_any = false;
     for f in &state.files {
         if f.stale {
@@ -685,11 +718,11 @@ fn is_noop(
         seen.insert(&f.path, stamp, &bytes);
         read_any = true;
     }
-    if read_any && cache_is_ignored(cfg) {
+    if let (true, Some(since)) = (read_any, since) {
         let tracked: BTreeSet<&str> = state.files.iter().map(|f| f.path.as_str()).collect();
         seen.retain(&|p| tracked.contains(p));
         // Only a speed-up: without it the next no-op reads every file again.
-        let _ = seen.write(&cfg.kit);
+        let _ = seen.write_as_of(&cfg.kit, Some(since));
     }
     true
 }

@@ -464,8 +464,13 @@ fn a_second_update_while_one_runs_is_refused() {
     env.ispo(&["update", "kit"])
         .code(4)
         .stderr_has("another ispo update is running on `kit`");
+    // A diff or dry run reads the store as it goes: it waits for the update too.
+    env.ispo(&["diff", "kit"])
+        .code(4)
+        .stderr_has("an ispo update is running on `kit`");
     holder.kill().unwrap();
     holder.wait().unwrap();
+    env.ispo(&["update", "kit", "--dry-run"]).ok();
     env.ispo(&["update", "kit"]).ok();
 }
 
@@ -688,6 +693,15 @@ fn a_tampered_base_is_refused() {
     env.ispo(&["update", "kit"])
         .code(4)
         .stderr_has("the base render of `program/CHARTER.md` is missing from .ispo/store");
+    // A bucket that cannot be read is not an empty one: rewriting it would
+    // drop the renders the state names.
+    std::fs::remove_file(env.path(&bucket)).unwrap();
+    std::fs::create_dir(env.path(&bucket)).unwrap();
+    env.ispo(&["update", "kit"])
+        .code(4)
+        .stderr_has("cannot be read");
+    assert_eq!(env.read("kit/program/CHARTER.md"), "edited\n");
+    std::fs::remove_dir(env.path(&bucket)).unwrap();
     std::fs::write(env.path(&bucket), original).unwrap();
     env.ispo(&["update", "kit"]).code(3);
 }
@@ -841,6 +855,11 @@ fn a_file_moved_upstream_carries_the_local_edits_to_its_new_path() {
             .map(|(p, c)| (*p, c.as_deref().unwrap()))
             .collect();
         repo.commit(&writes, "promote the pattern");
+        // Killed at its first write, the update has not deleted the file the
+        // edits are in: a moved file goes only once its new path is written.
+        let killed = env.ispo_with(&["update", "kit"], &[("ISPO_TEST_CRASH_AFTER_WRITES", "0")]);
+        assert_ne!(killed.code, 0, "{}", killed.stderr);
+        assert!(env.read("kit/1-initial/pattern.md").contains("our note"));
         env.ispo(&["update", "kit"])
             .ok()
             .stderr_has("Moved 1-initial/pattern.md -> 2-structured/pattern.md (moved upstream; your edits came along)");
