@@ -105,6 +105,7 @@ pub fn run(cfg: &GiveBackConfig, reporter: &Reporter) -> Result<Code> {
     };
     if paths.is_empty() {
         reporter.status("Nothing", "no committed edit of a kit file to give back");
+        print_json(cfg, reporter, &[], None)?;
         return Ok(Code::Ok);
     }
     let fresh = rec.render(&rec.catalog)?;
@@ -143,8 +144,10 @@ pub fn run(cfg: &GiveBackConfig, reporter: &Reporter) -> Result<Code> {
             ),
         );
     }
+    let mut branch_made = None;
     if let Some(dir) = &cfg.checkout {
         let branch = commit_to_checkout(cfg, &rec, dir, &changed, reporter)?;
+        branch_made = Some(branch.clone());
         if let Some(remote) = &cfg.push {
             // git would read `-…` as an option (`--receive-pack=…` runs a command).
             if remote.starts_with('-') || remote.chars().any(char::is_control) {
@@ -163,7 +166,44 @@ pub fn run(cfg: &GiveBackConfig, reporter: &Reporter) -> Result<Code> {
         }
         reporter.note("nothing was written: give --patch FILE or --catalog-checkout DIR to write the template edits");
     }
+    print_json(cfg, reporter, &results, branch_made.as_deref())?;
     Ok(Code::Ok)
+}
+
+/// `--json`: what was given back, file by file, and where it went.
+fn print_json(
+    cfg: &GiveBackConfig,
+    reporter: &Reporter,
+    results: &[FileResult],
+    branch: Option<&str>,
+) -> Result<()> {
+    if !reporter.json {
+        return Ok(());
+    }
+    let files: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "path": r.path,
+                "given_back": r.after.is_some(),
+                "layer": r.layer,
+                "target": r.target,
+                "amendment": r.amendment.is_some(),
+                "notes": r.notes,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "command": "give-back",
+        "kit": cfg.kit.display().to_string(),
+        "files": files,
+        "patch": cfg.patch.as_ref().map(|p| p.display().to_string()),
+        "branch": branch,
+        "pushed": branch.and(cfg.push.as_deref()),
+    });
+    crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
 }
 
 fn recorded(kit: &Path, offline: bool, reporter: &Reporter) -> Result<Recorded> {

@@ -186,6 +186,41 @@ fn a_relative_checkout_works_and_a_failed_commit_leaves_it_as_it_was() {
 }
 
 #[test]
+fn give_back_json_says_what_went_where() {
+    let env = Env::new();
+    kit_in_git(&env);
+    edit_and_commit(
+        &env,
+        "program/PRINCIPLES.md",
+        "Openness first",
+        "Openness always first",
+    );
+    edit_and_commit(
+        &env,
+        "program/CHARTER.md",
+        "# Acme InnerSource",
+        "# Acme Corp InnerSource",
+    );
+    let run = env.ispo(&["give-back", "--kit", "kit", "--patch", "p.diff", "--json"]);
+    run.ok();
+    let doc = crate::json_contract::validate("give-back.schema.json", &run);
+    assert_eq!(doc["patch"], "p.diff");
+    assert_eq!(doc["branch"], serde_json::Value::Null);
+    let files = doc["files"].as_array().unwrap();
+    let file = |p: &str| files.iter().find(|f| f["path"] == p).unwrap();
+    assert_eq!(file("program/PRINCIPLES.md")["given_back"], true);
+    assert_eq!(
+        file("program/PRINCIPLES.md")["target"],
+        "modules/principles/files/program/PRINCIPLES.md"
+    );
+    assert_eq!(file("program/CHARTER.md")["given_back"], false);
+    assert!(file("program/CHARTER.md")["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("not mappable"));
+}
+
+#[test]
 fn a_patch_applies_to_the_catalog_and_company_data_needs_allow() {
     let env = Env::new();
     let repo = kit_in_git(&env);
