@@ -132,7 +132,12 @@ impl State {
         match format {
             Some(f) if f == i64::from(STATE_FORMAT) || f == 1 => {}
             Some(f) if f > i64::from(STATE_FORMAT) => {
-                anyhow::bail!("{shown}: this kit was written by a newer ispo (state format {f}; this ispo {} reads formats 1 and {STATE_FORMAT}); upgrade ispo to use it", env!("CARGO_PKG_VERSION"))
+                // The ispo that wrote it, so the user knows what to install.
+                let writer = toml::from_str::<toml::Table>(text)
+                    .ok()
+                    .and_then(|t| t.get("ispo_version")?.as_str().map(str::to_string))
+                    .map_or_else(String::new, |v| format!(" {v}"));
+                anyhow::bail!("{shown}: this kit was written by a newer ispo{writer} (state format {f}; this ispo {} reads formats 1 and {STATE_FORMAT}); upgrade ispo{} to use it", env!("CARGO_PKG_VERSION"), if writer.is_empty() { String::new() } else { format!(" to{writer} or later") })
             }
             Some(f) => anyhow::bail!(
                 "{shown}: `format = {f}` is not a state format ispo knows; restore the file from version control, or re-create the kit with `ispo init --adopt`"
@@ -487,10 +492,17 @@ mod tests {
         let state = State::parse("state.toml", STATE).unwrap();
         assert_eq!((state.format, state.files.len()), (2, 1));
         // A newer format is named as such, whether or not the rest parses.
-        let newer = STATE.replace("format = 2", "format = 9");
-        assert!(error(&newer).contains("written by a newer ispo (state format 9"));
+        let newer = STATE
+            .replace("format = 2", "format = 9")
+            .replace("ispo_version = \"0.1.0\"", "ispo_version = \"0.4.0\"");
+        assert!(
+            error(&newer).contains("written by a newer ispo 0.4.0 (state format 9"),
+            "{}",
+            error(&newer)
+        );
+        assert!(error(&newer).contains("upgrade ispo to 0.4.0 or later"));
         let newer_shape = format!("{newer}\n[future]\nx = 1\n");
-        assert!(error(&newer_shape).contains("written by a newer ispo (state format 9"));
+        assert!(error(&newer_shape).contains("written by a newer ispo 0.4.0 (state format 9"));
         assert!(error(&STATE.replace("format = 2", "format = 0"))
             .contains("`format = 0` is not a state format"));
         for no_format in [
