@@ -18,6 +18,7 @@ pub mod backmap;
 pub mod catalog;
 pub mod catalog_give_back;
 pub mod catalog_lint;
+pub mod catalog_new;
 pub mod completions;
 pub mod condition;
 pub mod config;
@@ -42,6 +43,7 @@ pub mod layers;
 pub mod lint;
 pub mod manpages;
 pub mod merge;
+pub mod module_new;
 pub mod output;
 pub mod paths;
 pub mod pick;
@@ -85,7 +87,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
         Command::Explain(c) => explain::run(c, reporter),
         Command::Status { kit, check } => status::run(kit, *check, reporter),
         Command::Lint { path, offline } => catalog_lint::run(path, *offline, reporter),
-        Command::CatalogNew(c) => scaffold::catalog_new(c, reporter),
+        Command::CatalogNew(c) => catalog_new::catalog_new(c, reporter),
         Command::GiveBack(c) => give_back::run(c, reporter),
         Command::CatalogGiveBack(c) => catalog_give_back::run(c, reporter),
         Command::Refresh { path, offline } => refresh::run(path, *offline, reporter),
@@ -93,7 +95,7 @@ pub fn run(config: &Config, reporter: &Reporter) -> Result<Code> {
             id,
             catalog,
             offline,
-        } => scaffold::module_new(id, catalog, *offline, reporter),
+        } => module_new::module_new(id, catalog, *offline, reporter),
         Command::Update(c) => update::run(c, reporter),
         Command::Completions(shell) => completions::run(*shell),
         Command::Manpages(dir) => manpages::run(dir),

@@ -111,6 +111,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "status",
             "catalog_lint",
             "scaffold",
+            "catalog_new",
+            "module_new",
             "refresh",
             "give_back",
             "catalog_give_back",
