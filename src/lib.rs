@@ -57,6 +57,7 @@ pub mod render;
 pub mod render_cache;
 pub mod render_context;
 pub mod render_diag;
+pub mod rendered;
 pub mod resume;
 pub mod scaffold;
 pub mod selection;

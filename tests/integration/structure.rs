@@ -76,6 +76,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "selection",
             "plain",
             "pick",
+            "rendered",
             "render_context",
             "render_diag",
             "render_cache",
