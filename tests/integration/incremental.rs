@@ -60,6 +60,25 @@ fn fresh_render(
     kit_files(&env.path("fresh"))
 }
 
+/// Rewrites `path` with `edit` of its text, which must keep its length and
+/// change it, and puts the old modification time back: only the change time
+/// (which no program can set) still tells the stat cache.
+fn rewrite_keeping_size_and_mtime(path: &Path, edit: impl FnOnce(&str) -> String) {
+    let before = std::fs::read_to_string(path).unwrap();
+    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
+    let edited = edit(&before);
+    assert_ne!(edited, before);
+    assert_eq!(edited.len(), before.len());
+    std::fs::write(path, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(path).unwrap().modified().unwrap(), mtime);
+}
+
 /// Every file of a kit except ispo's state and git's.
 fn kit_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
     tree(dir)
@@ -277,20 +296,11 @@ fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time(
     } else {
         env.path("kit/program/CHARTER.md")
     };
-    let before = std::fs::read_to_string(&path).unwrap();
-    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let markers = "<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n";
-    assert!(before.len() > markers.len(), "{before:?}");
-    let edited = format!("{markers}{}", &before[markers.len()..]);
-    assert_eq!(edited.len(), before.len());
-    std::fs::write(&path, &edited).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    rewrite_keeping_size_and_mtime(&path, |before| {
+        let markers = "<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n";
+        assert!(before.len() > markers.len(), "{before:?}");
+        format!("{markers}{}", &before[markers.len()..])
+    });
     commit_all(&env.path("kit"), "a conflict left in");
 
     let run = env.ispo(&["update", "kit"]);
@@ -310,20 +320,11 @@ fn an_update_settles_unchanged_files_by_hash_yet_notices_an_edit_that_keeps_size
     // Init recorded what it wrote: the first update need not read it back.
     assert!(env.exists("kit/.ispo/cache/stat.json"));
     let path = env.path("kit/program/PRINCIPLES.md");
-    let before = std::fs::read_to_string(&path).unwrap();
-    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
     // An edit of the same length, and the old modification time put back:
     // only the change time (which no program sets) and the bytes differ.
-    let edited = before.replacen("# Principles", "# PRINCIPLES", 1);
-    assert_ne!(edited, before);
-    assert_eq!(edited.len(), before.len());
-    std::fs::write(&path, &edited).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    rewrite_keeping_size_and_mtime(&path, |before| {
+        before.replacen("# Principles", "# PRINCIPLES", 1)
+    });
     commit_all(&env.path("kit"), "an edit that keeps size and mtime");
     // Upstream changes this very file: the edit must be merged, not lost.
     let upstream = "modules/principles/files/program/PRINCIPLES.md";
