@@ -86,17 +86,7 @@ fn version_info(catalog: &Path) {
     let commit = std::env::var("ISPO_BUILD_COMMIT")
         .ok()
         .filter(|c| !c.is_empty())
-        .or_else(|| {
-            let out = std::process::Command::new("git")
-                .args(["rev-parse", "--short=12", "HEAD"])
-                .current_dir(dir)
-                .output()
-                .ok()?;
-            out.status
-                .success()
-                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-                .filter(|c| !c.is_empty())
-        });
+        .or_else(|| git(dir, &["rev-parse", "--short=12", "HEAD"]));
     println!(
         "cargo:rustc-env=ISPO_COMMIT={}",
         commit.unwrap_or_else(|| "unknown".into())
@@ -108,29 +98,37 @@ fn version_info(catalog: &Path) {
 /// (where `.git` is a file, or absent) is watched as well as a plain clone;
 /// otherwise a binary built there keeps naming the commit of its first build.
 fn git_files_naming_head(dir: &Path) -> Vec<PathBuf> {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
     let mut names = vec!["HEAD".to_string(), "packed-refs".to_string()];
-    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+    if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
         names.push(branch);
     }
     names
         .iter()
-        .filter_map(|name| git(&["rev-parse", "--path-format=absolute", "--git-path", name]))
+        .filter_map(|name| {
+            git(
+                dir,
+                &["rev-parse", "--path-format=absolute", "--git-path", name],
+            )
+        })
         .map(PathBuf::from)
         // cargo re-runs a script on every build while a watched path is
         // missing; packed-refs or a loose ref may legitimately not exist.
         .filter(|p| p.exists())
         .collect()
+}
+
+/// What a git command prints in `dir`, trimmed; `None` when git is missing,
+/// fails or prints nothing (outside git, as in a published crate).
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// The catalog files marked executable: as git records them (so a build on

@@ -230,13 +230,17 @@ impl Store {
 
     /// Writes every bucket whose content differs from what `on_disk` holds
     /// (all 256 when `on_disk` is `None`), each through a temp file and a
-    /// rename, plus ispo's `.gitattributes` and `.gitignore`.
+    /// rename, plus ispo's `.gitattributes` and `.gitignore`. The tests'
+    /// way to lay out a store: ispo itself writes one with `write_renders`
+    /// (init) or `write_with` and `prune_to` (update).
+    #[cfg(test)]
     pub fn write(&self, kit: &Path, on_disk: Option<&Store>) -> Result<()> {
         write_meta(kit)?;
         let mine = self.all()?;
         let theirs = on_disk.map(Store::all).transpose()?;
         write_buckets(
             kit,
+            bucket_names(),
             &by_bucket(mine.iter().map(|(s, b)| (*s, *b))),
             theirs
                 .as_ref()
@@ -305,29 +309,40 @@ impl Store {
         self.load_buckets(&touched)?;
         let mut mine = BTreeMap::new();
         let mut theirs = BTreeMap::new();
-        for i in touched {
+        for &i in &touched {
             let old = self.on_disk(i)?;
             let mut both = old.clone();
             both.extend(self.after_in(i, upd)?);
             mine.insert(bucket_name(i), both.into_iter().collect::<Vec<_>>());
             theirs.insert(bucket_name(i), old.into_iter().collect::<Vec<_>>());
         }
-        write_buckets(kit, &mine, Some(&theirs))
+        write_buckets(
+            kit,
+            touched.into_iter().map(bucket_name),
+            &mine,
+            Some(&theirs),
+        )
     }
 
     /// An update's last step, once the state names only the new blobs: the
     /// buckets `write_with` wrote drop every other blob.
     pub fn prune_to(&self, kit: &Path, upd: &Update<'_>) -> Result<()> {
+        let touched = self.touched(kit, upd);
         let mut mine = BTreeMap::new();
         let mut theirs = BTreeMap::new();
-        for i in self.touched(kit, upd) {
+        for &i in &touched {
             let new = self.after_in(i, upd)?;
             let mut both = self.on_disk(i)?;
             both.extend(new.iter().map(|(s, b)| (*s, *b)));
             mine.insert(bucket_name(i), new.into_iter().collect::<Vec<_>>());
             theirs.insert(bucket_name(i), both.into_iter().collect::<Vec<_>>());
         }
-        write_buckets(kit, &mine, Some(&theirs))
+        write_buckets(
+            kit,
+            touched.into_iter().map(bucket_name),
+            &mine,
+            Some(&theirs),
+        )
     }
 
     /// Writes all 256 buckets for exactly these renders, each named by its
@@ -345,7 +360,7 @@ impl Store {
                 (sha, b)
             })
             .collect();
-        write_buckets(kit, &by_bucket(sorted), None)
+        write_buckets(kit, bucket_names(), &by_bucket(sorted), None)
     }
 }
 
@@ -373,23 +388,16 @@ fn write_meta(kit: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes every bucket of `mine` that differs from `theirs` (all 256 when
-/// there is no `theirs`), each through a temp file and a rename. With
-/// `theirs`, only the buckets `theirs` names are considered: the others are
-/// not part of this write.
+/// Writes each of the buckets `names` whose content in `mine` differs from
+/// `theirs` (every one of them when there is no `theirs`), each through a
+/// temp file and a rename; buckets not named are not part of this write.
 fn write_buckets(
     kit: &Path,
+    names: impl Iterator<Item = String>,
     mine: &BTreeMap<String, Vec<Entry<'_>>>,
     theirs: Option<&BTreeMap<String, Vec<Entry<'_>>>>,
 ) -> Result<()> {
-    let names: Vec<String> = match theirs {
-        Some(t) if t.len() < 256 && mine.keys().all(|k| t.contains_key(k)) => {
-            t.keys().cloned().collect()
-        }
-        _ => bucket_names().collect(),
-    };
     let changed: Vec<(String, &[Entry<'_>])> = names
-        .into_iter()
         .filter_map(|name| {
             let wanted = mine.get(&name);
             // Entries are named by their SHA-256: equal names, equal bytes.

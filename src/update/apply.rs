@@ -33,13 +33,7 @@ pub fn lock(kit: &Path) -> Result<KitLock> {
     // One lock per run: leaking it gives the guard the life of the process.
     let lock: &'static mut fd_lock::RwLock<fs::File> =
         Box::leak(Box::new(fd_lock::RwLock::new(file)));
-    // A lock held for a moment is let go of: a process killed while it was
-    // starting git leaves a forked child holding the lock until that child
-    // execs (its descriptor is closed on exec), which under load takes a while.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while lock.try_write().is_err() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_while(|| lock.try_write().is_err());
     match lock.try_write() {
         Ok(guard) => Ok(KitLock { _guard: guard }),
         Err(_) => Err(Failure::Refused(format!(
@@ -48,6 +42,17 @@ pub fn lock(kit: &Path) -> Result<KitLock> {
             path.display()
         ))
         .into()),
+    }
+}
+
+/// Waits up to two seconds while the kit lock is `busy`. A lock held for a
+/// moment is let go of: a process killed while it was starting git leaves a
+/// forked child holding the lock until that child execs (its descriptor is
+/// closed on exec), which under load takes a while.
+fn wait_while(mut busy: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while busy() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 
@@ -73,10 +78,7 @@ pub fn lock_shared(kit: &Path) -> Result<Option<KitReadLock>> {
     };
     let lock: &'static mut fd_lock::RwLock<fs::File> =
         Box::leak(Box::new(fd_lock::RwLock::new(file)));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while lock.try_read().is_err() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_while(|| lock.try_read().is_err());
     match lock.try_read() {
         Ok(guard) => Ok(Some(KitReadLock { _guard: guard })),
         Err(_) => Err(Failure::Refused(format!(

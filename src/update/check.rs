@@ -136,10 +136,9 @@ pub fn run(kit_dir: &Path, offline: bool, exit_code: bool, reporter: &Reporter) 
         }
     }
     if available && !reporter.json {
-        for l in layer_notes.iter().filter(|l| !l.notes.is_empty()) {
-            let (from, to) = l.ends();
+        for shown in layer_notes.iter().filter_map(|l| l.shown()) {
             crate::outln!();
-            crate::out!("{}", shown_notes(&l.notes, &from, &to));
+            crate::out!("{shown}");
         }
     }
     if !available && !reporter.json {

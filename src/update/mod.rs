@@ -143,10 +143,9 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
             &catalog.manifest.version,
         ));
     }
-    for l in layer_notes.iter().filter(|l| !l.notes.is_empty()) {
-        if cfg.mode != Mode::Diff {
-            let (from, to) = l.ends();
-            reporter.note(versions::shown_notes(&l.notes, &from, &to));
+    if cfg.mode != Mode::Diff {
+        for shown in layer_notes.iter().filter_map(|l| l.shown()) {
+            reporter.note(shown);
         }
     }
     let inputs = inputs(cfg, &state, &catalog, reporter)?;
@@ -525,16 +524,19 @@ fn read_kit(
         }
     }
     let bytes = read_readable(cfg, to_read.into_iter())?;
-    let hashed: Vec<(String, String)> = {
+    // Hashing and the marker check are most of reading: on every core.
+    let judged: Vec<(String, String, bool)> = {
         use rayon::prelude::*;
         bytes
             .par_iter()
-            .map(|(path, bytes)| (path.clone(), kit::sha256(bytes)))
+            .map(|(path, bytes)| {
+                let conflict = merge::has_conflict_markers(bytes);
+                (path.clone(), kit::sha256(bytes), conflict)
+            })
             .collect()
     };
-    for (path, sha) in hashed {
+    for (path, sha, conflict) in judged {
         if let Some(stamp) = stamps.get(&path) {
-            let conflict = merge::has_conflict_markers(&bytes[&path]);
             seen.insert_hashed(
                 &path,
                 crate::stat_cache::Seen {

@@ -376,16 +376,15 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
             });
             continue;
         };
-        let t = &new
+        let t: &[u8] = new
             .bytes()
-            .expect("a render the plan compares holds its bytes")
-            .to_vec();
+            .expect("a render the plan compares holds its bytes");
         let action = match (base, mine) {
-            (None, None) => Action::Added(t.clone()),
-            (None, Some(o)) if o == t => Action::Unchanged,
+            (None, None) => Action::Added(t.to_vec()),
+            (None, Some(o)) if o.as_slice() == t => Action::Unchanged,
             // A local file ispo never wrote sits where a new one goes.
-            (None, Some(_)) => Action::Sidecar(t.clone()),
-            (Some(_), None) if (input.restore)(path) => Action::Restored(t.clone()),
+            (None, Some(_)) => Action::Sidecar(t.to_vec()),
+            (Some(_), None) if (input.restore)(path) => Action::Restored(t.to_vec()),
             (Some(_), None) => Action::StaysDeleted,
             (Some(b), Some(o)) => {
                 if merge::same_text(o, t) {
@@ -401,9 +400,9 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
                     // user left, on both sides of the comparison; markers the
                     // user replaced by hand are then plain local edits.
                     let (b2, o2) = (fill_in(b, input.fills), fill_in(o, input.fills));
-                    if &o2 == t {
-                        Action::Updated(t.clone())
-                    } else if &b2 == t {
+                    if o2 == t {
+                        Action::Updated(t.to_vec())
+                    } else if b2 == t {
                         if &o2 == o {
                             Action::KeptLocal
                         } else {
@@ -414,7 +413,7 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
                             Merged::Clean(m) if &m == o => Action::KeptLocal,
                             Merged::Clean(m) => Action::Merged(m),
                             Merged::Conflict(m) => Action::Conflict(m),
-                            Merged::Binary => Action::Sidecar(t.clone()),
+                            Merged::Binary => Action::Sidecar(t.to_vec()),
                         }
                     }
                 }
@@ -427,7 +426,7 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
         let (record_sha, base_bytes) = match (keep_old, base) {
             (true, Some(b)) => (kit::sha256(b), Some(b.clone())),
             (true, None) => (String::new(), None),
-            _ => (new.sha256.clone(), Some(t.clone())),
+            _ => (new.sha256.clone(), Some(t.to_vec())),
         };
         out.push(FilePlan {
             path: path.to_string(),

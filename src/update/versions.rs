@@ -118,6 +118,13 @@ impl LayerNotes {
             format!("{} {}", self.name, self.to),
         )
     }
+
+    /// Its notes for people, as `shown_notes` gives them; `None` when its
+    /// CHANGELOG.md has no section between the two versions.
+    pub fn shown(&self) -> Option<String> {
+        let (from, to) = self.ends();
+        (!self.notes.is_empty()).then(|| shown_notes(&self.notes, &from, &to))
+    }
 }
 
 /// The release notes of every catalog below the top whose version moved
