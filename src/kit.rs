@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{toml_diag, FillDecl};
 use crate::error::Failure;
+use crate::local_cache::{read_cache_file, write_cache_file};
 pub use crate::paths::check_no_symlinks;
 use crate::paths::{ANSWERS_FILE, SIDECAR, STATE_DIR, STATE_FILE};
 use crate::render::RenderedFile;
@@ -112,7 +113,12 @@ impl State {
                 kit.display()
             )
         })?;
-        State::parse(&path.display().to_string(), &text)
+        if let Some(state) = parsed_cache::read(kit, text.as_bytes()) {
+            return Ok(state);
+        }
+        let state = State::parse(&path.display().to_string(), &text)?;
+        parsed_cache::write(kit, text.as_bytes(), &state);
+        Ok(state)
     }
 
     /// Parses and checks a state file's text; `shown` names it in messages.
@@ -381,6 +387,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
         let staged = staging.keep();
         fs::rename(&staged, dest)
             .with_context(|| format!("cannot move the kit into `{}`", dest.display()))?;
+        remember_parsed(dest, &state_text, kit.state);
         return Ok(());
     }
     for (rel, _) in &entries {
@@ -399,7 +406,14 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     fs::write(&tmp, &state_text).context("cannot stage the kit state")?;
     fs::create_dir_all(dest.join(STATE_DIR))?;
     fs::rename(&tmp, dest.join(STATE_FILE)).context("cannot write the kit state")?;
+    remember_parsed(dest, &state_text, kit.state);
     Ok(())
+}
+
+/// Keeps `state`, just written as `text`, in the kit's local cache, so the
+/// next command need not parse it (see `parsed_cache`).
+pub fn remember_parsed(kit: &Path, text: &str, state: &State) {
+    parsed_cache::write(kit, text.as_bytes(), state);
 }
 
 /// Adds the execute bits where the read bits are (a script from the catalog).
@@ -475,6 +489,64 @@ pub fn is_kit(dir: &Path) -> bool {
     dir.join(STATE_FILE).is_file()
 }
 
+/// The state as last parsed, in `.ispo/cache/state.json` under the SHA-256
+/// of the state file's bytes: parsing a 640-module kit's 400 KB of TOML took
+/// 12 ms, a third of a no-op update, and its JSON copy reads in under 2 ms.
+/// Only a file with exactly those bytes, from this ispo, is taken; anything
+/// else is parsed and checked again as `State::parse` does.
+mod parsed_cache {
+    use std::path::Path;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{read_cache_file, sha256, write_cache_file, State};
+
+    const FILE: &str = ".ispo/cache/state.json";
+    /// Bumped whenever `State`'s fields change.
+    const FORMAT: u32 = 1;
+
+    #[derive(Serialize)]
+    struct Written<'a> {
+        format: u32,
+        ispo: &'a str,
+        source_sha256: &'a str,
+        state: &'a State,
+    }
+
+    #[derive(Deserialize)]
+    struct Read {
+        format: u32,
+        ispo: String,
+        source_sha256: String,
+        state: State,
+    }
+
+    pub(super) fn read(kit: &Path, text: &[u8]) -> Option<State> {
+        let bytes = read_cache_file(kit, FILE)?;
+        let cached: Read = serde_json::from_slice(&bytes).ok()?;
+        (cached.format == FORMAT
+            && cached.ispo == env!("CARGO_PKG_VERSION")
+            && cached.source_sha256 == sha256(text))
+        .then_some(cached.state)
+    }
+
+    /// Best effort, and only where git ignores the cache folder.
+    pub(super) fn write(kit: &Path, text: &[u8], state: &State) {
+        if !crate::local_cache::is_ignored(kit) {
+            return;
+        }
+        let _ = write_cache_file(kit, FILE, |_| {
+            serde_json::to_vec(&Written {
+                format: FORMAT,
+                ispo: env!("CARGO_PKG_VERSION"),
+                source_sha256: &sha256(text),
+                state,
+            })
+            .map_err(std::io::Error::other)
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,5 +592,39 @@ mod tests {
         assert!(error(&bad).contains("state.toml"), "{}", error(&bad));
         assert!(!error(&bad).contains("format"), "{}", error(&bad));
         assert!(error("not [toml").contains("state.toml"));
+    }
+
+    /// The parsed state is kept in the local cache and taken only for the
+    /// very bytes it was parsed from; a kit whose ignore file is not ispo's
+    /// gets no cache file at all.
+    #[test]
+    fn a_parsed_state_is_reused_only_for_the_same_bytes() {
+        let kit = tempfile::tempdir().unwrap();
+        let dir = kit.path().join(STATE_DIR);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(kit.path().join(STATE_FILE), STATE).unwrap();
+        let cached = kit.path().join(".ispo/cache/state.json");
+        // Not ispo's ignore file: nothing is cached.
+        fs::write(dir.join(".gitignore"), "# mine\n").unwrap();
+        State::read(kit.path()).unwrap();
+        assert!(!cached.exists());
+        fs::write(dir.join(".gitignore"), crate::store::GITIGNORE).unwrap();
+        let first = State::read(kit.path()).unwrap();
+        assert!(cached.exists());
+        assert_eq!(State::read(kit.path()).unwrap(), first);
+        // Changed bytes are parsed (and checked) again, never served stale.
+        let edited = STATE.replace("sha256 = \"00\"", "sha256 = \"11\"");
+        fs::write(kit.path().join(STATE_FILE), &edited).unwrap();
+        assert_eq!(State::read(kit.path()).unwrap().files[0].sha256, "11");
+        fs::write(
+            kit.path().join(STATE_FILE),
+            STATE.replace("format = 2", "format = 0"),
+        )
+        .unwrap();
+        assert!(State::read(kit.path()).is_err());
+        // A damaged cache is no cache.
+        fs::write(kit.path().join(STATE_FILE), STATE).unwrap();
+        fs::write(&cached, "{not json").unwrap();
+        assert_eq!(State::read(kit.path()).unwrap(), first);
     }
 }

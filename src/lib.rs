@@ -41,6 +41,7 @@ pub mod interrupt;
 pub mod kit;
 pub mod layers;
 pub mod lint;
+pub mod local_cache;
 pub mod manpages;
 pub mod merge;
 pub mod module_new;

@@ -19,7 +19,6 @@
 //! everything once.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::Path;
 
 use handlebars::template::Template;
@@ -27,11 +26,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
+use crate::local_cache::{read_cache_file, write_cache_file};
 use crate::store::sha256;
 use crate::template_refs::{walk, Refs, Roots};
 
-/// The cache folder, kit-relative; git-ignored by `.ispo/.gitignore`.
-pub const CACHE_DIR: &str = ".ispo/cache";
 /// The render cache file, kit-relative.
 pub const RENDERS_FILE: &str = ".ispo/cache/renders.json";
 /// Bumped whenever what goes into a key or an output's record changes.
@@ -124,34 +122,6 @@ impl RenderCache {
     pub fn deps(&self, path: &str, blob_id: &str) -> Option<&Deps> {
         self.templates.get(path).filter(|d| d.blob_id == blob_id)
     }
-}
-
-/// A file of ispo's local cache (kit-relative), if it is a regular file:
-/// never read through a symlink.
-pub fn read_cache_file(kit: &Path, rel: &str) -> Option<Vec<u8>> {
-    let path = kit.join(rel);
-    fs::symlink_metadata(&path).ok().filter(|m| m.is_file())?;
-    fs::read(path).ok()
-}
-
-/// Writes a file of ispo's local cache (kit-relative) through a temp file in
-/// the cache folder and a rename, never through a symlink. `contents` gets
-/// the temp file's path (a cache may date itself by it) and returns the bytes.
-pub fn write_cache_file(
-    kit: &Path,
-    rel: &str,
-    contents: impl FnOnce(&Path) -> std::io::Result<Vec<u8>>,
-) -> std::io::Result<()> {
-    crate::paths::check_no_symlinks(kit, rel).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let dir = kit.join(CACHE_DIR);
-    fs::create_dir_all(&dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".ispo-tmp-")
-        .tempfile_in(&dir)?;
-    let bytes = contents(tmp.path())?;
-    std::io::Write::write_all(&mut tmp, &bytes)?;
-    tmp.persist(kit.join(rel)).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// What the partials contribute to keys: their hashes, what they read and

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::render_cache::{read_cache_file, write_cache_file};
+use crate::local_cache::{read_cache_file, write_cache_file, CACHE_DIR};
 
 /// The stat cache file, kit-relative.
 pub const STAT_FILE: &str = ".ispo/cache/stat.json";
@@ -90,7 +90,7 @@ pub struct Seen {
 /// The kit's file system's clock now (the modification time of a file
 /// written for the purpose in ispo's cache folder), if it can be read.
 pub fn clock(kit: &Path) -> Option<i128> {
-    let dir = kit.join(crate::render_cache::CACHE_DIR);
+    let dir = kit.join(CACHE_DIR);
     fs::create_dir_all(&dir).ok()?;
     let tmp = tempfile::Builder::new()
         .prefix(".clock-")

@@ -303,8 +303,10 @@ pub fn apply(
     write_atomic(kit_dir, ANSWERS_FILE, built.answers_text.as_bytes())?;
     let mut new_state = built.state.clone();
     new_state.files = plans.iter().filter_map(|p| p.record.clone()).collect();
-    write_atomic(kit_dir, STATE_FILE, new_state.to_toml().as_bytes())
+    let state_text = new_state.to_toml();
+    write_atomic(kit_dir, STATE_FILE, state_text.as_bytes())
         .context("cannot write the kit state")?;
+    kit::remember_parsed(kit_dir, &state_text, &new_state);
     // 4. The journal, renders no state names and format 1's folders are garbage now.
     let _ = fs::remove_file(ispo_dir.join(JOURNAL));
     on_disk.prune_to(kit_dir, &store)?;

@@ -645,8 +645,7 @@ fn keep_seen(cfg: &UpdateConfig, ours: Ours, plans: &[plan::FilePlan]) {
 /// Whether the kit's `.ispo/.gitignore` keeps the caches out of git: a kit
 /// from an older ispo has one that does not yet (its next update rewrites it).
 fn cache_is_ignored(cfg: &UpdateConfig) -> bool {
-    fs::read(cfg.kit.join(crate::paths::STATE_DIR).join(".gitignore"))
-        .is_ok_and(|b| b == crate::store::GITIGNORE.as_bytes())
+    crate::local_cache::is_ignored(&cfg.kit)
 }
 
 /// Kit path → bytes.

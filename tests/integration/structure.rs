@@ -79,6 +79,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rendered",
             "render_context",
             "render_diag",
+            "local_cache",
             "render_cache",
             "render",
             "index",
