@@ -71,6 +71,7 @@ pub mod suggest;
 pub mod tags;
 pub mod template_refs;
 pub mod text;
+pub mod tree_listing;
 pub mod update;
 pub mod user_config;
 pub mod value;

@@ -614,42 +614,44 @@ fn read_commit(
         }
         repo.find_tree(entry.id())?
     };
-    let mut blobs: Vec<(String, Oid)> = Vec::new();
+    // Listed from the last listing of this repository's folder and git's
+    // diff since, when ispo's cache has one (see `tree_listing`).
+    let cache = cache_root().ok();
+    let listed = crate::tree_listing::list(repo, &tree, inside, cache.as_deref())?;
+    let mut blobs: Vec<(String, Oid)> = Vec::with_capacity(listed.entries.len());
     let mut executable = String::new();
-    let mut refused: Option<String> = None;
-    let walked = tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
-        let name = entry.name().unwrap_or("?");
-        let path = format!("{root}{name}");
-        match entry.kind() {
-            Some(ObjectType::Blob) => {
-                if entry.filemode() == 0o120000 {
-                    refused = Some(format!("catalog file `{path}` is a symlink; catalogs may not contain symlinks"));
-                    return git2::TreeWalkResult::Abort;
-                }
-                if entry.filemode() == 0o100755 {
-                    executable.push_str(&path);
-                    executable.push('\n');
-                }
-                blobs.push((path, entry.id()));
+    for entry in &listed.entries {
+        match entry.mode {
+            0o120000 => {
+                return Err(Failure::Refused(format!(
+                    "catalog file `{}` is a symlink; catalogs may not contain symlinks",
+                    entry.path
+                ))
+                .into())
             }
-            Some(ObjectType::Commit) => {
-                refused = Some(format!("catalog entry `{path}` is a git submodule; catalogs may not contain submodules"));
-                return git2::TreeWalkResult::Abort;
+            0o160000 => {
+                return Err(Failure::Refused(format!(
+                    "catalog entry `{}` is a git submodule; catalogs may not contain submodules",
+                    entry.path
+                ))
+                .into())
+            }
+            0o100755 => {
+                executable.push_str(&entry.path);
+                executable.push('\n');
             }
             _ => {}
         }
-        git2::TreeWalkResult::Ok
-    });
-    if let Some(msg) = refused {
-        return Err(Failure::Refused(msg).into());
+        blobs.push((entry.path.clone(), entry.id));
     }
-    walked?;
     let mut unread = Vec::new();
     if lazy {
         let odb = repo.odb()?;
         let (later, now): (Vec<_>, Vec<_>) =
             blobs.into_iter().partition(|(p, _)| is_module_file(p));
         for (path, id) in later {
+            // Asked of every listed object, even one found before: a damaged
+            // repository is refused up front, whatever the listing says.
             if !odb.exists(id) {
                 return Err(Failure::Refused(format!(
                     "cannot read `{path}`: object {id} is missing from the catalog repository"
@@ -661,6 +663,7 @@ fn read_commit(
         blobs = now;
     }
     let mut files = read_blobs(repo.path(), &blobs)?;
+    crate::tree_listing::remember(repo, &tree, inside, cache.as_deref(), &listed);
     if !executable.is_empty() {
         files.insert(
             crate::catalog::EXECUTABLE_KEY.to_string(),

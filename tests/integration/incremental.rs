@@ -472,3 +472,57 @@ fn an_update_judges_the_catalog_as_init_does_though_it_reads_less() {
         .stderr_has(&format!("cannot read `{CHARTER}`"));
     assert_eq!(kit_files(&env.path("kit")), before);
 }
+
+/// The catalog's tree is listed from the last listing and git's diff since
+/// (ispo's cache, `listings/`): what an update then renders is what a walk
+/// of the whole tree gives, and what a walk refuses is still refused.
+#[test]
+fn a_listing_moved_by_a_tree_diff_reads_as_a_full_walk() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    committed_kit(&env, &repo, &[]);
+    let listings = env.cache().join("listings");
+    assert_eq!(std::fs::read_dir(&listings).unwrap().count(), 1);
+    // Upstream: a file changes, one goes, one becomes executable.
+    repo.commit(
+        &[
+            (CHARTER, "# {{company}} charter, v2\n"),
+            ("modules/principles/files/program/PRINCIPLES.md", ""),
+        ],
+        "v2",
+    );
+    let tool = Path::new(repo.path()).join("modules/charter/files/program/CHARTER.md");
+    git(
+        Path::new(repo.path()),
+        &["update-index", "--chmod=+x", tool.to_str().unwrap()],
+    );
+    git(Path::new(repo.path()), &["commit", "-qm", "executable"]);
+    env.ispo(&["update", "kit", "--allow-dirty"]).ok();
+    let updated = without_store(env.tree("kit"));
+    // The same commit read with no listing at all: a full walk.
+    std::fs::remove_dir_all(&listings).unwrap();
+    let walked = fresh_render(&env, &repo, &[]);
+    let same: Vec<&String> = walked
+        .keys()
+        .filter(|p| !p.starts_with(".ispo/") && *p != "ispo-answers.toml")
+        .collect();
+    for p in &same {
+        assert_eq!(updated.get(*p), walked.get(*p), "{p}");
+    }
+    assert!(!updated.contains_key("program/PRINCIPLES.md"));
+    assert!(std::fs::metadata(env.path("kit/program/CHARTER.md"))
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
+        .unwrap());
+    // A symlink added upstream is refused though the listing knows the rest.
+    std::os::unix::fs::symlink(
+        "CHARTER.md",
+        Path::new(repo.path()).join("modules/charter/files/program/LINK.md"),
+    )
+    .unwrap();
+    commit_all(Path::new(repo.path()), "a symlink");
+    let before = kit_files(&env.path("kit"));
+    env.ispo(&["update", "kit", "--allow-dirty"])
+        .code(4)
+        .stderr_has("is a symlink; catalogs may not contain symlinks");
+    assert_eq!(kit_files(&env.path("kit")), before);
+}

@@ -57,6 +57,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "prompt",
             "fetch",
             "dirty_check",
+            "tree_listing",
             "source",
             "layers",
             "user_config",
