@@ -98,7 +98,8 @@ pub struct Journal {
     /// Kit path → SHA-256 of the content that run wrote there (kit files,
     /// sidecars, the answers file).
     pub done: BTreeMap<String, String>,
-    /// Kit path → SHA-256 of the base render that run recorded for it.
+    /// Kit path → SHA-256 of the base render that run recorded for it, for
+    /// the paths in `done`.
     #[serde(default)]
     pub bases: BTreeMap<String, String>,
     /// Kit paths that run deleted.
@@ -242,12 +243,15 @@ pub fn apply(
         ANSWERS_FILE.to_string(),
         kit::sha256(built.answers_text.as_bytes()),
     );
+    // A base is looked up only for a file the run wrote (`Journal::base_of`):
+    // the bases of the thousands of files it leaves alone stay out.
     let journal = Journal {
-        done,
         bases: plans
             .iter()
+            .filter(|p| done.contains_key(&p.path))
             .filter_map(|p| Some((p.path.clone(), p.record.as_ref()?.sha256.clone())))
             .collect(),
+        done,
         deleted: plans
             .iter()
             .filter(|p| p.action.removes())
