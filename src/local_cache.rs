@@ -49,3 +49,58 @@ pub fn is_ignored(kit: &Path) -> bool {
     fs::read(kit.join(STATE_DIR).join(".gitignore"))
         .is_ok_and(|b| b == crate::store::GITIGNORE.as_bytes())
 }
+
+/// A cache file's bytes: a header naming what it is (`tag`) and its layout
+/// (`format`), then the value in postcard's compact binary form, which reads
+/// several times faster than JSON (a 640-module kit's render cache is 1.3 MB
+/// of JSON). The header is checked before anything is decoded, so a file of
+/// another layout is no cache rather than a misread one.
+pub fn encode<T: serde::Serialize>(tag: &str, format: u32, value: &T) -> std::io::Result<Vec<u8>> {
+    let mut out = header(tag, format);
+    postcard::to_io(value, &mut out).map_err(std::io::Error::other)?;
+    Ok(out)
+}
+
+/// The value `encode` wrote with this tag and format, if that is what
+/// `bytes` hold.
+pub fn decode<T: serde::de::DeserializeOwned>(tag: &str, format: u32, bytes: &[u8]) -> Option<T> {
+    let body = bytes.strip_prefix(header(tag, format).as_slice())?;
+    postcard::from_bytes(body).ok()
+}
+
+fn header(tag: &str, format: u32) -> Vec<u8> {
+    let mut h = format!("ispo {tag} cache\n").into_bytes();
+    h.extend_from_slice(&format.to_le_bytes());
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_of_another_tag_or_format_is_no_cache() {
+        let value = (String::from("a"), 3u64, vec![(1i128, true)]);
+        let bytes = encode("stat", 3, &value).unwrap();
+        assert_eq!(
+            decode::<(String, u64, Vec<(i128, bool)>)>("stat", 3, &bytes),
+            Some(value)
+        );
+        assert_eq!(
+            decode::<(String, u64, Vec<(i128, bool)>)>("stat", 4, &bytes),
+            None
+        );
+        assert_eq!(
+            decode::<(String, u64, Vec<(i128, bool)>)>("renders", 3, &bytes),
+            None
+        );
+        assert_eq!(
+            decode::<(String, u64, Vec<(i128, bool)>)>("stat", 3, &bytes[..bytes.len() - 1]),
+            None
+        );
+        assert_eq!(
+            decode::<(String, u64, Vec<(i128, bool)>)>("stat", 3, b"{}"),
+            None
+        );
+    }
+}

@@ -14,11 +14,12 @@
 //! is kept under its own hash: a wrong or stale cache can only cost a
 //! re-render, never change a byte of what is rendered.
 //!
-//! The cache lives in `.ispo/cache/renders.json`, which `.ispo/.gitignore`
+//! The cache lives in `.ispo/cache/renders.bin`, which `.ispo/.gitignore`
 //! keeps out of git: it is a local speed-up, and a clone without it renders
 //! everything once.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
 use std::path::Path;
 
 use handlebars::template::Template;
@@ -26,14 +27,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use crate::local_cache::{read_cache_file, write_cache_file};
+use crate::local_cache::{decode, encode, read_cache_file, write_cache_file};
 use crate::store::sha256;
 use crate::template_refs::{walk, Refs, Roots};
 
 /// The render cache file, kit-relative.
-pub const RENDERS_FILE: &str = ".ispo/cache/renders.json";
-/// Bumped whenever what goes into a key or an output's record changes.
-const FORMAT: u32 = 3;
+pub const RENDERS_FILE: &str = ".ispo/cache/renders.bin";
+/// Where formats 1 to 3 were kept, as JSON: removed when the new one is written.
+const OLD_RENDERS_FILE: &str = ".ispo/cache/renders.json";
+/// Bumped whenever what goes into a key or an output's record changes, or
+/// the layout of the file (4: postcard instead of JSON).
+const FORMAT: u32 = 4;
 /// Stands for "reads the whole context" in `Deps::names`.
 const WHOLE: &str = "*";
 
@@ -70,7 +74,6 @@ pub struct Output {
     pub sha256: String,
     /// The fill-in markers the render holds, `(id, line)`: the kit README
     /// lists them without reading a reused render from the store.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub markers: Vec<(String, usize)>,
 }
 
@@ -99,7 +102,7 @@ impl RenderCache {
     /// (missing, damaged, another version) is no cache at all.
     pub fn read(kit: &Path) -> Option<RenderCache> {
         let bytes = read_cache_file(kit, RENDERS_FILE)?;
-        let cache: RenderCache = serde_json::from_slice(&bytes).ok()?;
+        let cache: RenderCache = decode("renders", FORMAT, &bytes)?;
         (cache.format == FORMAT && cache.ispo == env!("CARGO_PKG_VERSION")).then_some(cache)
     }
 
@@ -107,9 +110,9 @@ impl RenderCache {
     /// it only costs the next update a full render, so errors are returned
     /// for a warning, not a failure.
     pub fn write(&self, kit: &Path) -> std::io::Result<()> {
-        write_cache_file(kit, RENDERS_FILE, |_| {
-            serde_json::to_vec(self).map_err(std::io::Error::other)
-        })
+        write_cache_file(kit, RENDERS_FILE, |_| encode("renders", FORMAT, self))?;
+        let _ = fs::remove_file(kit.join(OLD_RENDERS_FILE));
+        Ok(())
     }
 
     /// The stored render of `out_path` if its recorded key is `key`: the

@@ -13,7 +13,7 @@
 //! always read: its entry may predate a write within the clock's
 //! resolution.
 //!
-//! The cache lives in `.ispo/cache/stat.json`, out of git (`.ispo/.gitignore`):
+//! The cache lives in `.ispo/cache/stat.bin`, out of git (`.ispo/.gitignore`):
 //! metadata means nothing on another machine or in another clone.
 
 use std::collections::BTreeMap;
@@ -22,11 +22,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::local_cache::{read_cache_file, write_cache_file, CACHE_DIR};
+use crate::local_cache::{decode, encode, read_cache_file, write_cache_file, CACHE_DIR};
 
 /// The stat cache file, kit-relative.
-pub const STAT_FILE: &str = ".ispo/cache/stat.json";
-const FORMAT: u32 = 2;
+pub const STAT_FILE: &str = ".ispo/cache/stat.bin";
+/// Where format 2 was kept, as JSON: removed when the new one is written.
+const OLD_STAT_FILE: &str = ".ispo/cache/stat.json";
+const FORMAT: u32 = 3;
 
 /// A file's metadata, as the cache compares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +85,6 @@ pub struct Seen {
     pub stamp: Stamp,
     pub sha256: String,
     /// It held conflict markers.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub conflict: bool,
 }
 
@@ -113,7 +114,7 @@ pub struct StatCache {
 impl StatCache {
     pub fn read(kit: &Path) -> StatCache {
         read_cache_file(kit, STAT_FILE)
-            .and_then(|b| serde_json::from_slice::<StatCache>(&b).ok())
+            .and_then(|b| decode::<StatCache>("stat", FORMAT, &b))
             .filter(|c| c.format == FORMAT)
             .unwrap_or_default()
     }
@@ -199,8 +200,10 @@ impl StatCache {
             // entry is trusted.
             let now = Stamp::of(tmp).map_or(i128::MIN, |s| s.mtime_ns);
             self.written_ns = since.map_or(now, |s| s.min(now));
-            serde_json::to_vec(self).map_err(std::io::Error::other)
-        })
+            encode("stat", FORMAT, self)
+        })?;
+        let _ = std::fs::remove_file(kit.join(OLD_STAT_FILE));
+        Ok(())
     }
 }
 

@@ -97,7 +97,7 @@ fn an_update_after_a_one_file_change_renders_only_that_file() {
         "the fixture renders several files: {rendered}"
     );
     assert_eq!((compiled, reused), (rendered, 0), "init renders everything");
-    assert!(env.exists("kit/.ispo/cache/renders.json"));
+    assert!(env.exists("kit/.ispo/cache/renders.bin"));
 
     repo.commit(
         &[(
@@ -242,14 +242,25 @@ fn a_partial_change_re_renders_every_file_that_includes_it() {
 
 #[test]
 fn a_damaged_render_cache_costs_only_a_full_render() {
+    let truncated = |env: &Env| {
+        let bytes = std::fs::read(env.path("kit/.ispo/cache/renders.bin")).unwrap();
+        String::from_utf8_lossy(&bytes[..bytes.len() / 2]).into_owned()
+    };
     for damage in [
-        "not json",
+        "not a cache",
+        "ispo renders cache\n\u{4}\0\0\0garbage",
         "{\"format\": 1, \"ispo\": \"0.0.0\", \"templates\": {}, \"outputs\": {}}",
+        "truncated",
     ] {
         let env = Env::new();
         let repo = fixture_repo(&env);
         let (_, rendered, _) = committed_kit(&env, &repo, &[]);
-        env.write("kit/.ispo/cache/renders.json", damage);
+        let damage = if damage == "truncated" {
+            truncated(&env)
+        } else {
+            damage.to_string()
+        };
+        env.write("kit/.ispo/cache/renders.bin", &damage);
         repo.commit(&[(CHARTER, "# {{company}} charter v2\n")], "v2");
         let run = env.ispo(&["update", "kit", "--json"]);
         run.ok();
@@ -264,12 +275,12 @@ fn a_cache_naming_renders_the_store_lacks_is_ignored() {
     let repo = fixture_repo(&env);
     let (_, rendered, _) = committed_kit(&env, &repo, &[]);
     // Point every output at a render that is not in the base store.
-    let text = env.read("kit/.ispo/cache/renders.json");
-    let mut cache: Value = serde_json::from_str(&text).unwrap();
-    for (_, o) in cache["outputs"].as_object_mut().unwrap() {
-        o["sha256"] = Value::String("0".repeat(64));
+    let kit = env.path("kit");
+    let mut cache = ispo::render_cache::RenderCache::read(&kit).expect("init wrote a render cache");
+    for o in cache.outputs.values_mut() {
+        o.sha256 = "0".repeat(64);
     }
-    env.write("kit/.ispo/cache/renders.json", &cache.to_string());
+    cache.write(&kit).unwrap();
     repo.commit(&[(CHARTER, "# {{company}} charter v2\n")], "v2");
     let run = env.ispo(&["update", "kit", "--json"]);
     run.ok();
@@ -285,7 +296,7 @@ fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time(
     committed_kit(&env, &repo, &[]);
     // The first no-op reads every file and records it in the stat cache.
     env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
-    assert!(env.exists("kit/.ispo/cache/stat.json"));
+    assert!(env.exists("kit/.ispo/cache/stat.bin"));
     env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
 
     // Conflict markers, of the very same length as the text they replace,
@@ -318,7 +329,7 @@ fn an_update_settles_unchanged_files_by_hash_yet_notices_an_edit_that_keeps_size
     let repo = fixture_repo(&env);
     committed_kit(&env, &repo, &[]);
     // Init recorded what it wrote: the first update need not read it back.
-    assert!(env.exists("kit/.ispo/cache/stat.json"));
+    assert!(env.exists("kit/.ispo/cache/stat.bin"));
     let path = env.path("kit/program/PRINCIPLES.md");
     // An edit of the same length, and the old modification time put back:
     // only the change time (which no program sets) and the bytes differ.
@@ -374,7 +385,7 @@ fn a_no_op_update_of_a_kit_from_an_older_ispo_leaves_no_untracked_cache() {
     env.write("kit/.ispo/.gitignore", &old);
     commit_all(&kit, "as an older ispo left it");
     env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
-    assert!(!env.exists("kit/.ispo/cache/stat.json"));
+    assert!(!env.exists("kit/.ispo/cache/stat.bin"));
     assert_eq!(
         git(&kit, &["status", "--porcelain", "--untracked-files=all"]),
         ""

@@ -632,7 +632,7 @@ pub fn bare_fixture(env: &Env) -> PathBuf {
 
 /// The stat cache: metadata of a kit's files (sizes, times, inodes), which
 /// differs between two folders with the same kit.
-pub const STAT_CACHE: &str = ".ispo/cache/stat.json";
+pub const STAT_CACHE: &str = ".ispo/cache/stat.bin";
 
 /// The fixture catalog as a git repository under the env's `catalog/`.
 pub fn fixture_repo(env: &Env) -> CatalogRepo {
