@@ -113,10 +113,11 @@ impl State {
                 kit.display()
             )
         })?;
+        let shown = path.display().to_string();
         if let Some(state) = parsed_cache::read(kit, text.as_bytes()) {
-            return Ok(state);
+            return state.validated(&shown);
         }
-        let state = State::parse(&path.display().to_string(), &text)?;
+        let state = State::parse(&shown, &text)?;
         parsed_cache::write(kit, text.as_bytes(), &state);
         Ok(state)
     }
@@ -155,6 +156,15 @@ impl State {
         }
         let state: State =
             typed.map_err(|e| Failure::Invalid(vec![toml_diag(&shown, text, &e)]))?;
+        state.validated(&shown)
+    }
+
+    /// The checks of a state beyond its TOML shape, made on every state
+    /// read, parsed or cached: the commit id's form, the base folder rules
+    /// of each format, and every recorded path.
+    fn validated(self, shown: &str) -> Result<State> {
+        let shown = shown.to_string();
+        let state = self;
         let commit = &state.catalog.source.commit;
         let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
         if !(hex(commit, 40)
@@ -266,6 +276,12 @@ impl State {
     /// The state as written: files by path and fill-ins by id, so an update
     /// changes only the lines of what changed.
     pub fn to_toml(&self) -> String {
+        self.written().1
+    }
+
+    /// The state as `to_toml` writes it (sorted), with its text: what a
+    /// parse of that text gives, for the parsed-state cache.
+    pub fn written(&self) -> (State, String) {
         let mut sorted = self.clone();
         sorted.files.sort_by(|a, b| a.path.cmp(&b.path));
         sorted.fills.sort_by(|a, b| a.id.cmp(&b.id));
@@ -273,7 +289,7 @@ impl State {
             "# ispo kit state: written by ispo, read by `ispo update`. Do not edit by hand.\n",
         );
         out.push_str(&toml::to_string_pretty(&sorted).expect("state serialises"));
-        out
+        (sorted, out)
     }
 }
 
@@ -354,7 +370,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
         entries.push((at(&f.path), f.made()));
     }
     entries.push((at(ANSWERS_FILE), kit.answers_text.as_bytes()));
-    let state_text = kit.state.to_toml();
+    let (written_state, state_text) = kit.state.written();
     let executable: std::collections::BTreeSet<&str> = kit
         .files
         .iter()
@@ -387,7 +403,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
         let staged = staging.keep();
         fs::rename(&staged, dest)
             .with_context(|| format!("cannot move the kit into `{}`", dest.display()))?;
-        remember_parsed(dest, &state_text, kit.state);
+        remember_parsed(dest, &state_text, &written_state);
         return Ok(());
     }
     for (rel, _) in &entries {
@@ -406,12 +422,13 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
     fs::write(&tmp, &state_text).context("cannot stage the kit state")?;
     fs::create_dir_all(dest.join(STATE_DIR))?;
     fs::rename(&tmp, dest.join(STATE_FILE)).context("cannot write the kit state")?;
-    remember_parsed(dest, &state_text, kit.state);
+    remember_parsed(dest, &state_text, &written_state);
     Ok(())
 }
 
-/// Keeps `state`, just written as `text`, in the kit's local cache, so the
-/// next command need not parse it (see `parsed_cache`).
+/// Keeps `state`, just written as `text` (both from `State::written`), in
+/// the kit's local cache, so the next command need not parse it (see
+/// `parsed_cache`).
 pub fn remember_parsed(kit: &Path, text: &str, state: &State) {
     parsed_cache::write(kit, text.as_bytes(), state);
 }
@@ -622,6 +639,29 @@ mod tests {
         )
         .unwrap();
         assert!(State::read(kit.path()).is_err());
+        // What a write caches is what a parse of the written text gives.
+        let mut unsorted = first.clone();
+        unsorted.files.push(FileRecord {
+            path: "A.md".into(),
+            ..first.files[0].clone()
+        });
+        let (sorted, text) = unsorted.written();
+        fs::write(kit.path().join(STATE_FILE), &text).unwrap();
+        remember_parsed(kit.path(), &text, &sorted);
+        assert_eq!(
+            State::read(kit.path()).unwrap(),
+            State::parse("s", &text).unwrap()
+        );
+        // A cached state is checked as a parsed one: a recorded path that
+        // leaves the kit is refused, whatever the cache says.
+        let mut hostile = sorted.clone();
+        hostile.files[0].path = "../outside.md".into();
+        remember_parsed(kit.path(), &text, &hostile);
+        let refused = format!("{:#}", State::read(kit.path()).unwrap_err());
+        assert!(
+            refused.contains("recorded path `../outside.md` is refused"),
+            "{refused}"
+        );
         // A damaged cache is no cache.
         fs::write(kit.path().join(STATE_FILE), STATE).unwrap();
         fs::write(&cached, "{not json").unwrap();

@@ -65,7 +65,11 @@ pub fn encode<T: serde::Serialize>(tag: &str, format: u32, value: &T) -> std::io
 /// `bytes` hold.
 pub fn decode<T: serde::de::DeserializeOwned>(tag: &str, format: u32, bytes: &[u8]) -> Option<T> {
     let body = bytes.strip_prefix(header(tag, format).as_slice())?;
-    postcard::from_bytes(body).ok()
+    // Every byte is the value's: a longer file is not one this ispo wrote.
+    match postcard::take_from_bytes(body) {
+        Ok((value, [])) => Some(value),
+        _ => None,
+    }
 }
 
 fn header(tag: &str, format: u32) -> Vec<u8> {

@@ -307,7 +307,7 @@ pub fn apply(
     write_atomic(kit_dir, ANSWERS_FILE, built.answers_text.as_bytes())?;
     let mut new_state = built.state.clone();
     new_state.files = plans.iter().filter_map(|p| p.record.clone()).collect();
-    let state_text = new_state.to_toml();
+    let (new_state, state_text) = new_state.written();
     write_atomic(kit_dir, STATE_FILE, state_text.as_bytes())
         .context("cannot write the kit state")?;
     kit::remember_parsed(kit_dir, &state_text, &new_state);
