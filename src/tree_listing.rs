@@ -158,7 +158,38 @@ fn write(
         &serde_json::to_vec(&cached).map_err(std::io::Error::other)?,
     )?;
     tmp.persist(file).map_err(|e| e.error)?;
+    prune(dir, file);
     Ok(())
+}
+
+/// Listings unused for 30 days (catalogs moved or deleted, test folders)
+/// and temp files a killed run left for a day are removed, so the folder
+/// holds about one listing per catalog in use.
+fn prune(dir: &Path, keep: &Path) {
+    let now = std::time::SystemTime::now();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let days = if name.starts_with(".listing-") {
+            1
+        } else if name.ends_with(".json") {
+            30
+        } else {
+            continue;
+        };
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age.as_secs() > days * 24 * 3600);
+        if old && path != keep && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(path);
+        }
+    }
 }
 
 /// Every blob and submodule of `tree`, walked.
@@ -395,6 +426,20 @@ mod tests {
         );
         // Another folder of the same repository has its own listing.
         assert!(list(&repo, &t2, "m", c).unwrap().fresh.is_none());
+        // A listing unused for a month goes when another is written.
+        let stale = cache.path().join("listings/0000.json");
+        fs::write(&stale, "{}").unwrap();
+        let month_ago =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(31 * 24 * 3600);
+        fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(month_ago)
+            .unwrap();
+        let three = list(&repo, &t1, "m", c).unwrap();
+        remember(&repo, &t1, "m", c, &three);
+        assert!(!stale.exists());
         // A damaged listing is walked again.
         for f in fs::read_dir(cache.path().join("listings")).unwrap() {
             fs::write(f.unwrap().path(), "{").unwrap();
