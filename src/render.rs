@@ -652,7 +652,13 @@ pub fn render(
                                     diags.push(over_limit(&path, limit));
                                     return Err(Failure::Invalid(diags).into());
                                 }
-                                Ok(placed) => Body::Bytes(placed.into_bytes()),
+                                // Kept for the whole run, so without the
+                                // slack growing a string leaves (up to 2×).
+                                Ok(placed) => {
+                                    let mut bytes = placed.into_bytes();
+                                    bytes.shrink_to_fit();
+                                    Body::Bytes(bytes)
+                                }
                                 Err(u) => {
                                     diags.push(Diagnostic::new(
                                         &path,
@@ -734,6 +740,9 @@ pub fn render(
                     template: path.clone(),
                 });
             }
+            // Every output of this template is rendered: its compiled form
+            // goes, so compiled templates and renders are not all held at once.
+            hb.unregister_template(&path);
         }
     }
     if files.len() > MAX_OUTPUT_FILES {
