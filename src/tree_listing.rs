@@ -2,10 +2,10 @@
 //! mode), listed from a cached listing of an earlier commit and git's diff
 //! between the two trees, instead of walking the whole tree.
 //!
-//! Walking a 640-module catalog's 1,925 trees and asking git for each of its
-//! 3,200 module files' objects was a sixth of an update after a one-file
-//! change; a tree diff reads only the trees on the changed paths (git skips a
-//! subtree whose id is unchanged). The listing of the last commit read is
+//! Walking a 640-module catalog's 1,925 trees took ~21 ms, an eighth of an
+//! update after a one-file change; a tree diff reads only the trees on the
+//! changed paths (git skips a subtree whose id is unchanged). The caller
+//! still checks every entry (modes, objects present) on every read. The listing of the last commit read is
 //! kept per repository and folder in ispo's cache folder
 //! (`<cache>/listings/`), and used only for that repository and folder, when
 //! the earlier commit's tree is still in the repository and its id is the
