@@ -41,6 +41,10 @@ pub struct Listed {
     /// of them. An empty set means the listing is the cached one, which
     /// needs no rewriting.
     pub fresh: Option<std::collections::BTreeSet<String>>,
+    /// A name was not UTF-8 and stands as `?` (which the caller refuses
+    /// where it matters): such a listing is not the tree's, and is never
+    /// kept for the next read.
+    pub lossy: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -67,6 +71,7 @@ pub fn list(
         Some((old_tree, entries)) if old_tree == tree.id() => Listed {
             entries,
             fresh: Some(Default::default()),
+            lossy: false,
         },
         Some((old_tree, entries)) => match repo
             .find_tree(old_tree)
@@ -92,7 +97,7 @@ pub fn remember(
     listed: &Listed,
 ) {
     let unchanged = listed.fresh.as_ref().is_some_and(|f| f.is_empty());
-    if let (Some(cache), false) = (cache, unchanged) {
+    if let (Some(cache), false) = (cache, unchanged || listed.lossy) {
         let file = cache_file(cache, repo.path(), inside);
         let _ = write(&file, repo.path(), inside, tree.id(), &listed.entries);
     }
@@ -195,8 +200,10 @@ fn prune(dir: &Path, keep: &Path) {
 /// Every blob and submodule of `tree`, walked.
 fn walked(tree: &Tree<'_>) -> Result<Listed> {
     let mut entries = Vec::new();
+    let mut lossy = false;
     tree.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
         if matches!(entry.kind(), Some(ObjectType::Blob | ObjectType::Commit)) {
+            lossy |= entry.name().is_err();
             entries.push(Entry {
                 path: format!("{root}{}", entry.name().unwrap_or("?")),
                 id: entry.id(),
@@ -208,6 +215,7 @@ fn walked(tree: &Tree<'_>) -> Result<Listed> {
     Ok(Listed {
         entries,
         fresh: None,
+        lossy,
     })
 }
 
@@ -263,6 +271,7 @@ fn diffed(repo: &Repository, old: &Tree<'_>, new: &Tree<'_>, known: Vec<Entry>) 
     Ok(Listed {
         entries: by_path.into_values().collect(),
         fresh: Some(fresh),
+        lossy: false,
     })
 }
 
@@ -394,6 +403,27 @@ mod tests {
                 (l, w) => prop_assert!(false, "listing ok: {}, walk ok: {}", l.is_ok(), w.is_ok()),
             }
         }
+    }
+
+    /// A walk that met a name which is not UTF-8 (shown as `?`) is never
+    /// kept: the next read walks again instead of moving that listing.
+    #[test]
+    fn a_listing_with_a_name_that_is_not_utf8_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let a: Files = [(b"m/n\xff".to_vec(), ("3".to_string(), 0o100664))].into();
+        let mut b = a.clone();
+        b.insert(b"m/a\\b".to_vec(), ("1".into(), 0o100644));
+        let (ta, tb) = (build(&repo, &a), build(&repo, &b));
+        let (ta, tb) = (repo.find_tree(ta).unwrap(), repo.find_tree(tb).unwrap());
+        let c = Some(cache.path());
+        let first = list(&repo, &ta, "", c).unwrap();
+        assert!(first.lossy);
+        remember(&repo, &ta, "", c, &first);
+        assert!(!cache.path().join("listings").exists());
+        let second = list(&repo, &tb, "", c).unwrap();
+        assert_eq!(second.entries, walked(&tb).unwrap().entries);
     }
 
     /// The cache serves only its own repository and folder, and a second
