@@ -114,11 +114,12 @@ impl State {
             )
         })?;
         let shown = path.display().to_string();
-        if let Some(state) = parsed_cache::read(kit, text.as_bytes()) {
+        let text_sha = sha256(text.as_bytes());
+        if let Some(state) = parsed_cache::read(kit, &text_sha) {
             return state.validated(&shown);
         }
         let state = State::parse(&shown, &text)?;
-        parsed_cache::write(kit, text.as_bytes(), &state);
+        parsed_cache::write(kit, &text_sha, &state);
         Ok(state)
     }
 
@@ -163,8 +164,7 @@ impl State {
     /// read, parsed or cached: the commit id's form, the base folder rules
     /// of each format, and every recorded path.
     fn validated(self, shown: &str) -> Result<State> {
-        let shown = shown.to_string();
-        let state = self;
+        let mut state = self;
         let commit = &state.catalog.source.commit;
         let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
         if !(hex(commit, 40)
@@ -172,14 +172,13 @@ impl State {
             || commit.strip_prefix("sha256:").is_some_and(|h| hex(h, 64)))
         {
             return Err(Failure::Invalid(vec![crate::error::Diagnostic::new(
-                &shown,
+                shown,
                 0,
                 0,
                 format!("`commit = {commit:?}` is not a commit id"),
             )])
             .into());
         }
-        let mut state = state;
         if state.format == 1 {
             // Format 1 always named its base folder; an old default was `base`.
             let base = state.base.get_or_insert_with(|| "base".to_string());
@@ -191,7 +190,7 @@ impl State {
             }
         } else if state.base.is_some() {
             return Err(Failure::Invalid(vec![crate::error::Diagnostic::new(
-                &shown,
+                shown,
                 0,
                 0,
                 "`base` belongs to state format 1; format 2 keeps the renders in .ispo/store",
@@ -430,7 +429,7 @@ pub fn write(dest: &Path, kit: &KitWrite<'_>) -> Result<()> {
 /// the kit's local cache, so the next command need not parse it (see
 /// `parsed_cache`).
 pub fn remember_parsed(kit: &Path, text: &str, state: &State) {
-    parsed_cache::write(kit, text.as_bytes(), state);
+    parsed_cache::write(kit, &sha256(text.as_bytes()), state);
 }
 
 /// Adds the execute bits where the read bits are (a script from the catalog).
@@ -516,7 +515,7 @@ mod parsed_cache {
 
     use serde::{Deserialize, Serialize};
 
-    use super::{read_cache_file, sha256, write_cache_file, State};
+    use super::{read_cache_file, write_cache_file, State};
 
     const FILE: &str = ".ispo/cache/state.json";
     /// Bumped whenever `State`'s fields change.
@@ -538,17 +537,18 @@ mod parsed_cache {
         state: State,
     }
 
-    pub(super) fn read(kit: &Path, text: &[u8]) -> Option<State> {
+    /// The cached state of the state file whose SHA-256 is `text_sha`.
+    pub(super) fn read(kit: &Path, text_sha: &str) -> Option<State> {
         let bytes = read_cache_file(kit, FILE)?;
         let cached: Read = serde_json::from_slice(&bytes).ok()?;
         (cached.format == FORMAT
             && cached.ispo == env!("CARGO_PKG_VERSION")
-            && cached.source_sha256 == sha256(text))
-        .then_some(cached.state)
+            && cached.source_sha256 == text_sha)
+            .then_some(cached.state)
     }
 
     /// Best effort, and only where git ignores the cache folder.
-    pub(super) fn write(kit: &Path, text: &[u8], state: &State) {
+    pub(super) fn write(kit: &Path, text_sha: &str, state: &State) {
         if !crate::local_cache::is_ignored(kit) {
             return;
         }
@@ -556,7 +556,7 @@ mod parsed_cache {
             serde_json::to_vec(&Written {
                 format: FORMAT,
                 ispo: env!("CARGO_PKG_VERSION"),
-                source_sha256: &sha256(text),
+                source_sha256: text_sha,
                 state,
             })
             .map_err(std::io::Error::other)
