@@ -16,13 +16,8 @@ pub const CACHE_DIR: &str = ".ispo/cache";
 /// A file of ispo's local cache (kit-relative), if it is a regular file:
 /// never read through a symlink.
 pub fn read_cache_file(kit: &Path, rel: &str) -> Option<Vec<u8>> {
-    read_regular_file(&kit.join(rel))
-}
-
-/// A cache file's bytes, if it is a regular file: never read through a
-/// symlink (also for caches outside a kit, such as catalog listings).
-pub fn read_regular_file(path: &Path) -> Option<Vec<u8>> {
-    fs::symlink_metadata(path).ok().filter(|m| m.is_file())?;
+    let path = kit.join(rel);
+    fs::symlink_metadata(&path).ok().filter(|m| m.is_file())?;
     fs::read(path).ok()
 }
 

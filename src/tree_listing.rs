@@ -114,8 +114,8 @@ fn cache_file(cache: &Path, git_dir: &Path, inside: &str) -> PathBuf {
 }
 
 fn read(file: &Path, git_dir: &Path, inside: &str) -> Option<(Oid, Vec<Entry>)> {
-    let cached: Cached =
-        serde_json::from_slice(&crate::local_cache::read_regular_file(file)?).ok()?;
+    fs::symlink_metadata(file).ok().filter(|m| m.is_file())?;
+    let cached: Cached = serde_json::from_slice(&fs::read(file).ok()?).ok()?;
     if cached.format != FORMAT
         || cached.git_dir != git_dir.to_string_lossy()
         || cached.inside != inside
