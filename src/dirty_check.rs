@@ -8,6 +8,7 @@
 //! located, and the warning is given when the command first needs the
 //! catalog's files, or at the latest when the catalog is dropped.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
@@ -30,19 +31,35 @@ enum Check {
 
 impl DirtyCheck {
     /// Starts counting the uncommitted changes under `inside` (a folder of
-    /// the work tree, `""` for all of it) of `repo`.
-    pub fn start(repo: &Repository, inside: &str, reporter: &Reporter) -> DirtyCheck {
-        let workdir = repo.workdir().map(Path::to_path_buf);
-        let git_dir = repo.path().to_path_buf();
-        let inside = inside.to_string();
-        let (w, g, i) = (workdir.clone(), git_dir.clone(), inside.clone());
+    /// the work tree, `""` for all of it) of `repo`; `cache` is ispo's cache
+    /// folder, where the untracked files' fingerprint is kept.
+    pub fn start(
+        repo: &Repository,
+        inside: &str,
+        cache: Option<&Path>,
+        reporter: &Reporter,
+    ) -> DirtyCheck {
+        let at = Where {
+            workdir: repo.workdir().map(Path::to_path_buf),
+            git_dir: repo.path().to_path_buf(),
+            common_dir: repo.commondir().to_path_buf(),
+            inside: inside.to_string(),
+            head: repo
+                .head()
+                .ok()
+                .and_then(|h| h.target())
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            fingerprint: cache.map(|c| crate::status_stamps::file(c, repo.path(), inside)),
+        };
+        let copy = at.clone();
         let state = match std::thread::Builder::new()
             .name("ispo-catalog-status".into())
-            .spawn(move || count(w, &g, &i))
+            .spawn(move || count(&copy))
         {
             Ok(handle) => Check::Running(handle),
             // Without a thread, the count is taken now rather than lost.
-            Err(_) => Check::Done(count(workdir, &git_dir, &inside)),
+            Err(_) => Check::Done(count(&at)),
         };
         DirtyCheck {
             state: Mutex::new(state),
@@ -76,26 +93,83 @@ impl Drop for DirtyCheck {
     }
 }
 
-fn count(workdir: Option<PathBuf>, git_dir: &Path, inside: &str) -> Option<usize> {
-    workdir
-        .and_then(|dir| git_status_count(&dir, inside))
-        .or_else(|| libgit2_status_count(git_dir, inside))
+/// The repository and folder a check counts in.
+#[derive(Clone)]
+struct Where {
+    workdir: Option<PathBuf>,
+    git_dir: PathBuf,
+    common_dir: PathBuf,
+    inside: String,
+    /// The commit `HEAD` names (empty on an unborn branch).
+    head: String,
+    fingerprint: Option<PathBuf>,
+}
+
+fn count(at: &Where) -> Option<usize> {
+    at.workdir
+        .as_deref()
+        .and_then(|dir| git_count(dir, at))
+        .or_else(|| libgit2_status_count(&at.git_dir, &at.inside))
 }
 
 /// Uncommitted changes by git itself, which trusts its index's stat data:
 /// libgit2's status walked every tree of the catalog from its objects
-/// (half of a no-op update at 640 modules). `None` without git.
-fn git_status_count(workdir: &Path, inside: &str) -> Option<usize> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
+/// (half of a no-op update at 640 modules). While the fingerprint taken
+/// when git last found nothing untracked still holds (see
+/// `status_stamps`), git is asked about tracked files only (a third of its
+/// time), or not at all for a tree it found clean. `None` without git.
+fn git_count(workdir: &Path, at: &Where) -> Option<usize> {
+    use crate::status_stamps::{self as stamps, Found, Holds, Tree};
+    let tree = Tree {
+        workdir,
+        git_dir: &at.git_dir,
+        common_dir: &at.common_dir,
+        inside: &at.inside,
+        head: &at.head,
+    };
+    let fingerprint = at.fingerprint.as_deref();
+    match fingerprint.map_or(Holds::No, |f| stamps::holds(f, &tree)) {
+        Holds::Clean => return Some(0),
+        Holds::NothingUntracked => {
+            return git_status(workdir, &at.inside, false).map(|s| s.changes)
+        }
+        Holds::No => {}
+    }
+    let started = std::time::SystemTime::now();
+    let status = git_status(workdir, &at.inside, true)?;
+    if let (Some(f), 0) = (fingerprint, status.untracked) {
+        let found = Found {
+            ignored: &status.ignored,
+            clean: status.changes == 0,
+            started,
+        };
+        stamps::remember(f, &tree, &found);
+    }
+    Some(status.changes)
+}
+
+/// What `git status` said.
+struct Status {
+    /// Changed, deleted, added and untracked paths.
+    changes: usize,
+    untracked: usize,
+    /// What git ignores: files, and folders as a whole (without their
+    /// `/`); asked only with the untracked files.
+    ignored: BTreeSet<String>,
+}
+
+fn git_status(workdir: &Path, inside: &str, untracked: bool) -> Option<Status> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C")
         .arg(workdir)
-        .args([
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--",
-        ])
+        .args(["status", "--porcelain=v1", "-z"]);
+    if untracked {
+        cmd.args(["--untracked-files=all", "--ignored=matching"]);
+    } else {
+        cmd.arg("--untracked-files=no");
+    }
+    let out = cmd
+        .arg("--")
         .arg(if inside.is_empty() { "." } else { inside })
         .env("GIT_OPTIONAL_LOCKS", "0")
         .stdin(std::process::Stdio::null())
@@ -105,12 +179,26 @@ fn git_status_count(workdir: &Path, inside: &str) -> Option<usize> {
     if !out.status.success() {
         return None;
     }
-    Some(
-        porcelain_paths(&out.stdout)
-            .into_iter()
-            .filter(|(_, renamed_from)| !renamed_from)
-            .count(),
-    )
+    let mut status = Status {
+        changes: 0,
+        untracked: 0,
+        ignored: BTreeSet::new(),
+    };
+    for (code, path, renamed_from) in porcelain_entries(&out.stdout) {
+        match code {
+            _ if renamed_from => {}
+            [b'!', b'!'] => {
+                let path = path.strip_suffix('/').unwrap_or(&path);
+                status.ignored.insert(path.to_string());
+            }
+            [b'?', b'?'] => {
+                status.untracked += 1;
+                status.changes += 1;
+            }
+            _ => status.changes += 1,
+        }
+    }
+    Some(status)
 }
 
 fn libgit2_status_count(git_dir: &Path, inside: &str) -> Option<usize> {
@@ -127,18 +215,32 @@ fn libgit2_status_count(git_dir: &Path, inside: &str) -> Option<usize> {
 /// with whether it is the source of a rename or copy (the second path of
 /// such an entry) rather than an entry of its own.
 pub fn porcelain_paths(stdout: &[u8]) -> Vec<(String, bool)> {
-    let mut paths = Vec::new();
+    porcelain_entries(stdout)
+        .into_iter()
+        .map(|(_, path, from)| (path, from))
+        .collect()
+}
+
+/// Every entry of `git status --porcelain=v1 -z`: its two status letters,
+/// its path, and whether it is the source of a rename or copy.
+fn porcelain_entries(stdout: &[u8]) -> Vec<([u8; 2], String, bool)> {
+    let mut entries = Vec::new();
     let mut fields = stdout.split(|b| *b == 0).filter(|f| !f.is_empty());
     while let Some(entry) = fields.next() {
         if entry.len() < 4 {
             continue;
         }
-        paths.push((String::from_utf8_lossy(&entry[3..]).into_owned(), false));
+        let code = [entry[0], entry[1]];
+        entries.push((
+            code,
+            String::from_utf8_lossy(&entry[3..]).into_owned(),
+            false,
+        ));
         if matches!(entry[0], b'R' | b'C') {
             if let Some(from) = fields.next() {
-                paths.push((String::from_utf8_lossy(from).into_owned(), true));
+                entries.push((code, String::from_utf8_lossy(from).into_owned(), true));
             }
         }
     }
-    paths
+    entries
 }

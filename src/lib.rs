@@ -66,6 +66,7 @@ pub mod skeleton;
 pub mod source;
 pub mod stat_cache;
 pub mod status;
+pub mod status_stamps;
 pub mod store;
 pub mod suggest;
 pub mod tags;

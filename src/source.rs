@@ -430,7 +430,12 @@ fn load_path(
             let commit = resolve(&repo, req.reference.as_deref(), &abs.display().to_string())?;
             // Git's status of a large catalog takes as long as the rest of a
             // no-op update: it runs beside it, and says its piece later.
-            let dirty = Some(DirtyCheck::start(&repo, &inside, reporter));
+            let dirty = Some(DirtyCheck::start(
+                &repo,
+                &inside,
+                cache_root().ok().as_deref(),
+                reporter,
+            ));
             reporter.debug(format!(
                 "reading catalog from git repository {} at {commit}",
                 workdir.display()

@@ -463,3 +463,82 @@ fn uncommitted_catalog_changes_are_warned_about_once_by_every_command() {
         "edited, not committed\n"
     );
 }
+
+/// A git catalog with ignore rules (`*.local` in a tracked `.gitignore`,
+/// `*.draft` in `info/exclude`, a draft on disk) and a kit made from it,
+/// once its catalog check has kept a fingerprint of the clean work tree
+/// (see `status_stamps`), after which git is asked less or not at all.
+fn fingerprinted() -> (Env, std::path::PathBuf) {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    let catalog = env.path("catalog");
+    env.write("catalog/.gitignore", "*.local\n");
+    env.write("catalog/notes.draft", "ignored by info/exclude\n");
+    std::fs::write(catalog.join(".git/info/exclude"), "*.draft\n").unwrap();
+    git(&catalog, &["add", ".gitignore"]);
+    git(&catalog, &["commit", "-qm", "ignore rules"]);
+    git(&catalog, &["status", "-s"]);
+    env.init_kit(repo.path(), &[]).ok();
+    // Stamps from the last two seconds are not trusted: wait them out.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let run = env.ispo(&["check", "kit"]);
+    assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+    let kept = env.cache().join("status");
+    assert_eq!(
+        std::fs::read_dir(&kept).unwrap().count(),
+        1,
+        "a fingerprint is kept"
+    );
+    assert!(!env.ispo(&["check", "kit"]).stderr.contains("uncommitted"));
+    (env, catalog)
+}
+
+fn warned(env: &Env, n: usize) {
+    env.ispo(&["check", "kit"]).stderr_has(&format!(
+        "the catalog repository has {n} uncommitted change(s)"
+    ));
+}
+
+#[test]
+fn after_a_clean_fingerprint_a_new_file_is_counted_and_an_ignored_one_is_not() {
+    let (env, _) = fingerprinted();
+    env.write("catalog/modules/charter/x.local", "ignored\n");
+    assert!(!env.ispo(&["check", "kit"]).stderr.contains("uncommitted"));
+    env.write("catalog/modules/charter/files/program/NEW.md", "new\n");
+    warned(&env, 1);
+}
+
+#[test]
+fn after_a_clean_fingerprint_an_edit_that_keeps_size_and_mtime_is_counted() {
+    // Git sees such an edit by its ctime, and so must the fingerprint.
+    let (env, catalog) = fingerprinted();
+    let charter = catalog.join("modules/charter/module.toml");
+    let before = std::fs::metadata(&charter).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&charter).unwrap();
+    std::fs::write(&charter, text.replacen("charter", "CHARTER", 1)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&charter)
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    warned(&env, 1);
+}
+
+#[test]
+fn after_a_clean_fingerprint_a_dropped_ignore_rule_is_counted() {
+    let (env, catalog) = fingerprinted();
+    std::fs::write(catalog.join(".git/info/exclude"), "").unwrap();
+    warned(&env, 1);
+}
+
+#[test]
+fn after_a_clean_fingerprint_a_file_taken_out_of_the_index_is_counted_twice() {
+    // Deleted from the index, and untracked on disk.
+    let (env, catalog) = fingerprinted();
+    git(
+        &catalog,
+        &["rm", "-q", "--cached", "modules/charter/module.toml"],
+    );
+    warned(&env, 2);
+}

@@ -56,6 +56,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "pick_list",
             "prompt",
             "fetch",
+            "status_stamps",
             "dirty_check",
             "tree_listing",
             "source",
