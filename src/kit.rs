@@ -505,21 +505,26 @@ pub fn is_kit(dir: &Path) -> bool {
     dir.join(STATE_FILE).is_file()
 }
 
-/// The state as last parsed, in `.ispo/cache/state.json` under the SHA-256
-/// of the state file's bytes: parsing a 640-module kit's 400 KB of TOML took
+/// The state as last parsed, in `.ispo/cache/state-<hash>.json` under the
+/// SHA-256 of the state file's bytes: parsing a 640-module kit's 400 KB of TOML took
 /// 12 ms, a third of a no-op update, and its JSON copy reads in under 2 ms.
 /// Only a file with exactly those bytes, from this ispo, is taken; anything
 /// else is parsed and checked again as `State::parse` does.
 mod parsed_cache {
+    use std::fs;
     use std::path::Path;
 
     use serde::{Deserialize, Serialize};
 
     use super::{read_cache_file, write_cache_file, State};
+    use crate::local_cache::CACHE_DIR;
 
-    const FILE: &str = ".ispo/cache/state.json";
     /// Bumped whenever `State`'s fields change.
     const FORMAT: u32 = 1;
+    /// The states cached: the one written last and the one before, so a kit
+    /// put back by git after an update (`git reset --hard`, another branch)
+    /// still finds its state parsed.
+    const KEPT: usize = 2;
 
     #[derive(Serialize)]
     struct Written<'a> {
@@ -537,9 +542,15 @@ mod parsed_cache {
         state: State,
     }
 
+    /// The cache file of the state file whose SHA-256 is `text_sha`: named
+    /// by it, so a state that is not cached costs no parse of another.
+    fn file(text_sha: &str) -> String {
+        format!("{CACHE_DIR}/state-{}.json", &text_sha[..text_sha.len().min(16)])
+    }
+
     /// The cached state of the state file whose SHA-256 is `text_sha`.
     pub(super) fn read(kit: &Path, text_sha: &str) -> Option<State> {
-        let bytes = read_cache_file(kit, FILE)?;
+        let bytes = read_cache_file(kit, &file(text_sha))?;
         let cached: Read = serde_json::from_slice(&bytes).ok()?;
         (cached.format == FORMAT
             && cached.ispo == env!("CARGO_PKG_VERSION")
@@ -547,12 +558,13 @@ mod parsed_cache {
             .then_some(cached.state)
     }
 
-    /// Best effort, and only where git ignores the cache folder.
+    /// Best effort, and only where git ignores the cache folder; keeps the
+    /// `KEPT` newest cached states.
     pub(super) fn write(kit: &Path, text_sha: &str, state: &State) {
         if !crate::local_cache::is_ignored(kit) {
             return;
         }
-        let _ = write_cache_file(kit, FILE, |_| {
+        let written = write_cache_file(kit, &file(text_sha), |_| {
             serde_json::to_vec(&Written {
                 format: FORMAT,
                 ispo: env!("CARGO_PKG_VERSION"),
@@ -561,6 +573,36 @@ mod parsed_cache {
             })
             .map_err(std::io::Error::other)
         });
+        if written.is_ok() {
+            prune(kit);
+        }
+    }
+
+    /// Removes all but the `KEPT` newest cached states, and the single
+    /// `state.json` of earlier versions.
+    fn prune(kit: &Path) {
+        let dir = kit.join(CACHE_DIR);
+        let _ = fs::remove_file(dir.join("state.json"));
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return;
+        };
+        let mut states: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("state-") && name.ends_with(".json")
+            })
+            .filter_map(|e| {
+                let m = fs::symlink_metadata(e.path()).ok().filter(|m| m.is_file())?;
+                Some((m.modified().ok()?, e.path()))
+            })
+            .collect();
+        states.sort();
+        let extra = states.len().saturating_sub(KEPT);
+        for (_, path) in states.into_iter().take(extra) {
+            let _ = fs::remove_file(path);
+        }
     }
 }
 
@@ -620,7 +662,9 @@ mod tests {
         let dir = kit.path().join(STATE_DIR);
         fs::create_dir_all(&dir).unwrap();
         fs::write(kit.path().join(STATE_FILE), STATE).unwrap();
-        let cached = kit.path().join(".ispo/cache/state.json");
+        let cached = kit
+            .path()
+            .join(parsed_cache_file(&sha256(STATE.as_bytes())));
         // Not ispo's ignore file: nothing is cached.
         fs::write(dir.join(".gitignore"), "# mine\n").unwrap();
         State::read(kit.path()).unwrap();
@@ -666,5 +710,41 @@ mod tests {
         fs::write(kit.path().join(STATE_FILE), STATE).unwrap();
         fs::write(&cached, "{not json").unwrap();
         assert_eq!(State::read(kit.path()).unwrap(), first);
+    }
+
+    fn parsed_cache_file(text_sha: &str) -> String {
+        format!(".ispo/cache/state-{}.json", &text_sha[..16])
+    }
+
+    /// The state written last and the one before stay cached: a kit put
+    /// back by git after an update reads its state without parsing it.
+    #[test]
+    fn the_two_newest_parsed_states_are_kept() {
+        let kit = tempfile::tempdir().unwrap();
+        let dir = kit.path().join(STATE_DIR);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(".gitignore"), crate::store::GITIGNORE).unwrap();
+        fs::create_dir_all(kit.path().join(".ispo/cache")).unwrap();
+        fs::write(kit.path().join(".ispo/cache/state.json"), "old").unwrap();
+        let texts: Vec<String> = ["00", "11", "22"]
+            .iter()
+            .map(|sha| STATE.replace("sha256 = \"00\"", &format!("sha256 = \"{sha}\"")))
+            .collect();
+        let cached = |text: &String| {
+            kit.path()
+                .join(parsed_cache_file(&sha256(text.as_bytes())))
+                .exists()
+        };
+        for text in &texts[..2] {
+            fs::write(kit.path().join(STATE_FILE), text).unwrap();
+            State::read(kit.path()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(cached(&texts[0]) && cached(&texts[1]));
+        let state = State::parse("s", &texts[2]).unwrap();
+        remember_parsed(kit.path(), &texts[2], &state);
+        assert!(!cached(&texts[0]), "the oldest goes");
+        assert!(cached(&texts[1]) && cached(&texts[2]));
+        assert!(!kit.path().join(".ispo/cache/state.json").exists());
     }
 }
