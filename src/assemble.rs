@@ -79,7 +79,7 @@ pub fn build(
     selection: &Selection,
     fills: &BTreeMap<String, String>,
     mine: &[String],
-    reuse: Option<&Reuse<'_>>,
+    reuse: Option<Reuse<'_>>,
 ) -> Result<Built> {
     let selected = selection.included(catalog);
     // The kit's own values win over the catalog's company-wide ones.

@@ -545,7 +545,10 @@ mod parsed_cache {
     /// The cache file of the state file whose SHA-256 is `text_sha`: named
     /// by it, so a state that is not cached costs no parse of another.
     fn file(text_sha: &str) -> String {
-        format!("{CACHE_DIR}/state-{}.json", &text_sha[..text_sha.len().min(16)])
+        format!(
+            "{CACHE_DIR}/state-{}.json",
+            &text_sha[..text_sha.len().min(16)]
+        )
     }
 
     /// The cached state of the state file whose SHA-256 is `text_sha`.
@@ -594,7 +597,9 @@ mod parsed_cache {
                 name.starts_with("state-") && name.ends_with(".json")
             })
             .filter_map(|e| {
-                let m = fs::symlink_metadata(e.path()).ok().filter(|m| m.is_file())?;
+                let m = fs::symlink_metadata(e.path())
+                    .ok()
+                    .filter(|m| m.is_file())?;
                 Some((m.modified().ok()?, e.path()))
             })
             .collect();

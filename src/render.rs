@@ -381,7 +381,7 @@ fn render_capped(hb: &Handlebars<'_>, path: &str, ctx: &Context, limit: usize) -
 /// renders the kit's base store holds (the SHA-256 of each, as the kit's
 /// state names them), of which a reused render must be one.
 pub struct Reuse<'a> {
-    pub cache: &'a RenderCache,
+    pub cache: RenderCache,
     pub stored: &'a BTreeSet<String>,
 }
 
@@ -401,7 +401,7 @@ pub fn render(
     selected: &[&Module],
     answers: &crate::answers::Answers,
     fills: &BTreeMap<String, String>,
-    reuse: Option<&Reuse<'_>>,
+    reuse: Option<Reuse<'_>>,
 ) -> Result<Output> {
     let Registry {
         mut hb,
@@ -454,7 +454,10 @@ pub fn render(
     let mut contexts = ModuleContexts::new(base_context(catalog, answers.to_json(), selected));
     let mut cache = RenderCache::new();
     let mut stats = RenderStats::default();
-    let (mut reused, unchanged) = match reuse {
+    let Prepass {
+        hits: mut reused,
+        unchanged,
+    } = match reuse {
         Some(r) => reusable(
             &hb,
             selected,
@@ -465,13 +468,15 @@ pub fn render(
             &ids,
             r,
         ),
-        None => Default::default(),
+        None => Prepass::default(),
     };
-    for path in &unchanged {
-        if let Some(d) = reuse.and_then(|r| r.cache.templates.get(path)) {
-            cache.templates.insert(path.clone(), d.clone());
-        }
+    // A reused template's outputs are the paths the pre-pass rendered.
+    let mut unchanged_outs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (path, (deps, outs)) in unchanged {
+        cache.templates.insert(path.clone(), deps);
+        unchanged_outs.insert(path, outs);
     }
+    let unchanged = &unchanged_outs;
     // Only templates to compile are read: all of them, one bad template not
     // hiding the others, with the raw files that will be copied.
     let raw: Vec<String> = selected
@@ -486,7 +491,7 @@ pub fn render(
     let wanted: Vec<&str> = templates
         .iter()
         .chain(&raw)
-        .filter(|p| !unchanged.contains(*p))
+        .filter(|p| !unchanged.contains_key(*p))
         .map(String::as_str)
         .collect();
     // An object git cannot read is a damaged repository, refused as when the
@@ -495,7 +500,7 @@ pub fn render(
         return Err(Failure::Refused(format!("cannot read `{path}`: {why}")).into());
     }
     let mut sources: Vec<(String, &str)> = Vec::new();
-    for path in templates.iter().filter(|p| !unchanged.contains(*p)) {
+    for path in templates.iter().filter(|p| !unchanged.contains_key(*p)) {
         match catalog.text(path) {
             Ok(text) if text.len() > MAX_TEMPLATE_BYTES => diags.push(Diagnostic::new(
                 path,
@@ -586,15 +591,18 @@ pub fn render(
     let mut total = 0usize;
     for m in selected {
         contexts.enter(m, fills);
+        let origin = format!("{}/module.toml", m.dir);
         for rel in &m.files {
             let path = m.file_path(rel);
-            for target in targets(m, rel, &lookup) {
-                let out_path = match render_path(
-                    &hb,
-                    &target,
-                    &mut contexts,
-                    &format!("{}/module.toml", m.dir),
-                ) {
+            let outs: Vec<Result<String, Diagnostic>> = match unchanged.get(&path) {
+                Some(outs) => outs.iter().cloned().map(Ok).collect(),
+                None => targets(m, rel, &lookup)
+                    .iter()
+                    .map(|target| render_path(&hb, target, &mut contexts, &origin))
+                    .collect(),
+            };
+            for out_path in outs {
+                let out_path = match out_path {
                     Ok(p) => p,
                     Err(d) => {
                         refused.push(d.to_string());
@@ -628,7 +636,7 @@ pub fn render(
                     let markers = output.markers.clone();
                     cache.outputs.insert(out_path.clone(), output);
                     Body::Stored { markers }
-                } else if unchanged.contains(&path) {
+                } else if unchanged.contains_key(&path) {
                     // The pre-pass saw every output of this template hit; the
                     // same inputs give the same paths, so this cannot happen.
                     anyhow::bail!("internal error: the render cache lost `{out_path}` of `{path}`");
@@ -700,7 +708,9 @@ pub fn render(
                     (None, Some(b)) => crate::store::sha256(b),
                     (None, None) => unreachable!("only a reused render has no bytes, and its hash"),
                 };
-                if let (false, Some(bytes)) = (m.is_raw(rel) || unchanged.contains(&path), bytes) {
+                if let (false, Some(bytes)) =
+                    (m.is_raw(rel) || unchanged.contains_key(&path), bytes)
+                {
                     stats.files_rendered += 1;
                     let key = cache
                         .templates
@@ -785,10 +795,20 @@ pub fn render(
 /// (template, kit path of its output) → its key, hash and markers.
 type Hits = BTreeMap<(String, String), render_cache::Output>;
 
+/// What the pre-pass found reusable: every output of the unchanged
+/// templates with its cached render, and per unchanged template what it
+/// reads and its output paths, in target order.
+#[derive(Default)]
+struct Prepass {
+    hits: Hits,
+    unchanged: BTreeMap<String, (render_cache::Deps, Vec<String>)>,
+}
+
 /// The pre-pass of an update: for every template whose bytes are unchanged
 /// and whose reads are recorded, the key of each of its outputs; where
 /// every output's key matches the cache and its render is in the store,
-/// the template needs no compiling and its renders are reused.
+/// the template needs no compiling and its renders are reused. The cache's
+/// entries move into the result, which needs no copy of them.
 #[allow(clippy::too_many_arguments)]
 fn reusable(
     hb: &Handlebars<'_>,
@@ -798,40 +818,39 @@ fn reusable(
     contexts: &mut ModuleContexts,
     keyer: &Keyer,
     ids: &BTreeMap<String, String>,
-    reuse: &Reuse<'_>,
-) -> (Hits, BTreeSet<String>) {
-    let mut hits = Hits::new();
-    let mut unchanged = BTreeSet::new();
+    reuse: Reuse<'_>,
+) -> Prepass {
+    let Reuse { mut cache, stored } = reuse;
+    let mut found = Prepass::default();
     for m in selected {
         contexts.enter(m, fills);
+        let origin = format!("{}/module.toml", m.dir);
         for rel in m.files.iter().filter(|rel| !m.is_raw(rel)) {
             let path = m.file_path(rel);
-            let Some(deps) = ids.get(&path).and_then(|id| reuse.cache.deps(&path, id)) else {
+            let Some(deps) = ids.get(&path).and_then(|id| cache.deps(&path, id)) else {
                 continue;
             };
-            let mut mine = Vec::new();
-            let all_hit = targets(m, rel, lookup).iter().all(|target| {
-                let origin = format!("{}/module.toml", m.dir);
-                let Ok(out) = render_path(hb, target, contexts, &origin) else {
-                    return false;
-                };
-                let Some(key) = keyer.key(&path, deps, &out, contexts.data()) else {
-                    return false;
-                };
-                let Some(output) = reuse.cache.hit(&out, &key) else {
-                    return false;
-                };
-                if !reuse.stored.contains(&output.sha256) {
-                    return false;
+            let outs: Option<Vec<String>> = targets(m, rel, lookup)
+                .iter()
+                .map(|target| {
+                    let out = render_path(hb, target, contexts, &origin).ok()?;
+                    let key = keyer.key(&path, deps, &out, contexts.data())?;
+                    let output = cache.hit(&out, &key)?;
+                    stored.contains(&output.sha256).then_some(out)
+                })
+                .collect();
+            let Some(outs) = outs else {
+                continue;
+            };
+            for out in &outs {
+                if let Some(output) = cache.outputs.remove(out) {
+                    found.hits.insert((path.clone(), out.clone()), output);
                 }
-                mine.push(((path.clone(), out), output.clone()));
-                true
-            });
-            if all_hit {
-                hits.extend(mine);
-                unchanged.insert(path);
+            }
+            if let Some(deps) = cache.templates.remove(&path) {
+                found.unchanged.insert(path, (deps, outs));
             }
         }
     }
-    (hits, unchanged)
+    found
 }

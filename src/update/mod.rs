@@ -154,13 +154,13 @@ pub fn run(cfg: &UpdateConfig, reporter: &Reporter) -> Result<Code> {
     // only the ones the plan compares are read from the store.
     let (old_shas, on_disk) = state.base_shas(&cfg.kit)?;
     let stored: BTreeSet<String> = old_shas.values().cloned().collect();
-    let cache = crate::render_cache::RenderCache::read(&cfg.kit);
-    let reuse = cache.as_ref().map(|cache| crate::render::Reuse {
-        cache,
-        stored: &stored,
-    });
+    let reuse =
+        crate::render_cache::RenderCache::read(&cfg.kit).map(|cache| crate::render::Reuse {
+            cache,
+            stored: &stored,
+        });
     let (mut built, fills, defaulted) =
-        render_new(cfg, &catalog, &stack, &inputs, reuse.as_ref(), reporter)?;
+        render_new(cfg, &catalog, &stack, &inputs, reuse, reporter)?;
     let (old_shas, mut ours) = read_kit(cfg, old_shas, &on_disk, &built)?;
     let restore = restores(cfg);
     let base_label = format!("base (catalog {})", old_label(&state));
@@ -360,7 +360,7 @@ fn render_new(
     catalog: &Catalog,
     stack: &Stack,
     inputs: &Inputs,
-    reuse: Option<&crate::render::Reuse<'_>>,
+    reuse: Option<crate::render::Reuse<'_>>,
     reporter: &Reporter,
 ) -> Result<(Built, BTreeMap<String, String>, Defaulted)> {
     let mut terminal = (cfg.interactive && cfg.mode == Mode::Apply).then(Terminal::new);
