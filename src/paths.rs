@@ -127,6 +127,10 @@ pub fn check_tracked(path: &str) -> Result<(), String> {
 /// The key two paths share when they would be the same file on a
 /// case-insensitive or normalising file system.
 pub fn fold(path: &str) -> String {
+    // ASCII is its own normal form: only its case folds (most kit paths).
+    if path.is_ascii() {
+        return path.to_ascii_lowercase();
+    }
     path.nfc().collect::<String>().to_lowercase()
 }
 
@@ -136,21 +140,21 @@ pub fn fold(path: &str) -> String {
 pub fn collisions(owners: &BTreeMap<String, String>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut folded: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+    let mut keys = Vec::with_capacity(owners.len());
     for (path, owner) in owners {
-        if let Some((other_path, other_owner)) = folded.insert(fold(path), (path, owner)) {
+        let key = fold(path);
+        if let Some((other_path, other_owner)) = folded.insert(key.clone(), (path, owner)) {
             problems.push(format!(
                 "`{path}` (module {owner}) and `{other_path}` (module {other_owner}) are the same file on case-insensitive or Unicode-normalising file systems"
             ));
         }
+        keys.push(key);
     }
-    for (path, owner) in owners {
-        let mut prefix = String::new();
-        for part in path.split('/').take(path.split('/').count() - 1) {
-            if !prefix.is_empty() {
-                prefix.push('/');
-            }
-            prefix.push_str(part);
-            if let Some((other_path, other_owner)) = folded.get(&fold(&prefix)) {
+    // A folder's folded path is its file's folded path cut at a `/`:
+    // folding never joins or splits around one.
+    for ((path, owner), key) in owners.iter().zip(&keys) {
+        for (end, _) in key.match_indices('/') {
+            if let Some((other_path, other_owner)) = folded.get(&key[..end]) {
                 problems.push(format!(
                     "`{other_path}` (module {other_owner}) is a file, but module {owner} needs it to be a folder for `{path}`"
                 ));
@@ -186,6 +190,22 @@ pub fn check_no_symlinks(root: &Path, rel: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The fast path folds ASCII as the full rule does, and a folder's
+        /// folded path is its file's folded path cut at a `/`.
+        #[test]
+        fn folding_is_the_rule_and_keeps_folders(parts in proptest::collection::vec("[a-zA-Z0-9._ -]{0,4}|\\PC{0,4}|[ÅåA\u{30A}ẞß\u{130}İI]{1,3}", 1..5)) {
+            let parts: Vec<String> = parts.iter().map(|p| p.replace('/', "")).collect();
+            let path = parts.join("/");
+            proptest::prop_assert_eq!(fold(&path), path.nfc().collect::<String>().to_lowercase());
+            let key = fold(&path);
+            let cuts: Vec<usize> = key.match_indices('/').map(|(i, _)| i).collect();
+            for (n, end) in cuts.iter().enumerate() {
+                proptest::prop_assert_eq!(&key[..*end], fold(&parts[..=n].join("/")));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
