@@ -37,6 +37,10 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// All rendered module files of a kit together.
 pub const MAX_OUTPUT_BYTES: usize = 256 * 1024 * 1024;
 
+/// Templates compiled together before their modules are rendered: enough
+/// for every core, few enough that compiled forms are never all held.
+const COMPILE_BATCH: usize = 64;
+
 /// A writer that refuses to grow past a limit, so a template that expands
 /// without end stops at the limit instead of exhausting memory.
 struct Capped {
@@ -527,233 +531,277 @@ pub fn render(
         },
     );
     stats.templates_compiled = sources.len();
-    let skeletons: Vec<Option<String>> = sources
+    // Compiled templates take more memory than the text they come from (42
+    // MB for 640 modules' 30 MB): they are compiled a batch of modules at a
+    // time and dropped once rendered. Every batch is compiled even after a
+    // mistake, and none is rendered after one, so every compile error is
+    // reported and no render error comes before them.
+    let module_of: BTreeMap<String, usize> = selected
         .iter()
-        .map(|(_, text)| {
-            if partials_clean {
-                chunks.skeleton(text)
-            } else {
-                None
-            }
-        })
+        .enumerate()
+        .flat_map(|(i, m)| m.files.iter().map(move |rel| (m.file_path(rel), i)))
         .collect();
-    let compiled = compile_all(&sources, &skeletons);
+    let source_module: Vec<usize> = sources.iter().map(|(p, _)| module_of[p]).collect();
     let mut skeletal: BTreeMap<String, &str> = BTreeMap::new();
-    for (((path, text), skeleton), result) in sources.iter().zip(&skeletons).zip(compiled) {
-        match result {
-            Ok(t) => {
-                // Only catalog partials may be included: Handlebars would also
-                // accept any registered template by name, and two templates
-                // including each other would overflow the stack.
-                match crate::template_refs::partial_includes(&t) {
-                    Err(e) => diags.push(Diagnostic::new(path, 0, 0, e)),
-                    Ok(includes) => {
-                        for name in includes
-                            .iter()
-                            .filter(|n| !catalog.partials.iter().any(|p| &&p.name == n))
-                        {
-                            diags.push(Diagnostic::new(
-                                path,
-                                0,
-                                0,
-                                format!("`{{{{> {name}}}}}` names no partial in partials/"),
-                            ));
-                        }
-                    }
-                }
-                // A skeleton's placeholders stand for whole paragraphs.
-                let raw_len = |s: &str| chunks.restored_len(s) as u64;
-                if let Some(d) = check_expansion(path, &t, &expansions, catalog, &raw_len) {
-                    diags.push(d);
-                }
-                cache
-                    .templates
-                    .insert(path.clone(), keyer.deps(&ids[path], &t));
-                hb.register_template(path, t);
-                if skeleton.is_some() {
-                    skeletal.insert(path.clone(), text);
-                }
-            }
-            // Report against the original text, whose lines and columns the author knows.
-            Err(e) => diags.push(match Template::compile_with_name(*text, path.clone()) {
-                Err(orig) => template_diag(path, text, &orig),
-                Ok(_) => template_diag(path, text, &e),
-            }),
-        }
-    }
-    if !diags.is_empty() {
-        return Err(Failure::Invalid(diags).into());
-    }
     let mut files = Vec::new();
     // Unsafe or colliding paths are safety refusals (exit 4), not mere errors.
     let mut refused = Vec::new();
     let mut owners: BTreeMap<String, String> = BTreeMap::new();
     let mut total = 0usize;
-    for m in selected {
-        contexts.enter(m, fills);
-        let origin = format!("{}/module.toml", m.dir);
-        for rel in &m.files {
-            let path = m.file_path(rel);
-            let outs: Vec<Result<String, Diagnostic>> = match unchanged.get(&path) {
-                Some(outs) => outs.iter().cloned().map(Ok).collect(),
-                None => targets(m, rel, &lookup)
-                    .iter()
-                    .map(|target| render_path(&hb, target, &mut contexts, &origin))
-                    .collect(),
-            };
-            for out_path in outs {
-                let out_path = match out_path {
-                    Ok(p) => p,
-                    Err(d) => {
-                        refused.push(d.to_string());
-                        continue;
-                    }
-                };
-                // Two outputs on one path: a mistake in the catalog (exit 1),
-                // unlike the unsafe paths above (exit 4).
-                if let Some(other) = owners.get(&out_path) {
-                    diags.push(Diagnostic::new(
-                        &path,
-                        0,
-                        0,
-                        format!("renders to `{out_path}`, which module {other} also writes"),
-                    ));
-                    continue;
+    let mut render_diags = Vec::new();
+    let mut stopped = false;
+    let (mut first, mut next) = (0, 0);
+    while first < selected.len() {
+        let (start, mut last) = (next, first);
+        while last < selected.len() && next - start < COMPILE_BATCH {
+            while next < sources.len() && source_module[next] == last {
+                next += 1;
+            }
+            last += 1;
+        }
+        let batch = &sources[start..next];
+        let skeletons: Vec<Option<String>> = batch
+            .iter()
+            .map(|(_, text)| {
+                if partials_clean {
+                    chunks.skeleton(text)
+                } else {
+                    None
                 }
-                // A reused render's hash is the one the cache names.
-                let mut known_sha = None;
-                let body = if m.is_raw(rel) {
-                    match catalog.bytes(&path) {
-                        Ok(b) => Body::Bytes(b.to_vec()),
-                        Err(d) => {
-                            diags.push(d);
-                            continue;
+            })
+            .collect();
+        let compiled = compile_all(batch, &skeletons);
+        for (((path, text), skeleton), result) in batch.iter().zip(&skeletons).zip(compiled) {
+            match result {
+                Ok(t) => {
+                    // Only catalog partials may be included: Handlebars would also
+                    // accept any registered template by name, and two templates
+                    // including each other would overflow the stack.
+                    match crate::template_refs::partial_includes(&t) {
+                        Err(e) => diags.push(Diagnostic::new(path, 0, 0, e)),
+                        Ok(includes) => {
+                            for name in includes
+                                .iter()
+                                .filter(|n| !catalog.partials.iter().any(|p| &&p.name == n))
+                            {
+                                diags.push(Diagnostic::new(
+                                    path,
+                                    0,
+                                    0,
+                                    format!("`{{{{> {name}}}}}` names no partial in partials/"),
+                                ));
+                            }
                         }
                     }
-                } else if let Some(output) = reused.remove(&(path.clone(), out_path.clone())) {
-                    stats.files_reused += 1;
-                    known_sha = Some(output.sha256.clone());
-                    let markers = output.markers.clone();
-                    cache.outputs.insert(out_path.clone(), output);
-                    Body::Stored { markers }
-                } else if unchanged.contains_key(&path) {
-                    // The pre-pass saw every output of this template hit; the
-                    // same inputs give the same paths, so this cannot happen.
-                    anyhow::bail!("internal error: the render cache lost `{out_path}` of `{path}`");
-                } else {
-                    let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
-                    let rendered = render_capped(&hb, &path, contexts.context(), limit);
-                    match rendered {
-                        Rendered::Text(s, values) => {
-                            let s = if skeletal.contains_key(&path) {
-                                chunks.restore(s)
-                            } else {
-                                s
-                            };
-                            match crate::escape::place(
-                                &s,
-                                &values,
-                                crate::escape::syntax_for(&out_path),
-                            ) {
-                                // Values are placed after the capped render: measure again.
-                                Ok(placed) if placed.len() > limit => {
-                                    diags.push(over_limit(&path, limit));
-                                    return Err(Failure::Invalid(diags).into());
-                                }
-                                // Kept for the whole run, so without the
-                                // slack growing a string leaves (up to 2×).
-                                Ok(placed) => {
-                                    let mut bytes = placed.into_bytes();
-                                    bytes.shrink_to_fit();
-                                    Body::Bytes(bytes)
-                                }
-                                Err(u) => {
-                                    diags.push(Diagnostic::new(
-                                        &path,
-                                        0,
-                                        0,
-                                        format!(
-                                            "renders `{out_path}`, whose line {} cannot hold the value {:?}: {}",
-                                            u.line, u.value, u.why
-                                        ),
-                                    ));
+                    // A skeleton's placeholders stand for whole paragraphs.
+                    let raw_len = |s: &str| chunks.restored_len(s) as u64;
+                    if let Some(d) = check_expansion(path, &t, &expansions, catalog, &raw_len) {
+                        diags.push(d);
+                    }
+                    cache
+                        .templates
+                        .insert(path.clone(), keyer.deps(&ids[path], &t));
+                    hb.register_template(path, t);
+                    if skeleton.is_some() {
+                        skeletal.insert(path.clone(), text);
+                    }
+                }
+                // Report against the original text, whose lines and columns the author knows.
+                Err(e) => diags.push(match Template::compile_with_name(*text, path.clone()) {
+                    Err(orig) => template_diag(path, text, &orig),
+                    Ok(_) => template_diag(path, text, &e),
+                }),
+            }
+        }
+        if diags.is_empty() && !stopped {
+            'render: for m in &selected[first..last] {
+                contexts.enter(m, fills);
+                let origin = format!("{}/module.toml", m.dir);
+                for rel in &m.files {
+                    let path = m.file_path(rel);
+                    let outs: Vec<Result<String, Diagnostic>> = match unchanged.get(&path) {
+                        Some(outs) => outs.iter().cloned().map(Ok).collect(),
+                        None => targets(m, rel, &lookup)
+                            .iter()
+                            .map(|target| render_path(&hb, target, &mut contexts, &origin))
+                            .collect(),
+                    };
+                    for out_path in outs {
+                        let out_path = match out_path {
+                            Ok(p) => p,
+                            Err(d) => {
+                                refused.push(d.to_string());
+                                continue;
+                            }
+                        };
+                        // Two outputs on one path: a mistake in the catalog (exit 1),
+                        // unlike the unsafe paths above (exit 4).
+                        if let Some(other) = owners.get(&out_path) {
+                            render_diags.push(Diagnostic::new(
+                                &path,
+                                0,
+                                0,
+                                format!(
+                                    "renders to `{out_path}`, which module {other} also writes"
+                                ),
+                            ));
+                            continue;
+                        }
+                        // A reused render's hash is the one the cache names.
+                        let mut known_sha = None;
+                        let body = if m.is_raw(rel) {
+                            match catalog.bytes(&path) {
+                                Ok(b) => Body::Bytes(b.to_vec()),
+                                Err(d) => {
+                                    render_diags.push(d);
                                     continue;
                                 }
                             }
-                        }
-                        Rendered::Over => {
-                            diags.push(over_limit(&path, limit));
-                            return Err(Failure::Invalid(diags).into());
-                        }
-                        Rendered::Failed(e) => {
-                            // Re-render the original text so the error points at the author's lines.
-                            let precise = skeletal
+                        } else if let Some(output) =
+                            reused.remove(&(path.clone(), out_path.clone()))
+                        {
+                            stats.files_reused += 1;
+                            known_sha = Some(output.sha256.clone());
+                            let markers = output.markers.clone();
+                            cache.outputs.insert(out_path.clone(), output);
+                            Body::Stored { markers }
+                        } else if unchanged.contains_key(&path) {
+                            // The pre-pass saw every output of this template hit; the
+                            // same inputs give the same paths, so this cannot happen.
+                            anyhow::bail!(
+                                "internal error: the render cache lost `{out_path}` of `{path}`"
+                            );
+                        } else {
+                            let limit = MAX_FILE_BYTES.min(MAX_OUTPUT_BYTES.saturating_sub(total));
+                            let rendered = render_capped(&hb, &path, contexts.context(), limit);
+                            match rendered {
+                                Rendered::Text(s, values) => {
+                                    let s = if skeletal.contains_key(&path) {
+                                        chunks.restore(s)
+                                    } else {
+                                        s
+                                    };
+                                    match crate::escape::place(
+                                        &s,
+                                        &values,
+                                        crate::escape::syntax_for(&out_path),
+                                    ) {
+                                        // Values are placed after the capped render: measure again.
+                                        Ok(placed) if placed.len() > limit => {
+                                            render_diags.push(over_limit(&path, limit));
+                                            stopped = true;
+                                            break 'render;
+                                        }
+                                        // Kept for the whole run, so without the
+                                        // slack growing a string leaves (up to 2×).
+                                        Ok(placed) => {
+                                            let mut bytes = placed.into_bytes();
+                                            bytes.shrink_to_fit();
+                                            Body::Bytes(bytes)
+                                        }
+                                        Err(u) => {
+                                            render_diags.push(Diagnostic::new(
+                                                &path,
+                                                0,
+                                                0,
+                                                format!(
+                                                    "renders `{out_path}`, whose line {} cannot hold the value {:?}: {}",
+                                                    u.line, u.value, u.why
+                                                ),
+                                            ));
+                                            continue;
+                                        }
+                                    }
+                                }
+                                Rendered::Over => {
+                                    render_diags.push(over_limit(&path, limit));
+                                    stopped = true;
+                                    break 'render;
+                                }
+                                Rendered::Failed(e) => {
+                                    // Re-render the original text so the error points at the author's lines.
+                                    let precise = skeletal
+                                        .get(&path)
+                                        .and_then(|text| {
+                                            Template::compile_with_name(*text, path.clone()).ok()
+                                        })
+                                        .and_then(|t| {
+                                            let mut exact = hb.clone();
+                                            exact.register_template(&path, t);
+                                            exact
+                                                .render_with_context(&path, contexts.context())
+                                                .err()
+                                        });
+                                    render_diags
+                                        .push(render_diag(&path, precise.as_ref().unwrap_or(&e)));
+                                    continue;
+                                }
+                            }
+                        };
+                        let bytes = body.bytes();
+                        let sha256 = match (known_sha, bytes) {
+                            (Some(sha), _) => sha,
+                            (None, Some(b)) => crate::store::sha256(b),
+                            (None, None) => {
+                                unreachable!("only a reused render has no bytes, and its hash")
+                            }
+                        };
+                        if let (false, Some(bytes)) =
+                            (m.is_raw(rel) || unchanged.contains_key(&path), bytes)
+                        {
+                            stats.files_rendered += 1;
+                            let key = cache
+                                .templates
                                 .get(&path)
-                                .and_then(|text| {
-                                    Template::compile_with_name(*text, path.clone()).ok()
-                                })
-                                .and_then(|t| {
-                                    let mut exact = hb.clone();
-                                    exact.register_template(&path, t);
-                                    exact.render_with_context(&path, contexts.context()).err()
-                                });
-                            diags.push(render_diag(&path, precise.as_ref().unwrap_or(&e)));
-                            continue;
+                                .and_then(|d| keyer.key(&path, d, &out_path, contexts.data()));
+                            if let Some(key) = key {
+                                cache.outputs.insert(
+                                    out_path.clone(),
+                                    render_cache::Output {
+                                        key,
+                                        sha256: sha256.clone(),
+                                        markers: markers_in(bytes),
+                                    },
+                                );
+                            }
                         }
-                    }
-                };
-                let bytes = body.bytes();
-                let sha256 = match (known_sha, bytes) {
-                    (Some(sha), _) => sha,
-                    (None, Some(b)) => crate::store::sha256(b),
-                    (None, None) => unreachable!("only a reused render has no bytes, and its hash"),
-                };
-                if let (false, Some(bytes)) =
-                    (m.is_raw(rel) || unchanged.contains_key(&path), bytes)
-                {
-                    stats.files_rendered += 1;
-                    let key = cache
-                        .templates
-                        .get(&path)
-                        .and_then(|d| keyer.key(&path, d, &out_path, contexts.data()));
-                    if let Some(key) = key {
-                        cache.outputs.insert(
-                            out_path.clone(),
-                            render_cache::Output {
-                                key,
-                                sha256: sha256.clone(),
-                                markers: markers_in(bytes),
+                        // A reused render was measured when it was made.
+                        total += bytes.map_or(0, <[u8]>::len);
+                        owners.insert(out_path.clone(), m.id.clone());
+                        let mut amended_by: Vec<String> =
+                            m.amendments.iter().map(|a| a.layer.clone()).collect();
+                        amended_by.dedup();
+                        files.push(RenderedFile {
+                            path: out_path,
+                            module: m.id.clone(),
+                            body,
+                            sha256,
+                            executable: catalog.executable.contains(&path),
+                            layer: catalog
+                                .is_layered()
+                                .then(|| catalog.layer_of(&path).to_string()),
+                            amended_by: if catalog.is_layered() {
+                                amended_by
+                            } else {
+                                Vec::new()
                             },
-                        );
+                            template: path.clone(),
+                        });
                     }
+                    // Every output of this template is rendered: its compiled form
+                    // goes, so compiled templates and renders are not all held at once.
+                    hb.unregister_template(&path);
                 }
-                // A reused render was measured when it was made.
-                total += bytes.map_or(0, <[u8]>::len);
-                owners.insert(out_path.clone(), m.id.clone());
-                let mut amended_by: Vec<String> =
-                    m.amendments.iter().map(|a| a.layer.clone()).collect();
-                amended_by.dedup();
-                files.push(RenderedFile {
-                    path: out_path,
-                    module: m.id.clone(),
-                    body,
-                    sha256,
-                    executable: catalog.executable.contains(&path),
-                    layer: catalog
-                        .is_layered()
-                        .then(|| catalog.layer_of(&path).to_string()),
-                    amended_by: if catalog.is_layered() {
-                        amended_by
-                    } else {
-                        Vec::new()
-                    },
-                    template: path.clone(),
-                });
             }
-            // Every output of this template is rendered: its compiled form
-            // goes, so compiled templates and renders are not all held at once.
-            hb.unregister_template(&path);
         }
+        first = last;
+    }
+    if !diags.is_empty() {
+        return Err(Failure::Invalid(diags).into());
+    }
+    let mut diags = render_diags;
+    if stopped {
+        return Err(Failure::Invalid(diags).into());
     }
     if files.len() > MAX_OUTPUT_FILES {
         diags.push(Diagnostic::new(

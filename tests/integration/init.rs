@@ -388,3 +388,47 @@ fn errors_inside_a_partial_point_at_the_partial() {
         .stderr_has("partials/footer.hbs:2:")
         .stderr_has("included from modules/charter/files/program/CHARTER.md");
 }
+
+/// Templates are compiled and rendered a batch of modules at a time; a
+/// compile error in a late batch is still the error reported, and no render
+/// error from an earlier batch comes before it or instead of it.
+#[test]
+fn a_compile_error_in_a_late_batch_comes_before_render_errors_of_early_ones() {
+    let env = Env::new();
+    let mut owned: Vec<(String, String)> = Vec::new();
+    for i in 0..80 {
+        let id = format!("bulk{i:02}");
+        owned.push((
+            format!("modules/{id}/module.toml"),
+            format!("id = \"{id}\"\ntitle = \"B\"\nsummary = \"s\"\nkind = \"doc\"\n"),
+        ));
+        let body = match i {
+            0 => "# First\n\n{{compnay}}\n".to_string(),
+            79 => "# Last\n\nline {{#if company}\nmore\n".to_string(),
+            _ => format!("# Bulk {i}\n\n{{{{company}}}}\n"),
+        };
+        owned.push((format!("modules/{id}/files/bulk/{id}.md"), body));
+    }
+    let mut files = fixture();
+    files.extend(owned.iter().map(|(p, c)| (p.as_str(), c.as_str())));
+    let repo = CatalogRepo::new(env.path("catalog"), &files);
+    let mut args: Vec<String> = Vec::new();
+    for i in 0..80 {
+        args.extend(["--with".to_string(), format!("bulk{i:02}")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = env.init_kit(repo.path(), &args);
+    run.code(1)
+        .stderr_has("modules/bulk79/files/bulk/bulk79.md:3:")
+        .stderr_has("template error");
+    assert!(!run.stderr.contains("compnay"), "{}", run.stderr);
+    assert!(!env.exists("kit"));
+    // With the late template mended, the early render error is reported.
+    let mended: Vec<(&str, &str)> = vec![("modules/bulk79/files/bulk/bulk79.md", "# Last\n")];
+    repo.commit(&mended, "mend");
+    env.init_kit(repo.path(), &args)
+        .code(1)
+        .stderr_has("modules/bulk00/files/bulk/bulk00.md:3:")
+        .stderr_has("`compnay` is not defined");
+    assert!(!env.exists("kit"));
+}
