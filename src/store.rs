@@ -407,10 +407,7 @@ fn write_buckets(
             (!same).then(|| (name, wanted.map(Vec::as_slice).unwrap_or(&[])))
         })
         .collect();
-    for (name, bytes) in encode_all(&changed) {
-        write_file(kit, &format!("{STORE_DIR}/{name}"), &bytes)?;
-    }
-    Ok(())
+    encode_and_write(kit, &changed)
 }
 
 /// Two buckets hold the same blobs: entries are named by their SHA-256, so
@@ -462,14 +459,15 @@ fn encode(entries: &[(&str, &[u8])]) -> Vec<u8> {
     z.finish().expect("writing to memory")
 }
 
-/// Compresses buckets on every core: at init all 256 are written, and
-/// compression is most of what writing the store costs.
-fn encode_all<'a>(buckets: &'a [(String, &[Entry<'_>])]) -> Vec<(&'a str, Vec<u8>)> {
+/// Compresses and writes buckets on every core: at init all 256 are
+/// written, and compression is most of what writing the store costs. Each
+/// bucket is written as soon as it is compressed, so the compressed store
+/// (9 MB at 640 modules) is never held whole beside the renders.
+fn encode_and_write(kit: &Path, buckets: &[(String, &[Entry<'_>])]) -> Result<()> {
     use rayon::prelude::*;
-    buckets
-        .par_iter()
-        .map(|(name, entries)| (name.as_str(), encode(entries)))
-        .collect()
+    buckets.par_iter().try_for_each(|(name, entries)| {
+        write_file(kit, &format!("{STORE_DIR}/{name}"), &encode(entries))
+    })
 }
 
 /// The largest bucket ispo reads back: far beyond any real kit, small enough
