@@ -24,10 +24,14 @@ pub struct DirtyCheck {
 }
 
 enum Check {
-    Running(JoinHandle<Option<usize>>),
+    Running(JoinHandle<Counted>),
     /// Counted already (no thread could be started), or reported.
-    Done(Option<usize>),
+    Done(Counted),
 }
+
+/// The count, if git could be asked, and how it was taken (said under
+/// `--verbose`).
+type Counted = (Option<usize>, &'static str);
 
 impl DirtyCheck {
     /// Starts counting the uncommitted changes under `inside` (a folder of
@@ -44,13 +48,11 @@ impl DirtyCheck {
             git_dir: repo.path().to_path_buf(),
             common_dir: repo.commondir().to_path_buf(),
             inside: inside.to_string(),
-            head: repo
-                .head()
-                .ok()
-                .and_then(|h| h.target())
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
-            fingerprint: cache.map(|c| crate::status_stamps::file(c, repo.path(), inside)),
+            // Not on Windows, where a folder has no ctime or inode and some
+            // file systems keep a folder's mtime when a file is added.
+            fingerprint: cache
+                .filter(|_| cfg!(unix))
+                .map(|c| crate::status_stamps::file(c, repo.path(), inside)),
         };
         let copy = at.clone();
         let state = match std::thread::Builder::new()
@@ -71,13 +73,16 @@ impl DirtyCheck {
     /// the first call says anything.
     pub fn report(&self) {
         let taken = match self.state.lock() {
-            Ok(mut state) => std::mem::replace(&mut *state, Check::Done(None)),
+            Ok(mut state) => std::mem::replace(&mut *state, Check::Done((None, ""))),
             Err(_) => return,
         };
-        let n = match taken {
-            Check::Running(handle) => handle.join().ok().flatten(),
-            Check::Done(n) => n,
+        let (n, how) = match taken {
+            Check::Running(handle) => handle.join().unwrap_or((None, "")),
+            Check::Done(counted) => counted,
         };
+        if !how.is_empty() {
+            self.reporter.debug(format!("catalog status: {how}"));
+        }
         if let Some(n) = n.filter(|n| *n > 0) {
             self.reporter.warn(format!(
                 "the catalog repository has {n} uncommitted change(s); ispo reads committed content only"
@@ -100,16 +105,17 @@ struct Where {
     git_dir: PathBuf,
     common_dir: PathBuf,
     inside: String,
-    /// The commit `HEAD` names (empty on an unborn branch).
-    head: String,
     fingerprint: Option<PathBuf>,
 }
 
-fn count(at: &Where) -> Option<usize> {
-    at.workdir
-        .as_deref()
-        .and_then(|dir| git_count(dir, at))
-        .or_else(|| libgit2_status_count(&at.git_dir, &at.inside))
+fn count(at: &Where) -> Counted {
+    if let Some(counted) = at.workdir.as_deref().and_then(|dir| git_count(dir, at)) {
+        return counted;
+    }
+    (
+        libgit2_status_count(&at.git_dir, &at.inside),
+        "libgit2 (no git on the PATH)",
+    )
 }
 
 /// Uncommitted changes by git itself, which trusts its index's stat data:
@@ -118,20 +124,27 @@ fn count(at: &Where) -> Option<usize> {
 /// when git last found nothing untracked still holds (see
 /// `status_stamps`), git is asked about tracked files only (a third of its
 /// time), or not at all for a tree it found clean. `None` without git.
-fn git_count(workdir: &Path, at: &Where) -> Option<usize> {
+fn git_count(workdir: &Path, at: &Where) -> Option<Counted> {
     use crate::status_stamps::{self as stamps, Found, Holds, Tree};
+    // Read now, just before git's status: what the fingerprint holds for.
+    let head = Repository::open(&at.git_dir)
+        .ok()
+        .and_then(|r| r.head().ok()?.target())
+        .map(|id| id.to_string())
+        .unwrap_or_default();
     let tree = Tree {
         workdir,
         git_dir: &at.git_dir,
         common_dir: &at.common_dir,
         inside: &at.inside,
-        head: &at.head,
+        head: &head,
     };
     let fingerprint = at.fingerprint.as_deref();
     match fingerprint.map_or(Holds::No, |f| stamps::holds(f, &tree)) {
-        Holds::Clean => return Some(0),
+        Holds::Clean => return Some((Some(0), "clean fingerprint holds, git not asked")),
         Holds::NothingUntracked => {
-            return git_status(workdir, &at.inside, false).map(|s| s.changes)
+            let n = git_status(workdir, &at.inside, false)?.changes;
+            return Some((Some(n), "fingerprint holds, git asked about tracked files"));
         }
         Holds::No => {}
     }
@@ -145,7 +158,7 @@ fn git_count(workdir: &Path, at: &Where) -> Option<usize> {
         };
         stamps::remember(f, &tree, &found);
     }
-    Some(status.changes)
+    Some((Some(status.changes), "git asked about every file"))
 }
 
 /// What `git status` said.
@@ -236,11 +249,34 @@ fn porcelain_entries(stdout: &[u8]) -> Vec<([u8; 2], String, bool)> {
             String::from_utf8_lossy(&entry[3..]).into_owned(),
             false,
         ));
-        if matches!(entry[0], b'R' | b'C') {
+        // A rename or copy in the index (first letter) or in the work tree
+        // (second) is followed by its source path.
+        if matches!(entry[0], b'R' | b'C') || matches!(entry[1], b'R' | b'C') {
             if let Some(from) = fields.next() {
                 entries.push((code, String::from_utf8_lossy(from).into_owned(), true));
             }
         }
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rename_in_the_index_or_the_work_tree_names_its_source_once() {
+        let out = b"R  new.md\0old.md\0 R moved.md\0was.md\0?? u.md\0 M m.md\0";
+        assert_eq!(
+            porcelain_paths(out),
+            [
+                ("new.md".to_string(), false),
+                ("old.md".to_string(), true),
+                ("moved.md".to_string(), false),
+                ("was.md".to_string(), true),
+                ("u.md".to_string(), false),
+                ("m.md".to_string(), false),
+            ]
+        );
+    }
 }

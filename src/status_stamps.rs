@@ -14,9 +14,18 @@
 //! `info/exclude`, the excludes file and the config naming it: their stamps
 //! are kept too, and so are the index's (a path leaving it becomes
 //! untracked in place), the commit `HEAD` names, and the environment git
-//! reads its configuration from. Nothing changed within two seconds of
-//! git's status is trusted: a change in the same tick of the clock would
-//! leave a stamp as it was (git's "racily clean" files).
+//! reads its configuration from (every config file git lists, the files
+//! they include, the system and global ones whether or not they exist; a
+//! rule file is stamped through a symlink, as git reads it). Nothing
+//! changed within two seconds of git's status is trusted: a change in the
+//! same tick of the clock would leave a stamp as it was (git's "racily
+//! clean" files). A tree holding a submodule or another repository is
+//! never fingerprinted (their state is in git folders of their own), and
+//! neither is any tree on Windows (`dirty_check`), whose folders have no
+//! ctime or inode. A network file system whose server clock runs more than
+//! two seconds behind, or whose client caches folder attributes, can defeat
+//! the rule; `rm -r` of `$ISPO_CACHE_DIR/status/` turns it off until the
+//! next clean status.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -123,7 +132,7 @@ pub fn holds(file: &Path, tree: &Tree<'_>) -> Holds {
         && kept
             .rules
             .iter()
-            .all(|(path, s)| stamp(Path::new(path)) == *s);
+            .all(|(path, s)| rule_stamp(Path::new(path)) == *s);
     if !rules_hold {
         return Holds::No;
     }
@@ -250,11 +259,20 @@ fn take(tree: &Tree<'_>, found: &Found<'_>) -> Option<Fingerprint> {
             let entry = entry.ok()?;
             let name = entry.file_name().into_string().ok()?;
             let child = join(&folder.rel, &name);
-            if found.ignored.contains(&child) || (folder.rel.is_empty() && name == ".git") {
-                continue;
-            }
+            // Git reads an ignore file it ignores too.
             if name == ".gitignore" {
                 rules.insert(entry.path());
+            }
+            if name == ".git" {
+                if folder.rel.is_empty() {
+                    continue;
+                }
+                // A submodule or a repository inside: its state lives in
+                // git folders the stamps do not cover.
+                return None;
+            }
+            if found.ignored.contains(&child) {
+                continue;
             }
             if entry.file_type().ok()?.is_dir() {
                 todo.push(child);
@@ -269,11 +287,15 @@ fn take(tree: &Tree<'_>, found: &Found<'_>) -> Option<Fingerprint> {
         dirs.push(folder);
     }
     rules.insert(tree.common_dir.join("info/exclude"));
-    rules.insert(tree.git_dir.join("index"));
+    rules.insert(tree.git_dir.join("config.worktree"));
+    rules.insert(match std::env::var_os("GIT_INDEX_FILE") {
+        Some(index) => workdir.join(index),
+        None => tree.git_dir.join("index"),
+    });
     rules.extend(config_files(workdir));
     let rules = rules
         .into_iter()
-        .map(|f| Some((f.to_string_lossy().into_owned(), stamp(&f))))
+        .map(|f| Some((f.to_string_lossy().into_owned(), rule_stamp(&f))))
         .collect::<Option<Vec<_>>>()?;
     let stamps = dirs
         .iter()
@@ -320,17 +342,36 @@ fn config_files(workdir: &Path) -> Vec<PathBuf> {
             .filter(|o| o.status.success())
             .map(|o| o.stdout)
     };
+    if std::env::var_os("GIT_CONFIG_NOSYSTEM").is_none() {
+        files.push(
+            std::env::var_os("GIT_CONFIG_SYSTEM")
+                .map_or_else(|| PathBuf::from("/etc/gitconfig"), PathBuf::from),
+        );
+    }
     // `--show-origin -z`: origin NUL key NEWLINE value NUL, for every entry;
-    // a file named relative to the work tree, where git was asked.
+    // a file named relative to the work tree, where git was asked. An
+    // included file is stamped whether or not it exists yet.
     let listed = git(&["config", "--list", "--show-origin", "-z"]).unwrap_or_default();
     let mut fields = listed.split(|b| *b == 0);
-    while let (Some(origin), Some(_)) = (fields.next(), fields.next()) {
-        if let Some(path) = std::str::from_utf8(origin)
+    while let (Some(origin), Some(entry)) = (fields.next(), fields.next()) {
+        let Some(file) = std::str::from_utf8(origin)
             .ok()
             .and_then(|o| o.strip_prefix("file:"))
-        {
-            files.push(workdir.join(path));
+            .map(|path| workdir.join(path))
+        else {
+            continue;
+        };
+        let entry = String::from_utf8_lossy(entry);
+        let (key, value) = entry.split_once('\n').unwrap_or((&entry, ""));
+        let key = key.to_ascii_lowercase();
+        if key == "include.path" || (key.starts_with("includeif.") && key.ends_with(".path")) {
+            let included = match value.strip_prefix("~/") {
+                Some(rest) => home.as_ref().map(|h| h.join(rest)),
+                None => file.parent().map(|dir| dir.join(value)),
+            };
+            files.extend(included);
         }
+        files.push(file);
     }
     if let Some(out) = git(&["config", "--get", "--path", "core.excludesFile"]) {
         let path = String::from_utf8_lossy(&out).trim_end().to_string();
@@ -376,8 +417,17 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// A rule file's stamp: git reads it through a symlink (dotfiles kept in
+/// a folder of their own), so the file linked to is stamped.
+fn rule_stamp(path: &Path) -> Option<Stamp> {
+    stamp_of(&fs::metadata(path).ok()?)
+}
+
 fn stamp(path: &Path) -> Option<Stamp> {
-    let m = fs::symlink_metadata(path).ok()?;
+    stamp_of(&fs::symlink_metadata(path).ok()?)
+}
+
+fn stamp_of(m: &fs::Metadata) -> Option<Stamp> {
     let nanos = |t: SystemTime| u64::try_from(t.duration_since(UNIX_EPOCH).ok()?.as_nanos()).ok();
     let mtime_ns = nanos(m.modified().ok()?)?;
     #[cfg(unix)]
@@ -540,6 +590,17 @@ mod tests {
             started: SystemTime::now(),
         };
         remember(&f.file(), &f.tree(""), &found);
+        assert!(!f.file().exists());
+    }
+
+    #[test]
+    fn a_tree_with_a_repository_inside_is_not_fingerprinted() {
+        // A submodule's `.git` file, or a nested repository's folder.
+        let f = Fixture::new();
+        fs::write(f.work.join("a/b/.git"), "gitdir: ../../.git/modules/b\n").unwrap();
+        aged(&f.work.join("a/b/.git"));
+        aged(&f.work.join("a/b"));
+        f.remember(&[], true);
         assert!(!f.file().exists());
     }
 

@@ -464,32 +464,54 @@ fn uncommitted_catalog_changes_are_warned_about_once_by_every_command() {
     );
 }
 
-/// A git catalog with ignore rules (`*.local` in a tracked `.gitignore`,
-/// `*.draft` in `info/exclude`, a draft on disk) and a kit made from it,
-/// once its catalog check has kept a fingerprint of the clean work tree
-/// (see `status_stamps`), after which git is asked less or not at all.
+/// A git catalog with ignore rules (`*.local` and `build/` in a tracked
+/// `.gitignore`, `*.draft` and a private `private/.gitignore` in
+/// `info/exclude`, `*.dot` in the global ignore file, a symlink into a
+/// dotfiles folder) and ignored files on disk, and a kit made from it, once
+/// its catalog check has kept a fingerprint of the clean work tree (see
+/// `status_stamps`) and the next check asked git nothing.
 fn fingerprinted() -> (Env, std::path::PathBuf) {
     let env = Env::new();
     let repo = fixture_repo(&env);
     let catalog = env.path("catalog");
-    env.write("catalog/.gitignore", "*.local\n");
+    env.write("catalog/.gitignore", "*.local\nbuild/\n");
     env.write("catalog/notes.draft", "ignored by info/exclude\n");
-    std::fs::write(catalog.join(".git/info/exclude"), "*.draft\n").unwrap();
-    git(&catalog, &["add", ".gitignore"]);
+    env.write("catalog/build/out.txt", "ignored folder\n");
+    env.write("catalog/private/.gitignore", "*.log\n");
+    env.write("catalog/private/a.log", "ignored by a private rule\n");
+    env.write("catalog/private/keep.md", "tracked\n");
+    env.write("catalog/global.dot", "ignored by the global rule\n");
+    env.write("dotfiles/ignore", "*.dot\n");
+    std::fs::create_dir_all(env.path("home/.config/git")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        env.path("dotfiles/ignore"),
+        env.path("home/.config/git/ignore"),
+    )
+    .unwrap();
+    std::fs::write(
+        catalog.join(".git/info/exclude"),
+        "*.draft\nprivate/.gitignore\n",
+    )
+    .unwrap();
+    git(&catalog, &["add", ".gitignore", "private/keep.md"]);
     git(&catalog, &["commit", "-qm", "ignore rules"]);
     git(&catalog, &["status", "-s"]);
     env.init_kit(repo.path(), &[]).ok();
     // Stamps from the last two seconds are not trusted: wait them out.
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let run = env.ispo(&["check", "kit"]);
+    let run = env.ispo(&["check", "kit", "-v"]);
     assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+    run.stderr_has("catalog status: git asked about every file");
     let kept = env.cache().join("status");
     assert_eq!(
         std::fs::read_dir(&kept).unwrap().count(),
         1,
         "a fingerprint is kept"
     );
-    assert!(!env.ispo(&["check", "kit"]).stderr.contains("uncommitted"));
+    let run = env.ispo(&["check", "kit", "-v"]);
+    assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+    run.stderr_has("catalog status: clean fingerprint holds, git not asked");
     (env, catalog)
 }
 
@@ -500,10 +522,12 @@ fn warned(env: &Env, n: usize) {
 }
 
 #[test]
-fn after_a_clean_fingerprint_a_new_file_is_counted_and_an_ignored_one_is_not() {
+fn after_a_clean_fingerprint_a_new_file_is_counted_and_one_in_an_ignored_folder_is_not() {
     let (env, _) = fingerprinted();
-    env.write("catalog/modules/charter/x.local", "ignored\n");
-    assert!(!env.ispo(&["check", "kit"]).stderr.contains("uncommitted"));
+    env.write("catalog/build/more.txt", "ignored\n");
+    let run = env.ispo(&["check", "kit", "-v"]);
+    assert!(!run.stderr.contains("uncommitted"), "{}", run.stderr);
+    run.stderr_has("catalog status: clean fingerprint holds, git not asked");
     env.write("catalog/modules/charter/files/program/NEW.md", "new\n");
     warned(&env, 1);
 }
@@ -522,13 +546,31 @@ fn after_a_clean_fingerprint_an_edit_that_keeps_size_and_mtime_is_counted() {
         .unwrap()
         .set_modified(before)
         .unwrap();
-    warned(&env, 1);
+    env.ispo(&["check", "kit", "-v"])
+        .stderr_has("the catalog repository has 1 uncommitted change(s)")
+        .stderr_has("catalog status: fingerprint holds, git asked about tracked files");
 }
 
 #[test]
 fn after_a_clean_fingerprint_a_dropped_ignore_rule_is_counted() {
     let (env, catalog) = fingerprinted();
-    std::fs::write(catalog.join(".git/info/exclude"), "").unwrap();
+    std::fs::write(catalog.join(".git/info/exclude"), "private/.gitignore\n").unwrap();
+    warned(&env, 1);
+}
+
+#[test]
+fn after_a_clean_fingerprint_an_ignored_ignore_file_emptied_is_counted() {
+    // Git reads `private/.gitignore` though it ignores it.
+    let (env, catalog) = fingerprinted();
+    std::fs::write(catalog.join("private/.gitignore"), "").unwrap();
+    warned(&env, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn after_a_clean_fingerprint_a_global_rule_changed_through_a_symlink_is_counted() {
+    let (env, _) = fingerprinted();
+    std::fs::write(env.path("dotfiles/ignore"), "").unwrap();
     warned(&env, 1);
 }
 
