@@ -465,6 +465,7 @@ fn write(file: &Path, fingerprint: &Fingerprint) -> std::io::Result<()> {
         .tempfile_in(dir)?;
     std::io::Write::write_all(&mut tmp, &bytes)?;
     tmp.persist(file).map_err(|e| e.error)?;
+    crate::tree_listing::prune(dir, file, ".status-", ".bin");
     Ok(())
 }
 
@@ -602,6 +603,28 @@ mod tests {
         aged(&f.work.join("a/b"));
         f.remember(&[], true);
         assert!(!f.file().exists());
+    }
+
+    #[test]
+    fn fingerprints_unwritten_for_30_days_are_pruned() {
+        let f = Fixture::new();
+        let dir = f.dir.path().join("status");
+        fs::create_dir_all(&dir).unwrap();
+        let (stale, recent) = (dir.join("0000.bin"), dir.join("1111.bin"));
+        fs::write(&stale, "x").unwrap();
+        fs::write(&recent, "x").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(31 * 24 * 3600);
+        fs::File::open(&stale).unwrap().set_modified(old).unwrap();
+        let ignored = BTreeSet::new();
+        let found = Found {
+            ignored: &ignored,
+            clean: true,
+            started: SystemTime::now() + RACY + Duration::from_secs(1),
+        };
+        let kept = dir.join("2222.bin");
+        remember(&kept, &f.tree(""), &found);
+        assert!(kept.exists() && recent.exists());
+        assert!(!stale.exists());
     }
 
     #[test]

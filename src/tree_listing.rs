@@ -163,14 +163,15 @@ fn write(
         &serde_json::to_vec(&cached).map_err(std::io::Error::other)?,
     )?;
     tmp.persist(file).map_err(|e| e.error)?;
-    prune(dir, file);
+    prune(dir, file, ".listing-", ".json");
     Ok(())
 }
 
-/// Listings unused for 30 days (catalogs moved or deleted, test folders)
-/// and temp files a killed run left for a day are removed, so the folder
-/// holds about one listing per catalog in use.
-fn prune(dir: &Path, keep: &Path) {
+/// Cache files of `dir` (named `*<suffix>`) unwritten for 30 days (catalogs
+/// moved or deleted, test folders) and temp files (`<temp>*`) a killed run
+/// left for a day are removed, all but `keep`, so the folder holds about
+/// one file per catalog in use. Listings and status fingerprints share it.
+pub fn prune(dir: &Path, keep: &Path, temp: &str, suffix: &str) {
     let now = std::time::SystemTime::now();
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -178,9 +179,9 @@ fn prune(dir: &Path, keep: &Path) {
     for e in entries.flatten() {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
-        let days = if name.starts_with(".listing-") {
+        let days = if name.starts_with(temp) {
             1
-        } else if name.ends_with(".json") {
+        } else if name.ends_with(suffix) {
             30
         } else {
             continue;
