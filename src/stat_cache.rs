@@ -216,6 +216,16 @@ mod tests {
         let kit = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(kit.path().join(".ispo")).unwrap();
         std::fs::write(kit.path().join("a.md"), "a").unwrap();
+        // Written in an earlier tick of the file system's clock than the
+        // cache, or it is racy and rightly not trusted (a loaded CI machine
+        // wrote both within one tick).
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(kit.path().join("a.md"))
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
         let mut c = StatCache::of_written(kit.path(), [("a.md", "sha-of-a", false)].into_iter());
         c.write(kit.path()).unwrap();
         let back = StatCache::read(kit.path());
