@@ -172,32 +172,21 @@ struct Status {
 }
 
 fn git_status(workdir: &Path, inside: &str, untracked: bool) -> Option<Status> {
-    let mut cmd = std::process::Command::new("git");
-    cmd.arg("-C")
-        .arg(workdir)
-        .args(["status", "--porcelain=v1", "-z"]);
+    let pathspec = if inside.is_empty() { "." } else { inside };
+    let mut args = vec!["status", "--porcelain=v1", "-z"];
     if untracked {
-        cmd.args(["--untracked-files=all", "--ignored=matching"]);
+        args.extend(["--untracked-files=all", "--ignored=matching"]);
     } else {
-        cmd.arg("--untracked-files=no");
+        args.push("--untracked-files=no");
     }
-    let out = cmd
-        .arg("--")
-        .arg(if inside.is_empty() { "." } else { inside })
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
+    args.extend(["--", pathspec]);
+    let out = crate::status_stamps::git_output(workdir, &args)?;
     let mut status = Status {
         changes: 0,
         untracked: 0,
         ignored: BTreeSet::new(),
     };
-    for (code, path, renamed_from) in porcelain_entries(&out.stdout) {
+    for (code, path, renamed_from) in porcelain_entries(&out) {
         match code {
             _ if renamed_from => {}
             [b'!', b'!'] => {

@@ -329,19 +329,7 @@ fn config_files(workdir: &Path) -> Vec<PathBuf> {
         files.extend(xdg.as_ref().map(|x| x.join("git/config")));
     }
     files.extend(xdg.as_ref().map(|x| x.join("git/ignore")));
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(workdir)
-            .args(args)
-            .env("GIT_OPTIONAL_LOCKS", "0")
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| o.stdout)
-    };
+    let git = |args: &[&str]| git_output(workdir, args);
     if std::env::var_os("GIT_CONFIG_NOSYSTEM").is_none() {
         files.push(
             std::env::var_os("GIT_CONFIG_SYSTEM")
@@ -380,6 +368,23 @@ fn config_files(workdir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// What `git -C workdir <args>` prints, if it succeeds: asked without
+/// taking git's optional locks (the user's own git may be running), with
+/// nothing to read and its complaints unshown.
+pub fn git_output(workdir: &Path, args: &[&str]) -> Option<Vec<u8>> {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(workdir)
+        .args(args)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| o.stdout)
 }
 
 /// The repository, folder, commit and environment a fingerprint holds
