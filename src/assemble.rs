@@ -159,6 +159,7 @@ pub fn build(
                 module: f.module.clone(),
                 sha256: f.sha256.clone(),
                 stale: false,
+                conflicted: false,
                 executable: f.executable,
                 layer: f.layer.clone(),
                 amended_by: f.amended_by.clone(),

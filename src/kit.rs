@@ -93,6 +93,11 @@ pub struct FileRecord {
     /// so the catalog's change is still to come.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
+    /// The update that wrote this record left conflict markers in the file
+    /// (or found them still there): a no-op update looks for markers in
+    /// these files only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conflicted: bool,
     /// Committed as executable in the catalog (a script).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub executable: bool,

@@ -1,8 +1,9 @@
 //! The stat cache: what each kit file held when ispo last read it (its
 //! SHA-256, and whether it had conflict markers), by its file-system
 //! metadata, so an update reads only the files that changed since (as git's
-//! index does for `git status`): a no-op update checks no unchanged file for
-//! markers, and an update's plan settles an unchanged file from its hash.
+//! index does for `git status`): a no-op update checks no unchanged file the
+//! last update left conflicted for markers, and an update's plan settles an
+//! unchanged file from its hash.
 //!
 //! An entry holds a file's size, modification and change times and inode
 //! number, taken just before ispo read it (or just after init wrote it). A
@@ -183,7 +184,7 @@ impl StatCache {
 
     /// Writes the cache (through a temp file in the cache folder, whose
     /// modification time dates it). Like the render cache it is optional:
-    /// an error only means the next no-op reads every file.
+    /// an error only means the next update reads the files again.
     pub fn write(&mut self, kit: &Path) -> std::io::Result<()> {
         self.write_as_of(kit, None)
     }

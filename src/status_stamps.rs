@@ -154,29 +154,46 @@ pub fn holds(file: &Path, tree: &Tree<'_>) -> Holds {
 
 impl Folder {
     /// Whether the folder's stamp is as kept (`None` if not) and, asked
-    /// `with_files`, those of its files too. On unix the folder is opened
-    /// once and its files stamped relative to it: a path looked up from the
-    /// root costs a lookup per component, most of the time on a deep tree.
+    /// `with_files`, those of its files too. On unix a folder of several
+    /// files is opened once and its files stamped relative to it: a path
+    /// looked up from the root costs a lookup per component.
     #[cfg(unix)]
     fn holds(&self, workdir: &Path, with_files: bool) -> Option<bool> {
         use rustix::fs::{fstat, openat, statat, AtFlags, Mode, OFlags, CWD};
+        let path = workdir.join(&self.rel);
+        let same = |st: rustix::io::Result<rustix::fs::Stat>, dir: bool, kept: &Stamp| {
+            st.ok().and_then(|st| of_stat(&st, dir)).as_ref() == Some(kept)
+        };
+        // Opening, stamping and closing a folder is three calls: worth it
+        // only for a folder of several files. A folder of sub-folders or of
+        // a file or two is stamped, and its files looked up, by path.
+        if !with_files || self.files.len() <= 2 {
+            let nofollow = AtFlags::SYMLINK_NOFOLLOW;
+            if !same(statat(CWD, &path, nofollow), true, &self.stamp) {
+                return None;
+            }
+            return Some(
+                with_files
+                    && self.files.iter().all(|(name, kept)| {
+                        same(statat(CWD, path.join(name), nofollow), false, kept)
+                    }),
+            );
+        }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let dir = openat(CWD, workdir.join(&self.rel), flags, Mode::empty()).ok()?;
-        if fstat(&dir).ok().and_then(|st| of_stat(&st, true))? != self.stamp {
+        let dir = openat(CWD, &path, flags, Mode::empty()).ok()?;
+        if !same(fstat(&dir), true, &self.stamp) {
             return None;
         }
-        Some(
-            with_files
-                && self.files.iter().all(|(name, kept)| {
-                    statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW)
-                        .ok()
-                        .and_then(|st| of_stat(&st, false))
-                        == Some(*kept)
-                }),
-        )
+        Some(self.files.iter().all(|(name, kept)| {
+            same(
+                statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW),
+                false,
+                kept,
+            )
+        }))
     }
 
     #[cfg(not(unix))]

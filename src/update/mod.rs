@@ -692,40 +692,55 @@ fn is_noop(
     {
         return false;
     }
-    // No conflict waiting: each file read only if its metadata changed
-    // since it was last seen clean (see `stat_cache`).
+    // No conflict waiting: the files the last update left with markers are
+    // read again, each only if its metadata changed since it was last seen
+    // (see `stat_cache`). Any other file's content does not matter here, so
+    // it is not even stat'ed: a kit of thousands of files costs nothing more.
+    if state.files.iter().any(|f| f.stale) {
+        return false;
+    }
+    let conflicted: Vec<&str> = state
+        .files
+        .iter()
+        .filter(|f| f.conflicted)
+        .map(|f| f.path.as_str())
+        .collect();
+    if !conflicted.is_empty() {
+        return !conflict_open(cfg, &conflicted);
+    }
+    true
+}
+
+/// Whether one of `paths` (kit files the last update left conflicted) still
+/// holds conflict markers.
+fn conflict_open(cfg: &UpdateConfig, paths: &[&str]) -> bool {
     let mut seen = StatCache::read(&cfg.kit);
     let since = cache_is_ignored(cfg)
         .then(|| crate::stat_cache::clock(&cfg.kit))
         .flatten();
     let mut read_any = false;
-    for f in &state.files {
-        if f.stale {
-            return false;
-        }
-        let path = cfg.kit.join(&f.path);
+    for rel in paths {
+        let path = cfg.kit.join(rel);
         let Some(stamp) = Stamp::of(&path) else {
             continue;
         };
-        if seen.is_clean(&f.path, &stamp) {
+        if seen.is_clean(rel, &stamp) {
             continue;
         }
         let Ok(bytes) = fs::read(&path) else {
             continue;
         };
         if merge::has_conflict_markers(&bytes) {
-            return false;
+            return true;
         }
-        seen.insert(&f.path, stamp, &bytes);
+        seen.insert(rel, stamp, &bytes);
         read_any = true;
     }
     if let (true, Some(since)) = (read_any, since) {
-        let tracked: BTreeSet<&str> = state.files.iter().map(|f| f.path.as_str()).collect();
-        seen.retain(&|p| tracked.contains(p));
-        // Only a speed-up: without it the next no-op reads every file again.
+        // Only a speed-up: without it the next no-op reads these files again.
         let _ = seen.write_as_of(&cfg.kit, Some(since));
     }
-    true
+    false
 }
 
 /// Writes the `--report` file (outside the kit, or anywhere the user says).

@@ -327,7 +327,7 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
                 } else {
                     Action::StaysDeleted
                 },
-                record: Some(record_of(path, t, t.sha256.clone(), false)),
+                record: Some(record_of(path, t, t.sha256.clone(), false, false)),
                 base: None,
                 sidecar: None,
                 moved_from: None,
@@ -352,7 +352,7 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
             out.push(FilePlan {
                 path: path.to_string(),
                 action,
-                record: new.map(|t| record_of(path, t, t.sha256.clone(), false)),
+                record: new.map(|t| record_of(path, t, t.sha256.clone(), false, false)),
                 base: new.and_then(|t| t.bytes()).map(<[u8]>::to_vec),
                 sidecar: None,
                 moved_from: None,
@@ -423,6 +423,9 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
         // catalog's change is then still a change next time, never lost. A
         // sidecar delivers the new version itself, so its base moves on.
         let keep_old = matches!(action, Action::Unresolved);
+        // Recorded so that a no-op update looks for markers in these files
+        // only, not in every file of the kit.
+        let markers = matches!(action, Action::Conflict(_) | Action::Unresolved);
         let (record_sha, base_bytes) = match (keep_old, base) {
             (true, Some(b)) => (kit::sha256(b), Some(b.clone())),
             (true, None) => (String::new(), None),
@@ -432,7 +435,7 @@ fn plan_paths(input: &PlanInput<'_>) -> Vec<FilePlan> {
             path: path.to_string(),
             record: base_bytes
                 .as_ref()
-                .map(|_| record_of(path, new, record_sha, keep_old)),
+                .map(|_| record_of(path, new, record_sha, keep_old, markers)),
             base: base_bytes,
             action,
             sidecar: None,
@@ -448,12 +451,14 @@ fn record_of(
     t: &crate::render::RenderedFile,
     sha256: String,
     stale: bool,
+    conflicted: bool,
 ) -> FileRecord {
     FileRecord {
         path: path.to_string(),
         module: t.module.clone(),
         sha256,
         stale,
+        conflicted,
         executable: t.executable,
         layer: t.layer.clone(),
         amended_by: t.amended_by.clone(),

@@ -289,24 +289,50 @@ fn a_cache_naming_renders_the_store_lacks_is_ignored() {
     assert_eq!(env.read("kit/program/CHARTER.md"), "# Acme charter v2\n");
 }
 
+/// A kit whose charter the last update left with conflict markers (a local
+/// edit and an upstream change of its first line), which the user then
+/// settled by hand and committed.
+fn kit_with_a_settled_conflict(env: &Env) -> CatalogRepo {
+    let repo = fixture_repo(env);
+    committed_kit(env, &repo, &[]);
+    let charter = env.read("kit/program/CHARTER.md");
+    env.write(
+        "kit/program/CHARTER.md",
+        &charter.replacen("InnerSource charter", "InnerSource charter (ours)", 1),
+    );
+    commit_all(&env.path("kit"), "our title");
+    let upstream = std::fs::read_to_string(Path::new(repo.path()).join(CHARTER)).unwrap();
+    repo.commit(
+        &[(
+            CHARTER,
+            &upstream.replacen("InnerSource charter", "InnerSource charter v2", 1),
+        )],
+        "v2",
+    );
+    env.ispo(&["update", "kit"]).code(3);
+    let state = env.read("kit/.ispo/state.toml");
+    assert!(state.contains("conflicted = true"), "{state}");
+    env.write(
+        "kit/program/CHARTER.md",
+        &charter.replacen("InnerSource charter", "InnerSource charter, v2 ours", 1),
+    );
+    commit_all(&env.path("kit"), "conflict settled");
+    repo
+}
+
 #[test]
 fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time() {
     let env = Env::new();
-    let repo = fixture_repo(&env);
-    committed_kit(&env, &repo, &[]);
-    // The first no-op reads every file and records it in the stat cache.
+    kit_with_a_settled_conflict(&env);
+    // The first no-op reads the file the last update left conflicted and
+    // records it in the stat cache; the second trusts that record.
     env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
     assert!(env.exists("kit/.ispo/cache/stat.bin"));
     env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
 
     // Conflict markers, of the very same length as the text they replace,
     // and the old modification time put back.
-    let path = env.path("kit/program/PRINCIPLES.md");
-    let path = if path.exists() {
-        path
-    } else {
-        env.path("kit/program/CHARTER.md")
-    };
+    let path = env.path("kit/program/CHARTER.md");
     rewrite_keeping_size_and_mtime(&path, |before| {
         let markers = "<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n";
         assert!(before.len() > markers.len(), "{before:?}");
@@ -321,6 +347,23 @@ fn a_no_op_update_notices_an_edit_that_keeps_the_size_and_the_modification_time(
         run.stderr
     );
     run.code(3);
+}
+
+#[test]
+fn a_no_op_update_looks_for_markers_only_in_files_the_last_update_left_conflicted() {
+    let env = Env::new();
+    let repo = fixture_repo(&env);
+    // A guide that shows what conflict markers look like: its text is the
+    // catalog's, not an open conflict, so it must not cost every no-op a
+    // full update.
+    let guide = "<<<<<<< your kit\nyour line\n=======\nthe catalog's line\n>>>>>>> catalog\n";
+    repo.commit(
+        &[("modules/charter/files/program/MARKERS.md", guide)],
+        "a guide to conflict markers",
+    );
+    committed_kit(&env, &repo, &[]);
+    assert_eq!(env.read("kit/program/MARKERS.md"), guide);
+    env.ispo(&["update", "kit"]).ok().stderr_has("up to date");
 }
 
 #[test]
