@@ -705,10 +705,7 @@ fn is_noop(
         .filter(|f| f.conflicted)
         .map(|f| f.path.as_str())
         .collect();
-    if !conflicted.is_empty() {
-        return !conflict_open(cfg, &conflicted);
-    }
-    true
+    conflicted.is_empty() || !conflict_open(cfg, &conflicted)
 }
 
 /// Whether one of `paths` (kit files the last update left conflicted) still

@@ -292,7 +292,7 @@ fn a_cache_naming_renders_the_store_lacks_is_ignored() {
 /// A kit whose charter the last update left with conflict markers (a local
 /// edit and an upstream change of its first line), which the user then
 /// settled by hand and committed.
-fn kit_with_a_settled_conflict(env: &Env) -> CatalogRepo {
+fn kit_with_a_settled_conflict(env: &Env) {
     let repo = fixture_repo(env);
     committed_kit(env, &repo, &[]);
     let charter = env.read("kit/program/CHARTER.md");
@@ -317,7 +317,6 @@ fn kit_with_a_settled_conflict(env: &Env) -> CatalogRepo {
         &charter.replacen("InnerSource charter", "InnerSource charter, v2 ours", 1),
     );
     commit_all(&env.path("kit"), "conflict settled");
-    repo
 }
 
 #[test]
